@@ -1,0 +1,298 @@
+//! The drivers shared by every kernel set: they run a table's bulk kernel,
+//! then finish with scalar code, so results and errors do not depend on the
+//! ISA. The decode state machine here also carries state across the chunks
+//! of the streaming decoders.
+
+use super::error::{DecodeError, DecodeErrorKind};
+use super::scalar::{self, is_mime_space, LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
+use super::Alphabet;
+use crate::simd::Kernels;
+
+/// Encodes `input` with padding into `out`; returns the bytes written.
+pub(crate) fn encode(k: &Kernels, alphabet: Alphabet, input: &[u8], out: &mut [u8]) -> usize {
+    let (consumed, written) = (k.b64_encode)(input, out, alphabet);
+    written + scalar::encode_tail(&input[consumed..], &mut out[written..], alphabet)
+}
+
+/// Encodes whole 57-byte lines (76 characters plus CRLF each); returns
+/// `(consumed, written)`. Leaves fewer than 57 bytes.
+pub(crate) fn encode_mime_lines(
+    k: &Kernels,
+    alphabet: Alphabet,
+    input: &[u8],
+    out: &mut [u8],
+) -> (usize, usize) {
+    let (c, w) = (k.b64_encode_mime)(input, out, alphabet);
+    let (c2, w2) = scalar::encode_mime_bulk(&input[c..], &mut out[w..], alphabet);
+    (c + c2, w + w2)
+}
+
+/// Encodes `input` in MIME form starting at column 0: 76-character lines,
+/// CRLF after each, the last line shorter. Returns the bytes written.
+pub(crate) fn encode_mime(k: &Kernels, alphabet: Alphabet, input: &[u8], out: &mut [u8]) -> usize {
+    let (consumed, mut written) = encode_mime_lines(k, alphabet, input, out);
+    let rest = &input[consumed..];
+    debug_assert!(rest.len() < LINE_INPUT);
+    if !rest.is_empty() {
+        written += scalar::encode_tail(rest, &mut out[written..], alphabet);
+        out[written..written + 2].copy_from_slice(b"\r\n");
+        written += 2;
+    }
+    written
+}
+
+/// Bytes of output for `n` input bytes in MIME form.
+pub(crate) const fn mime_encoded_len(n: usize) -> usize {
+    let chars = super::encoded_len(n);
+    chars + 2 * chars.div_ceil(LINE_CHARS)
+}
+
+const _: () = assert!(mime_encoded_len(LINE_INPUT) == LINE_OUTPUT);
+
+/// What a decoder accepts besides alphabet characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DecodeRules {
+    /// Skip CR, LF, space and tab anywhere (MIME).
+    pub skip_space: bool,
+    /// Skip every other byte outside the alphabet (RFC 2045 6.8 leniency).
+    pub ignore_invalid: bool,
+}
+
+/// The decoder's position within a quantum, carried across chunks.
+///
+/// Bytes are handed to the bulk kernel whenever the state sits at a quantum
+/// boundary; the byte-at-a-time code in [`DecodeState::step`] is the
+/// reference for everything else (padding, errors, stray bytes, tails).
+#[derive(Clone, Debug)]
+pub(crate) struct DecodeState {
+    rules: DecodeRules,
+    alphabet: Alphabet,
+    /// Sextets of the current quantum, most significant first.
+    acc: u32,
+    /// Characters in the current quantum (0..=3).
+    chars: u8,
+    /// `=` seen so far in the current quantum; non-zero means padding started.
+    pad: u8,
+    /// The quantum with padding is complete; only skippable bytes may follow.
+    done: bool,
+    /// Absolute offset of the last alphabet character.
+    last_char: u64,
+    /// Absolute offset of the next byte to be fed.
+    offset: u64,
+}
+
+/// The kernels are not worth calling for fewer bytes than this.
+const KERNEL_MIN: usize = 64;
+
+impl DecodeState {
+    pub(crate) fn new(alphabet: Alphabet, rules: DecodeRules) -> Self {
+        DecodeState {
+            rules,
+            alphabet,
+            acc: 0,
+            chars: 0,
+            pad: 0,
+            done: false,
+            last_char: 0,
+            offset: 0,
+        }
+    }
+
+    /// Absolute offset of the next byte to be fed.
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The most output that decoding `n` more input bytes can produce.
+    pub(crate) fn max_output(&self, n: usize) -> usize {
+        (usize::from(self.chars) + n) / 4 * 3 + 2
+    }
+
+    fn at_boundary(&self) -> bool {
+        self.chars == 0 && self.pad == 0 && !self.done
+    }
+
+    /// Decodes `input` into `out`, continuing from the state left by earlier
+    /// calls. Returns the bytes written. `out` must hold
+    /// [`max_output`](Self::max_output)`(input.len())` bytes.
+    pub(crate) fn feed(
+        &mut self,
+        k: &Kernels,
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, DecodeError> {
+        let kernel = if self.rules.skip_space {
+            k.b64_decode_mime
+        } else {
+            k.b64_decode
+        };
+        let mut pos = 0;
+        let mut written = 0;
+        let mut kernel_stalled = false;
+        while pos < input.len() {
+            if self.at_boundary() && input.len() - pos >= KERNEL_MIN {
+                let (c, w) = kernel(&input[pos..], &mut out[written..], self.alphabet);
+                debug_assert!(c <= input.len() - pos && written + w <= out.len());
+                pos += c;
+                written += w;
+                self.offset += c as u64;
+                kernel_stalled = c == 0;
+                if pos == input.len() {
+                    break;
+                }
+            }
+            // Step over what stopped the kernel, then hand back at the next
+            // quantum boundary; after a stall, take a whole block first so a
+            // kernel that needs lookahead is not retried for every quantum.
+            let min_run = if kernel_stalled { KERNEL_MIN } else { 1 };
+            let start = pos;
+            while pos < input.len() {
+                written += self.step(input[pos], &mut out[written..])?;
+                pos += 1;
+                if pos - start >= min_run && self.at_boundary() {
+                    break;
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    /// Consumes one byte; returns the bytes written (0 to 3).
+    #[inline]
+    fn step(&mut self, byte: u8, out: &mut [u8]) -> Result<usize, DecodeError> {
+        let at = self.offset;
+        self.offset += 1;
+        if self.rules.skip_space && is_mime_space(byte) {
+            return Ok(0);
+        }
+        let value = self.alphabet.decode_table()[byte as usize];
+        let is_data = value != scalar::INVALID;
+        if byte != b'=' && !is_data {
+            if self.rules.ignore_invalid {
+                return Ok(0);
+            }
+            return Err(DecodeError::new(at, DecodeErrorKind::InvalidByte(byte)));
+        }
+        if self.done || (self.pad > 0 && is_data) {
+            return Err(DecodeError::new(at, DecodeErrorKind::InvalidPadding));
+        }
+        if byte == b'=' {
+            return self.padding(at, out);
+        }
+        self.acc = (self.acc << 6) | u32::from(value);
+        self.chars += 1;
+        self.last_char = at;
+        if self.chars < 4 {
+            return Ok(0);
+        }
+        let n = self.acc;
+        out[..3].copy_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+        self.acc = 0;
+        self.chars = 0;
+        Ok(3)
+    }
+
+    fn padding(&mut self, at: u64, out: &mut [u8]) -> Result<usize, DecodeError> {
+        if self.pad > 0 {
+            self.pad += 1;
+            self.done = usize::from(self.chars + self.pad) == 4;
+            return Ok(0);
+        }
+        let (bytes, spare_bits) = match self.chars {
+            2 => (1, 4),
+            3 => (2, 2),
+            _ => return Err(DecodeError::new(at, DecodeErrorKind::InvalidPadding)),
+        };
+        if self.acc & ((1 << spare_bits) - 1) != 0 {
+            return Err(DecodeError::new(
+                self.last_char,
+                DecodeErrorKind::NonCanonicalTrailingBits,
+            ));
+        }
+        let n = self.acc << (6 * (4 - u32::from(self.chars)));
+        out[..bytes].copy_from_slice(&[(n >> 16) as u8, (n >> 8) as u8][..bytes]);
+        self.pad = 1;
+        self.done = self.chars == 3;
+        Ok(bytes)
+    }
+
+    /// Checks that the input ended on a complete quantum.
+    pub(crate) fn finish(&self) -> Result<(), DecodeError> {
+        if self.done || (self.chars == 0 && self.pad == 0) {
+            return Ok(());
+        }
+        if self.chars == 1 {
+            return Err(DecodeError::new(
+                self.last_char,
+                DecodeErrorKind::InvalidLength,
+            ));
+        }
+        Err(DecodeError::new(
+            self.offset,
+            DecodeErrorKind::InvalidPadding,
+        ))
+    }
+}
+
+/// One-shot decode of a whole input with the given rules.
+pub(crate) fn decode(
+    k: &Kernels,
+    alphabet: Alphabet,
+    rules: DecodeRules,
+    input: &[u8],
+    out: &mut [u8],
+) -> Result<usize, DecodeError> {
+    let mut state = DecodeState::new(alphabet, rules);
+    let written = state.feed(k, input, out)?;
+    state.finish()?;
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd::{Isa, Kernels};
+
+    const STRICT: DecodeRules = DecodeRules {
+        skip_space: false,
+        ignore_invalid: false,
+    };
+
+    fn scalar() -> &'static Kernels {
+        Kernels::for_isa(Isa::Scalar).unwrap()
+    }
+
+    fn dec(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        let mut out = vec![0; input.len() / 4 * 3 + 3];
+        let n = decode(scalar(), Alphabet::Standard, STRICT, input, &mut out)?;
+        out.truncate(n);
+        Ok(out)
+    }
+
+    fn err(input: &[u8]) -> (u64, DecodeErrorKind) {
+        let e = dec(input).unwrap_err();
+        (e.offset, e.kind)
+    }
+
+    #[test]
+    fn padding_rules() {
+        assert_eq!(dec(b"QQ==").unwrap(), b"A");
+        assert_eq!(dec(b"QUI=").unwrap(), b"AB");
+        assert_eq!(err(b"Q==="), (1, DecodeErrorKind::InvalidPadding));
+        assert_eq!(err(b"QQ=A"), (3, DecodeErrorKind::InvalidPadding));
+        assert_eq!(err(b"QQ==QQ=="), (4, DecodeErrorKind::InvalidPadding));
+        assert_eq!(err(b"QQ="), (3, DecodeErrorKind::InvalidPadding));
+        assert_eq!(err(b"QQ"), (2, DecodeErrorKind::InvalidPadding));
+        assert_eq!(err(b"QUJDQ"), (4, DecodeErrorKind::InvalidLength));
+        assert_eq!(err(b"QR=="), (1, DecodeErrorKind::NonCanonicalTrailingBits));
+        assert_eq!(err(b"QUJ="), (2, DecodeErrorKind::NonCanonicalTrailingBits));
+    }
+
+    #[test]
+    fn mime_encoded_len_counts_line_breaks() {
+        assert_eq!(mime_encoded_len(0), 0);
+        assert_eq!(mime_encoded_len(1), 6);
+        assert_eq!(mime_encoded_len(57), 78);
+        assert_eq!(mime_encoded_len(58), 78 + 6);
+    }
+}

@@ -1,0 +1,4 @@
+//! The `septet` command-line tool.
+fn main() {
+    println!("septet {}", septet::simd::active());
+}
