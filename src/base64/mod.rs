@@ -19,13 +19,18 @@
 //! non-canonical trailing bits rejected. MIME decoding skips CR, LF, space and
 //! tab anywhere; other bytes outside the alphabet are errors unless
 //! [`MimeDecodeOptions::ignore_invalid`] is set.
+//!
+//! [`stream`] encodes and decodes streams of any length in constant memory:
+//! [`EncoderWriter`], [`StreamDecoder`], [`DecoderReader`].
 
 mod engine;
 mod error;
 pub(crate) mod scalar;
+pub mod stream;
 pub mod url;
 
 pub use error::{DecodeError, DecodeErrorKind};
+pub use stream::{DecoderReader, EncoderWriter, StreamDecoder};
 
 use crate::simd::{self, IsaError, Kernels};
 use engine::DecodeRules;

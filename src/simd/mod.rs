@@ -24,6 +24,7 @@ use std::sync::OnceLock;
 
 use crate::base64::scalar as b64_scalar;
 use crate::base64::Alphabet;
+use crate::qp::scalar::{self as qp_scalar, EncodeFlags};
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86_64;
@@ -70,7 +71,14 @@ impl Isa {
         match self {
             Isa::Scalar => true,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            // The quoted-printable kernels also use BMI1, BMI2 and POPCNT
+            // (every AVX2 CPU has them; checked all the same).
+            Isa::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("bmi1")
+                    && std::arch::is_x86_feature_detected!("bmi2")
+                    && std::arch::is_x86_feature_detected!("popcnt")
+            }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => x86_64::avx512_detected(),
             _ => false,
@@ -129,6 +137,60 @@ pub(crate) type B64EncodeMimeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usiz
 /// characters in `input[..consumed]` number a multiple of 4.
 pub(crate) type B64DecodeMimeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
 
+/// Bulk quoted-printable encode:
+/// `fn(input, out, col, flags) -> (consumed, written, new_col)`.
+///
+/// The kernel encodes a prefix `input[..consumed]` into `out[..written]`,
+/// starting on an output line that already holds `col` characters
+/// (`col <= 76`), and returns the column after it. Its output must be
+/// byte-for-byte what the reference `qp::scalar::encode_token`, called
+/// token after token from the same `col` and `flags`, writes for that prefix
+/// (the rules are in the `qp` module docs: greedy 76-column lines, soft
+/// breaks, `.`/`From ` guards, blanks before breaks escaped). Besides:
+/// - It never consumes any of the last `qp::scalar::LOOKAHEAD` (4) bytes of
+///   `input`: a byte's encoding depends on up to 4 bytes after it, and only
+///   the driver knows whether the input ends there. So every decision the
+///   kernel makes can see all the bytes it depends on, inside `input`.
+/// - It stops only between tokens: never between the CR and LF of a text-mode
+///   hard break (a soft break belongs to the token after it).
+/// - It emits a token only if all of its output fits in `out`, and never
+///   writes outside `out[..written]`; `out` may be small.
+/// - It may stop anywhere else, as early as it likes (0 is a valid answer):
+///   the driver continues with `encode_token` and calls the kernel again.
+///
+/// Typical SIMD shape: classify 32/64 bytes; copy runs of printable bytes
+/// (33..=126 except `=`) while the line budget (75 - col) allows, escape the
+/// bytes that are always escaped, and hand back near blanks, CR/LF,
+/// `.`/`F` at column 0 and line ends. `qp::kernel_tests` checks every table
+/// against this contract (canary bytes after `out`, token boundaries, the
+/// reference's output and column); `tests/qp.rs` compares whole encodings
+/// with the scalar table at every length 0..=300 and misalignment 0..=63.
+pub(crate) type QpEncodeFn = fn(&[u8], &mut [u8], usize, EncodeFlags) -> (usize, usize, usize);
+/// Bulk quoted-printable decode: `fn(input, out, strict) -> (consumed, written)`.
+///
+/// Called only when the decoder has nothing pending (no `=`, white space or
+/// CR waiting for what follows), with `out.len() >= input.len()`. The kernel
+/// decodes a prefix `input[..consumed]` into `out[..written]` (never writing
+/// outside it) such that the decoder again has nothing pending after it, and
+/// the output equals the reference state machine's (`qp::decode`). It
+/// handles only:
+/// - bytes other than `=`, space, tab, CR and LF: copied (in strict mode only
+///   printable ASCII 33..=126; it stops before any other byte);
+/// - `=` followed, inside `input`, by two hex digits: one byte (strict mode:
+///   upper-case digits only). It stops before any other `=`;
+/// - spaces and tabs whose run (of spaces and tabs) is followed, inside
+///   `input`, by a byte other than CR or LF: copied (such white space is not
+///   trailing). It stops before any other run;
+/// - lenient mode only: CR and LF, copied (line breaks are passed through).
+///   In strict mode it stops before them: the driver counts line lengths
+///   and hands the kernel at most the rest of the current 76-character line.
+///
+/// Typical SIMD shape: find `=`, blanks, CR/LF (and in strict mode bytes
+/// outside 33..=126) in 32/64 bytes at once, copy up to the first, decode
+/// escapes in place, and jump from one `=` to the next. Checked like
+/// [`QpEncodeFn`], with the reference state machine run on the prefix.
+pub(crate) type QpDecodeFn = fn(&[u8], &mut [u8], bool) -> (usize, usize);
+
 /// One instruction set's kernels, as a table of function pointers.
 ///
 /// Obtain one with [`kernels`] (the process-wide choice) or [`Kernels::for_isa`].
@@ -141,6 +203,8 @@ pub struct Kernels {
     pub(crate) b64_decode: B64DecodeFn,
     pub(crate) b64_encode_mime: B64EncodeMimeFn,
     pub(crate) b64_decode_mime: B64DecodeMimeFn,
+    pub(crate) qp_encode: QpEncodeFn,
+    pub(crate) qp_decode: QpDecodeFn,
 }
 
 impl Kernels {
@@ -172,6 +236,8 @@ static SCALAR: Kernels = Kernels {
     b64_decode: b64_scalar::decode_bulk,
     b64_encode_mime: b64_scalar::encode_mime_bulk,
     b64_decode_mime: b64_scalar::decode_mime_bulk,
+    qp_encode: qp_scalar::encode_bulk,
+    qp_decode: qp_scalar::decode_bulk,
 };
 
 static CHOSEN: OnceLock<Result<&'static Kernels, IsaError>> = OnceLock::new();

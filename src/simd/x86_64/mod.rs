@@ -18,6 +18,7 @@ pub(crate) fn avx512_detected() -> bool {
         && std::arch::is_x86_feature_detected!("avx512vbmi")
         && std::arch::is_x86_feature_detected!("avx512vbmi2")
         && std::arch::is_x86_feature_detected!("bmi2")
+        && std::arch::is_x86_feature_detected!("popcnt")
 }
 
 /// Declares a safe wrapper around a `#[target_feature]` kernel.
@@ -50,6 +51,8 @@ pub(crate) static AVX2: Kernels = Kernels {
     b64_decode: avx2_decode,
     b64_encode_mime: avx2_encode_mime,
     b64_decode_mime: avx2_decode_mime,
+    qp_encode: crate::qp::scalar::encode_bulk,
+    qp_decode: crate::qp::scalar::decode_bulk,
 };
 
 pub(crate) static AVX512: Kernels = Kernels {
@@ -58,4 +61,6 @@ pub(crate) static AVX512: Kernels = Kernels {
     b64_decode: avx512_decode,
     b64_encode_mime: avx512_encode_mime,
     b64_decode_mime: avx512_decode_mime,
+    qp_encode: crate::qp::scalar::encode_bulk,
+    qp_decode: crate::qp::scalar::decode_bulk,
 };

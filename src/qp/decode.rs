@@ -1,0 +1,371 @@
+//! The decode state machine and driver shared by every kernel set.
+//!
+//! [`DecodeState::step`] consumes one byte and is the reference for the
+//! decoded output and for every strict-mode error. Whenever nothing is
+//! pending, the driver hands the input to the table's bulk kernel, which
+//! handles the common bytes and stops at anything that needs the state
+//! machine. What is pending (an `=`, white space, a CR) is carried across
+//! calls, so the streaming decoder may split the input anywhere.
+
+use std::collections::VecDeque;
+
+use super::error::{DecodeError, DecodeErrorKind};
+use super::scalar::{HEX_VALUE, LINE_MAX};
+use crate::simd::Kernels;
+
+/// The most white space held back to see whether it ends its line. Of a
+/// longer run, the bytes beyond the last `WS_LIMIT` are kept as data (and an
+/// `=` before them is not a soft break). No encoder or transport produces
+/// such runs (SMTP lines are at most 998 bytes), and the bound keeps the
+/// streaming decoder's memory constant. Strict mode never gets there: the
+/// line is too long first.
+pub(crate) const WS_LIMIT: usize = 1024;
+
+/// Inputs shorter than this skip the kernel.
+const KERNEL_MIN: usize = 32;
+
+/// An `=` whose meaning depends on what follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Escape {
+    None,
+    /// `=` at this offset (then possibly white space, then possibly a CR).
+    Eq(u64),
+    /// `=` at this offset and one hex digit (nothing after them yet).
+    EqHex(u64, u8),
+}
+
+/// The decoder's pending bytes and position, carried across chunks.
+#[derive(Clone, Debug)]
+pub(crate) struct DecodeState {
+    strict: bool,
+    escape: Escape,
+    /// Spaces and tabs that end the line unless something else follows.
+    ws: VecDeque<u8>,
+    /// Offset of `ws[0]`.
+    ws_start: u64,
+    /// The last byte was a CR: a line break if LF follows, else data.
+    cr: bool,
+    /// Absolute offset of the next byte to be fed.
+    offset: u64,
+    /// Offset of the first byte of the current encoded line (strict mode).
+    line_start: u64,
+}
+
+/// Appends to a preallocated output slice.
+struct Sink<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Sink<'_> {
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+}
+
+impl DecodeState {
+    pub(crate) fn new(strict: bool) -> Self {
+        DecodeState {
+            strict,
+            escape: Escape::None,
+            ws: VecDeque::new(),
+            ws_start: 0,
+            cr: false,
+            offset: 0,
+            line_start: 0,
+        }
+    }
+
+    /// Absolute offset of the next byte to be fed.
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Bytes held back that a later byte may turn into output.
+    fn pending_len(&self) -> usize {
+        let escape = match self.escape {
+            Escape::None => 0,
+            Escape::Eq(_) => 1,
+            Escape::EqHex(..) => 2,
+        };
+        escape + self.ws.len() + usize::from(self.cr)
+    }
+
+    /// The most output that feeding `n` more bytes (or finishing, `n = 0`)
+    /// can produce: decoding never makes anything longer.
+    pub(crate) fn max_output(&self, n: usize) -> usize {
+        n + self.pending_len()
+    }
+
+    fn idle(&self) -> bool {
+        self.escape == Escape::None && self.ws.is_empty() && !self.cr
+    }
+
+    fn err(at: u64, kind: DecodeErrorKind) -> Result<(), DecodeError> {
+        Err(DecodeError::new(at, kind))
+    }
+
+    /// Strict: the byte at `at` is a character of the current line.
+    #[inline]
+    fn count(&self, at: u64) -> Result<(), DecodeError> {
+        if self.strict && at - self.line_start >= LINE_MAX as u64 {
+            return Self::err(
+                self.line_start + LINE_MAX as u64,
+                DecodeErrorKind::LineTooLong,
+            );
+        }
+        Ok(())
+    }
+
+    /// Decodes `input` into `out`, continuing from earlier calls; returns the
+    /// bytes written. `out` must hold [`max_output`](Self::max_output)`(input.len())`.
+    pub(crate) fn feed(
+        &mut self,
+        k: &Kernels,
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, DecodeError> {
+        let mut sink = Sink { buf: out, len: 0 };
+        let mut pos = 0;
+        let mut stalled = false;
+        while pos < input.len() {
+            if self.idle() && input.len() - pos >= KERNEL_MIN {
+                let mut avail = &input[pos..];
+                if self.strict {
+                    let col = (self.offset - self.line_start) as usize;
+                    avail = &avail[..avail.len().min(LINE_MAX.saturating_sub(col))];
+                }
+                let (c, n) = (k.qp_decode)(avail, &mut sink.buf[sink.len..], self.strict);
+                debug_assert!(c <= avail.len() && n <= c);
+                pos += c;
+                sink.len += n;
+                self.offset += c as u64;
+                stalled = c == 0;
+                if pos == input.len() {
+                    break;
+                }
+            }
+            // Step over what stopped the kernel; after a stall, take a whole
+            // run first so the kernel is not retried for every byte.
+            let min_run = if stalled { KERNEL_MIN } else { 1 };
+            let start = pos;
+            while pos < input.len() {
+                self.step(input[pos], &mut sink)?;
+                pos += 1;
+                if pos - start >= min_run && self.idle() {
+                    break;
+                }
+            }
+        }
+        Ok(sink.len)
+    }
+
+    /// Consumes one byte.
+    fn step(&mut self, b: u8, out: &mut Sink) -> Result<(), DecodeError> {
+        let at = self.offset;
+        self.offset += 1;
+        if let Escape::EqHex(eq, hi) = self.escape {
+            self.escape = Escape::None;
+            let lo = HEX_VALUE[b as usize];
+            if lo < 16 {
+                if self.strict && (hi.is_ascii_lowercase() || b.is_ascii_lowercase()) {
+                    return Self::err(eq, DecodeErrorKind::LowercaseHex);
+                }
+                self.count(at)?;
+                out.push((HEX_VALUE[hi as usize] << 4) | lo);
+                return Ok(());
+            }
+            if self.strict {
+                return Self::err(eq, DecodeErrorKind::InvalidEscape);
+            }
+            out.push(b'=');
+            out.push(hi);
+        }
+        if self.cr {
+            self.cr = false;
+            if b == b'\n' {
+                return self.end_line(at, true, out);
+            }
+            self.flush_with_cr(at - 1, out)?;
+        }
+        match b {
+            b' ' | b'\t' => {
+                self.count(at)?;
+                self.push_ws(b, at, out);
+                Ok(())
+            }
+            b'\r' => {
+                // Counted (or not) once we know whether it ends the line.
+                self.cr = true;
+                Ok(())
+            }
+            b'\n' => self.end_line(at, false, out),
+            _ => {
+                if let Escape::Eq(eq) = self.escape {
+                    if self.ws.is_empty() && HEX_VALUE[b as usize] < 16 {
+                        self.count(at)?;
+                        self.escape = Escape::EqHex(eq, b);
+                        return Ok(());
+                    }
+                    self.bad_escape(eq, out)?;
+                }
+                // White space followed by data is not trailing.
+                out.extend_ws(&mut self.ws);
+                self.count(at)?;
+                if b == b'=' {
+                    self.escape = Escape::Eq(at);
+                    return Ok(());
+                }
+                if self.strict && !(33..=126).contains(&b) {
+                    return Self::err(at, DecodeErrorKind::ByteMustBeEncoded(b));
+                }
+                out.push(b);
+                Ok(())
+            }
+        }
+    }
+
+    /// A pending `=` that starts neither an escape nor a soft break.
+    fn bad_escape(&mut self, eq: u64, out: &mut Sink) -> Result<(), DecodeError> {
+        if self.strict {
+            return Self::err(eq, DecodeErrorKind::InvalidEscape);
+        }
+        self.escape = Escape::None;
+        out.push(b'=');
+        Ok(())
+    }
+
+    fn push_ws(&mut self, b: u8, at: u64, out: &mut Sink) {
+        if self.ws.is_empty() {
+            self.ws_start = at;
+        } else if self.ws.len() == WS_LIMIT {
+            // Too long to be transport padding: the oldest byte is data.
+            if self.escape != Escape::None {
+                self.escape = Escape::None;
+                out.push(b'=');
+            }
+            if let Some(first) = self.ws.pop_front() {
+                out.push(first);
+            }
+            self.ws_start += 1;
+        }
+        self.ws.push_back(b);
+    }
+
+    /// A CR at `cr_at` turned out not to start a CRLF: it is data, and so is
+    /// what was pending before it.
+    fn flush_with_cr(&mut self, cr_at: u64, out: &mut Sink) -> Result<(), DecodeError> {
+        if let Escape::Eq(eq) = self.escape {
+            self.bad_escape(eq, out)?;
+        }
+        out.extend_ws(&mut self.ws);
+        if self.strict {
+            return Self::err(cr_at, DecodeErrorKind::ByteMustBeEncoded(b'\r'));
+        }
+        out.push(b'\r');
+        Ok(())
+    }
+
+    /// A line break (CRLF if `crlf`, else LF) whose LF is at `lf_at`: drops
+    /// trailing white space; a pending `=` makes it a soft break (removed),
+    /// else the break is passed through.
+    fn end_line(&mut self, lf_at: u64, crlf: bool, out: &mut Sink) -> Result<(), DecodeError> {
+        if self.strict && !self.ws.is_empty() {
+            return Self::err(self.ws_start, DecodeErrorKind::TrailingWhitespace);
+        }
+        self.ws.clear();
+        if self.escape == Escape::None {
+            if crlf {
+                out.push(b'\r');
+            }
+            out.push(b'\n');
+        }
+        self.escape = Escape::None;
+        self.line_start = lf_at + 1;
+        Ok(())
+    }
+
+    /// Ends the input: an incomplete escape is kept literally, trailing white
+    /// space dropped, a final `=` (with white space) is a soft break.
+    /// Returns the bytes written; `out` must hold `max_output(0)`.
+    pub(crate) fn finish(&mut self, out: &mut [u8]) -> Result<usize, DecodeError> {
+        let mut sink = Sink { buf: out, len: 0 };
+        if let Escape::EqHex(eq, hi) = self.escape {
+            if self.strict {
+                return Err(DecodeError::new(eq, DecodeErrorKind::InvalidEscape));
+            }
+            self.escape = Escape::None;
+            sink.push(b'=');
+            sink.push(hi);
+        }
+        if self.cr {
+            self.cr = false;
+            self.flush_with_cr(self.offset - 1, &mut sink)?;
+        }
+        if self.strict && !self.ws.is_empty() {
+            let at = self.ws_start;
+            return Err(DecodeError::new(at, DecodeErrorKind::TrailingWhitespace));
+        }
+        self.ws.clear();
+        self.escape = Escape::None;
+        Ok(sink.len)
+    }
+}
+
+impl Sink<'_> {
+    fn extend_ws(&mut self, ws: &mut VecDeque<u8>) {
+        for b in ws.drain(..) {
+            self.push(b);
+        }
+    }
+}
+
+/// The reference alone (no kernel): decodes `input[..end]` byte by byte
+/// from a fresh state, then settles what a kernel may settle early (white
+/// space that `input[end]` shows not to be trailing; in lenient mode a CR
+/// with nothing before it, output whatever follows). Returns the output and
+/// whether nothing is left pending.
+#[cfg(test)]
+pub(crate) fn reference_prefix(
+    strict: bool,
+    input: &[u8],
+    end: usize,
+) -> Result<(Vec<u8>, bool), DecodeError> {
+    let mut state = DecodeState::new(strict);
+    let mut buf = vec![0; end];
+    let mut sink = Sink {
+        buf: &mut buf,
+        len: 0,
+    };
+    for &b in &input[..end] {
+        state.step(b, &mut sink)?;
+    }
+    if state.escape == Escape::None && !state.cr {
+        if let Some(next) = input.get(end) {
+            if !matches!(next, b' ' | b'\t' | b'\r' | b'\n') {
+                sink.extend_ws(&mut state.ws);
+            }
+        }
+    }
+    if !strict && state.cr && state.escape == Escape::None && state.ws.is_empty() {
+        state.cr = false;
+        sink.push(b'\r');
+    }
+    let n = sink.len;
+    buf.truncate(n);
+    Ok((buf, state.idle()))
+}
+
+/// One-shot decode of a whole input.
+pub(crate) fn decode(
+    k: &Kernels,
+    strict: bool,
+    input: &[u8],
+    out: &mut [u8],
+) -> Result<usize, DecodeError> {
+    let mut state = DecodeState::new(strict);
+    let written = state.feed(k, input, out)?;
+    Ok(written + state.finish(&mut out[written..])?)
+}

@@ -1,0 +1,86 @@
+//! Strict-mode decode errors with the byte offset of the problem.
+
+use std::fmt;
+
+/// What was wrong with quoted-printable input (reported in strict mode only;
+/// lenient decoding accepts every input).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DecodeErrorKind {
+    /// An `=` that is followed neither by two hexadecimal digits nor by a
+    /// soft line break (optional spaces/tabs, then CRLF, LF or the end of
+    /// the input). The offset is that of the `=`.
+    InvalidEscape,
+    /// An escape written with lower-case hexadecimal digits, such as `=3d`.
+    /// RFC 2045 6.7 (1) requires upper case; lenient decoding accepts both.
+    /// The offset is that of the `=`.
+    LowercaseHex,
+    /// A byte that may only appear encoded: a control character other than
+    /// tab (including a CR that does not start a CRLF), or a byte above 126.
+    /// Its value is given.
+    ByteMustBeEncoded(u8),
+    /// An encoded line longer than 76 characters, not counting its CRLF or
+    /// LF (a soft break's `=` counts). The offset is that of the 77th character.
+    LineTooLong,
+    /// A space or tab at the end of an encoded line (before CRLF, LF, a soft
+    /// break's line break or the end of the input). The offset is that of the
+    /// first byte of the trailing run.
+    TrailingWhitespace,
+}
+
+/// A strict quoted-printable decode failure: what went wrong and where.
+///
+/// `offset` counts bytes from the start of the input (for
+/// [`StreamDecoder`](super::StreamDecoder), from the first byte ever fed).
+///
+/// ```
+/// use septet::qp::{decode_with, DecodeErrorKind, DecodeOptions};
+/// let err = decode_with(b"caf=E9 =ZZ", DecodeOptions { strict: true }).unwrap_err();
+/// assert_eq!((err.offset, err.kind), (7, DecodeErrorKind::InvalidEscape));
+/// assert_eq!(err.to_string(), "invalid escape: '=' not followed by two hex digits or a line break at offset 7");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DecodeError {
+    /// Byte offset in the input.
+    pub offset: u64,
+    /// What was wrong.
+    pub kind: DecodeErrorKind,
+}
+
+impl DecodeError {
+    pub(crate) fn new(offset: u64, kind: DecodeErrorKind) -> Self {
+        DecodeError { offset, kind }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.offset;
+        match self.kind {
+            DecodeErrorKind::InvalidEscape => write!(
+                f,
+                "invalid escape: '=' not followed by two hex digits or a line break at offset {at}"
+            ),
+            DecodeErrorKind::LowercaseHex => {
+                write!(f, "lower-case hex digits in the escape at offset {at}")
+            }
+            DecodeErrorKind::ByteMustBeEncoded(b) => {
+                write!(f, "byte 0x{b:02x} must be encoded, at offset {at}")
+            }
+            DecodeErrorKind::LineTooLong => write!(
+                f,
+                "encoded line longer than 76 characters: character 77 at offset {at}"
+            ),
+            DecodeErrorKind::TrailingWhitespace => {
+                write!(f, "white space at the end of a line, at offset {at}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl From<DecodeError> for std::io::Error {
+    fn from(e: DecodeError) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+    }
+}

@@ -1,0 +1,234 @@
+//! AVX2 encode: 24 input bytes to 32 characters per vector, and the MIME
+//! variant that writes whole 76-character lines with their CRLF.
+
+use std::arch::x86_64::*;
+
+use super::splat16;
+use crate::base64::scalar::{LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
+use crate::base64::Alphabet;
+
+/// Bytes consumed and characters produced by one vector.
+const IN: usize = 24;
+const OUT: usize = 32;
+
+/// In-lane shuffle spreading four 3-byte groups over 4-byte lanes as
+/// `[b1, b0, b2, b1]`, so that each 16-bit half holds the two bytes a pair of
+/// sextets straddles. `at` is where the lane's 12 bytes start.
+const fn spread(at: u8) -> [u8; 16] {
+    let mut t = [0; 16];
+    let mut g = 0;
+    while g < 4 {
+        let s = at + 3 * g as u8;
+        t[4 * g] = s + 1;
+        t[4 * g + 1] = s;
+        t[4 * g + 2] = s + 2;
+        t[4 * g + 3] = s + 1;
+        g += 1;
+    }
+    t
+}
+
+/// The bytes of a lane sit at its start (two 16-byte loads 12 bytes apart).
+const SPREAD_AT_0: [u8; 16] = spread(0);
+/// The bytes of the low lane start at byte 4: a 32-byte load made 4 bytes
+/// before the 24 input bytes puts the first 12 at bytes 4..16 and the next 12
+/// at bytes 16..28, i.e. at the start of the high lane.
+const SPREAD_AT_4: [u8; 16] = spread(4);
+
+/// The vectors one encode call works with.
+#[derive(Clone, Copy)]
+struct Consts {
+    /// Shuffle for a vector loaded as two 16-byte halves.
+    split: __m256i,
+    /// Shuffle for a vector loaded 4 bytes before its input.
+    shifted: __m256i,
+    /// ASCII offset per sextet class (see [`to_ascii`]).
+    offsets: __m256i,
+}
+
+impl Consts {
+    /// The vectors for `alphabet`.
+    #[target_feature(enable = "avx2")]
+    fn new(alphabet: Alphabet) -> Self {
+        let table = alphabet.encode_table();
+        // Class 0: 26..=51 (a-z); 1..=10: 52..=61 (0-9); 11: 62; 12: 63; 13: 0..=25 (A-Z).
+        let mut offsets = [0u8; 16];
+        offsets[0] = b'a' - 26;
+        offsets[1..=10].fill(b'0'.wrapping_sub(52));
+        offsets[11] = table[62].wrapping_sub(62);
+        offsets[12] = table[63].wrapping_sub(63);
+        offsets[13] = b'A';
+        let low = splat16(SPREAD_AT_4);
+        Consts {
+            split: splat16(SPREAD_AT_0),
+            shifted: _mm256_blend_epi32::<0xf0>(low, splat16(SPREAD_AT_0)),
+            offsets: splat16(offsets),
+        }
+    }
+}
+
+/// Splits each 4-byte lane `[b1, b0, b2, b1]` into four sextets, one per byte,
+/// most significant first. Each multiply moves two sextets of a 16-bit half
+/// into place at once: the high one into the low byte (keeping the high 16
+/// bits of the product), the low one into the high byte.
+///
+/// The multipliers are the powers of two that do this, plus a term that
+/// changes nothing (a fraction below 1 that the high product drops, or a
+/// multiple of 2^16 that the low product drops). Pure powers of two would
+/// let LLVM turn the multiplies into per-lane shifts, which AVX2 lacks for
+/// 16-bit lanes and which it then emulates with many more instructions.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sextets(spread: __m256i) -> __m256i {
+    // High halves: a << 10 times 2^6 + 1, c << 6 times 2^10 + 1 (a, c < 64).
+    let outer = _mm256_and_si256(spread, _mm256_set1_epi32(0x0fc0_fc00));
+    let outer = _mm256_mulhi_epu16(outer, _mm256_set1_epi32(0x0401_0041));
+    // Low halves: b << 4 times 2^4 + 2^12, d times 2^8.
+    let inner = _mm256_and_si256(spread, _mm256_set1_epi32(0x003f_03f0));
+    let inner = _mm256_mullo_epi16(inner, _mm256_set1_epi32(0x0100_1010));
+    _mm256_or_si256(outer, inner)
+}
+
+/// Sextets to characters: classify each value into one of 14 ranges whose
+/// characters are consecutive, then add that range's offset.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn to_ascii(sextets: __m256i, offsets: __m256i) -> __m256i {
+    // 52..=63 map to 1..=12, everything below to 0; then 0..=25 become 13.
+    let class = _mm256_subs_epu8(sextets, _mm256_set1_epi8(51));
+    let upper = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), sextets);
+    let class = _mm256_or_si256(class, _mm256_and_si256(upper, _mm256_set1_epi8(13)));
+    _mm256_add_epi8(sextets, _mm256_shuffle_epi8(offsets, class))
+}
+
+/// Encodes the 24 bytes a vector holds in the layout `shuffle` expects.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn encode_vec(raw: __m256i, shuffle: __m256i, offsets: __m256i) -> __m256i {
+    to_ascii(sextets(_mm256_shuffle_epi8(raw, shuffle)), offsets)
+}
+
+/// Encodes `src[0..24]` into `dst[0..32]`.
+///
+/// # Safety
+/// `src[0..28]` must be readable (two 16-byte loads at 0 and 12) and
+/// `dst[0..32]` writable.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn block_split(src: *const u8, dst: *mut u8, c: Consts) {
+    // SAFETY: the caller guarantees src[0..28] readable.
+    let raw = unsafe { _mm256_loadu2_m128i(src.add(12).cast(), src.cast()) };
+    // SAFETY: the caller guarantees dst[0..32] writable.
+    unsafe { _mm256_storeu_si256(dst.cast(), encode_vec(raw, c.split, c.offsets)) };
+}
+
+/// Encodes `src[0..24]` into `dst[0..32]` with one 32-byte load at `src - 4`.
+///
+/// # Safety
+/// `src[-4..28]` must be readable and `dst[0..32]` writable.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn block_shifted(src: *const u8, dst: *mut u8, c: Consts) {
+    // SAFETY: the caller guarantees src[-4..28] readable.
+    let raw = unsafe { _mm256_loadu_si256(src.sub(4).cast()) };
+    // SAFETY: the caller guarantees dst[0..32] writable.
+    unsafe { _mm256_storeu_si256(dst.cast(), encode_vec(raw, c.shifted, c.offsets)) };
+}
+
+/// Encodes the 12 bytes at `src[4..16]` into 16 characters, in the low lane.
+///
+/// # Safety
+/// `src[0..16]` must be readable.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn half_shifted(src: *const u8, c: Consts) -> __m128i {
+    // SAFETY: the caller guarantees src[0..16] readable.
+    let raw = unsafe { _mm_loadu_si128(src.cast()) };
+    let wide = encode_vec(_mm256_castsi128_si256(raw), c.shifted, c.offsets);
+    _mm256_castsi256_si128(wide)
+}
+
+/// Bulk encode of whole 3-byte groups. See `simd::B64EncodeFn`.
+///
+/// Vector `k` encodes `input[24k..24k + 24]`, reading `input[24k - 4..24k + 28]`
+/// (the first one `input[0..28]`), so the last 4 to 27 bytes (and every
+/// group whose 32 characters do not fit in `out`) are left over; a final
+/// half step takes 12 of them when at least 12 remain.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+    let c = Consts::new(alphabet);
+    let blocks = (input.len().saturating_sub(4) / IN).min(out.len() / OUT);
+    let src = input.as_ptr();
+    let dst = out.as_mut_ptr();
+    let mut k = 0;
+    if blocks > 0 {
+        // SAFETY: blocks >= 1 so input.len() >= 28 and out.len() >= 32.
+        unsafe { block_split(src, dst, c) };
+        k = 1;
+    }
+    // In-bounds for every k < blocks: 24k - 4 >= 0 as k >= 1,
+    // 24k + 28 <= 24 * blocks + 4 <= input.len(), 32k + 32 <= out.len().
+    while k + 4 <= blocks {
+        for j in k..k + 4 {
+            // SAFETY: j < blocks, see above.
+            unsafe { block_shifted(src.add(IN * j), dst.add(OUT * j), c) };
+        }
+        k += 4;
+    }
+    while k < blocks {
+        // SAFETY: k < blocks, see above.
+        unsafe { block_shifted(src.add(IN * k), dst.add(OUT * k), c) };
+        k += 1;
+    }
+    let (mut consumed, mut written) = (IN * blocks, OUT * blocks);
+    if consumed >= 4 && input.len() - consumed >= 12 && out.len() - written >= 16 {
+        // SAFETY: reads input[consumed - 4..consumed + 12], writes out[written..written + 16].
+        unsafe {
+            let chars = half_shifted(src.add(consumed - 4), c);
+            _mm_storeu_si128(dst.add(written).cast(), chars);
+        }
+        consumed += 12;
+        written += 16;
+    }
+    (consumed, written)
+}
+
+/// Bulk MIME encode of whole 57-byte lines. See `simd::B64EncodeMimeFn`.
+///
+/// A line is three steps straight into `out`: bytes 0..24 and 24..48 as full
+/// vectors, then bytes 45..57 as a half vector whose characters 62..76 are
+/// stored together with the CRLF at line offset 62 (rewriting characters 62
+/// and 63 with the same values), so nothing lands past the line.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn encode_mime(
+    input: &[u8],
+    out: &mut [u8],
+    alphabet: Alphabet,
+) -> (usize, usize) {
+    const _: () = assert!(LINE_INPUT == 57 && LINE_CHARS == 76 && LINE_OUTPUT == 78);
+    let c = Consts::new(alphabet);
+    // "\r\n" in bytes 14 and 15.
+    let crlf = _mm_slli_si128::<14>(_mm_cvtsi32_si128(i32::from(u16::from_le_bytes(*b"\r\n"))));
+    let lines = (input.len() / LINE_INPUT).min(out.len() / LINE_OUTPUT);
+    for line in 0..lines {
+        // SAFETY: line < lines, so input[57 * line..][..57] and out[78 * line..][..78]
+        // are in bounds; every access below stays inside them: reads 0..28,
+        // 20..52 and 41..57 of the line, writes 0..32, 32..64 and 62..78.
+        unsafe {
+            let src = input.as_ptr().add(LINE_INPUT * line);
+            let dst = out.as_mut_ptr().add(LINE_OUTPUT * line);
+            block_split(src, dst, c);
+            block_shifted(src.add(IN), dst.add(OUT), c);
+            let tail = half_shifted(src.add(LINE_INPUT - 16), c);
+            let tail = _mm_or_si128(_mm_srli_si128::<2>(tail), crlf);
+            _mm_storeu_si128(dst.add(LINE_CHARS - 14).cast(), tail);
+        }
+    }
+    (LINE_INPUT * lines, LINE_OUTPUT * lines)
+}

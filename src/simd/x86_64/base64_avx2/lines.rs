@@ -1,0 +1,135 @@
+//! The MIME decoder's fast path for the usual layout: lines of the same
+//! number of characters (a multiple of 4, e.g. 76 or 64), each followed by
+//! CRLF or LF. A line is decoded straight from the input with overlapping
+//! 32-character blocks (a 76-character line as blocks at 0, 32 and 44),
+//! so no whitespace has to be squeezed out.
+
+use std::arch::x86_64::*;
+
+use super::decode::{classify, load, pack, store_exact, store_wide, Luts, IN};
+
+/// Longest line the fast path takes (4 blocks).
+const MAX_CHARS: usize = 4 * IN;
+
+/// A line layout: `chars` alphabet characters, then CRLF or LF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Layout {
+    chars: usize,
+    crlf: bool,
+}
+
+impl Layout {
+    /// Bytes per line, line break included.
+    fn bytes(self) -> usize {
+        self.chars + 1 + usize::from(self.crlf)
+    }
+
+    /// Whether `line` (starting at a line start) ends in this layout's line break.
+    fn breaks(self, line: &[u8]) -> bool {
+        if self.crlf {
+            line.get(self.chars..self.chars + 2) == Some(b"\r\n")
+        } else {
+            line.get(self.chars) == Some(&b'\n')
+        }
+    }
+}
+
+/// The layout of the line at the start of `input`, if it is one the fast
+/// path takes: 32 to 128 alphabet characters, a multiple of 4, then CRLF or
+/// LF, all inside `input`.
+#[target_feature(enable = "avx2")]
+pub(super) fn detect(input: &[u8], l: &Luts) -> Option<Layout> {
+    let mut chars = 0;
+    loop {
+        if input.len() - chars < IN || chars > MAX_CHARS {
+            return None;
+        }
+        // SAFETY: chars + 32 <= input.len() (checked above).
+        let (bad, _) = classify(unsafe { load(input.as_ptr().add(chars)) }, l);
+        let alpha = _mm256_movemask_epi8(_mm256_cmpeq_epi8(bad, _mm256_setzero_si256())) as u32;
+        chars += alpha.trailing_ones() as usize;
+        if alpha != u32::MAX {
+            break;
+        }
+    }
+    let crlf = input.get(chars) == Some(&b'\r');
+    let layout = Layout { chars, crlf };
+    let fits = (IN..=MAX_CHARS).contains(&chars) && chars.is_multiple_of(4);
+    (fits && layout.breaks(input)).then_some(layout)
+}
+
+/// Decodes whole lines of `layout` from the start of `input` into `out`
+/// while they match it and fit; returns `(consumed, written)`.
+#[target_feature(enable = "avx2")]
+pub(super) fn decode_lines(
+    input: &[u8],
+    out: &mut [u8],
+    layout: Layout,
+    l: &Luts,
+) -> (usize, usize) {
+    // One copy per block count, so that each line is straight-line code.
+    match layout.chars.div_ceil(IN) {
+        0 | 1 => lines_of::<1>(input, out, layout, l),
+        2 => lines_of::<2>(input, out, layout, l),
+        3 => lines_of::<3>(input, out, layout, l),
+        _ => lines_of::<4>(input, out, layout, l),
+    }
+}
+
+/// [`decode_lines`] for lines of `BLOCKS` 32-character blocks, the last one
+/// moved back to end with the line (overlapping the one before when the
+/// length is not a multiple of 32).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn lines_of<const BLOCKS: usize>(
+    input: &[u8],
+    out: &mut [u8],
+    layout: Layout,
+    l: &Luts,
+) -> (usize, usize) {
+    // `detect` made the layout; the clamp keeps the loads below in bounds
+    // whatever it holds.
+    let chars = layout
+        .chars
+        .clamp(IN * (BLOCKS - 1) + 1, IN * BLOCKS)
+        .max(IN);
+    let at = |b: usize| if b + 1 == BLOCKS { chars - IN } else { IN * b };
+    let (line_in, line_out) = (layout.bytes(), chars / 4 * 3);
+    // A block's 32-byte store may run 8 bytes past its output when the next
+    // block starts at least 12 characters later (9 bytes), so it overwrites them.
+    let wide = chars.is_multiple_of(IN) || chars % IN >= 12;
+    let (mut i, mut o) = (0, 0);
+    while input.len() - i >= line_in && out.len() - o >= line_out {
+        let line = &input[i..i + line_in];
+        if !layout.breaks(line) {
+            break;
+        }
+        let mut bad = _mm256_setzero_si256();
+        let mut sextets = [bad; BLOCKS];
+        for (b, s) in sextets.iter_mut().enumerate() {
+            // SAFETY: at(b) + 32 <= chars < line.len().
+            let (x, v) = classify(unsafe { load(line.as_ptr().add(at(b))) }, l);
+            bad = _mm256_or_si256(bad, x);
+            *s = v;
+        }
+        if _mm256_testz_si256(bad, bad) == 0 {
+            break;
+        }
+        for (b, &s) in sextets.iter().enumerate() {
+            let dst = o + at(b) / 4 * 3;
+            // SAFETY: block b's 24 bytes end at at(b) / 4 * 3 + 24 <= line_out,
+            // and out[o..o + line_out] is in bounds (loop condition). A wide
+            // store's 8 extra bytes end inside the next block's output.
+            unsafe {
+                if wide && b + 1 < BLOCKS {
+                    store_wide(out.as_mut_ptr().add(dst), pack(s));
+                } else {
+                    store_exact(out.as_mut_ptr().add(dst), pack(s));
+                }
+            }
+        }
+        i += line_in;
+        o += line_out;
+    }
+    (i, o)
+}
