@@ -11,6 +11,8 @@
 //! before any work, with exit status 2.
 
 mod base64;
+mod convert;
+mod inspect;
 mod io;
 mod isa;
 mod qp;
@@ -37,6 +39,10 @@ enum Command {
     Qp(qp::Args),
     /// List the kernel sets this CPU runs and the one in use.
     Isa(isa::Args),
+    /// Show the MIME structure of a message (a tree, or JSON with --json).
+    Inspect(inspect::Args),
+    /// Convert mail archives (mbox, Maildir, .eml) into one mboxrd or Maildir.
+    Convert(convert::Args),
 }
 
 /// Why a subcommand stopped.
@@ -80,6 +86,8 @@ fn main() -> ExitCode {
         Command::Base64(args) => base64::run(args),
         Command::Isa(args) => isa::run(args),
         Command::Qp(args) => qp::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Convert(args) => convert::run(args),
     };
     match result {
         Ok(()) | Err(Failure::BrokenPipe) => ExitCode::SUCCESS,

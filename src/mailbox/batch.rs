@@ -1,0 +1,507 @@
+//! The conversion driver: inputs are read in order, cut into windows of
+//! at most `window_messages` messages or `window_bytes` input bytes, each
+//! window is transformed in parallel (rayon), and windows are written in
+//! order while the next one is transformed. Memory therefore holds at most
+//! two windows of messages whatever the archive size (mbox input stays in
+//! the page cache, borrowed from the memory map).
+//!
+//! A transform that fails (or panics) on a message never stops the run:
+//! the message is written unchanged and listed in the [`Report`]. Errors
+//! that stop the run are I/O errors (an unreadable message file, a full
+//! disk): the output is then not committed, since a converted archive
+//! missing a message would be worse than none.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::BufWriter;
+use std::num::NonZeroUsize;
+use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use rayon::prelude::*;
+use rayon::ThreadPool;
+use serde::{Deserialize, Serialize};
+
+use super::atomic::AtomicFile;
+use super::source::{OpenInput, Source};
+use super::{
+    maildir_flags_from_status, read_file_message, synthesize_from_line, Envelope, Error,
+    FailureRecord, Format, InputReport, MailFile, MaildirName, MaildirWriter, MboxRecord,
+    MboxWriter, Message, Progress, Report, Stage,
+};
+
+/// The archive format a conversion writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// One mboxrd file.
+    #[default]
+    Mboxrd,
+    /// A Maildir folder.
+    Maildir,
+}
+
+impl OutputFormat {
+    /// The lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Mboxrd => "mboxrd",
+            OutputFormat::Maildir => "maildir",
+        }
+    }
+}
+
+impl FromStr for OutputFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [OutputFormat::Mboxrd, OutputFormat::Maildir]
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown output format {s:?}"))
+    }
+}
+
+/// How [`convert`] runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvertOptions {
+    /// The input format; `None` detects it per input.
+    pub from: Option<Format>,
+    /// The output format.
+    pub to: OutputFormat,
+    /// Worker threads; `None` uses rayon's global pool (one per core).
+    pub jobs: Option<NonZeroUsize>,
+    /// Most messages per window.
+    pub window_messages: usize,
+    /// Most input bytes per window (a single larger message still makes a
+    /// window of its own).
+    pub window_bytes: u64,
+    /// Most failures listed in the report (all are counted).
+    pub max_failures_listed: usize,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            from: None,
+            to: OutputFormat::Mboxrd,
+            jobs: None,
+            window_messages: 4096,
+            window_bytes: 64 << 20,
+            max_failures_listed: 10_000,
+        }
+    }
+}
+
+/// Buffer in front of an mbox output: the writer issues a write per
+/// quoted line, separator and message.
+const OUT_BUFFER: usize = 1 << 20;
+
+/// Converts `inputs`, in order, into one archive at `output`, applying
+/// `transform` to every message (its bytes as read, unquoted) and calling
+/// `progress` after each window is written.
+///
+/// The output appears only when everything was written (see the [module
+/// docs](super#writing)); on error nothing is left under its name.
+///
+/// Pass the transform inline (as a closure or a `fn`): a closure stored in
+/// a variable first does not get the signature `for<'m> Fn(&'m [u8]) ->
+/// Result<Cow<'m, [u8]>, E>` that lets it return a borrow of its input,
+/// unless it goes through a function with that bound.
+pub fn convert<I, T, E, P>(
+    inputs: &[I],
+    output: impl AsRef<Path>,
+    options: &ConvertOptions,
+    transform: T,
+    mut progress: P,
+) -> Result<Report, Error>
+where
+    I: AsRef<Path>,
+    T: for<'m> Fn(&'m [u8]) -> Result<Cow<'m, [u8]>, E> + Sync,
+    E: fmt::Display,
+    P: FnMut(Progress),
+{
+    let output = output.as_ref();
+    let pool = match options.jobs {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n.get())
+                .build()
+                .map_err(|e| Error::ThreadPool(e.to_string()))?,
+        ),
+        None => None,
+    };
+    // Open (and detect) every input before creating the output, so a bad
+    // input fails the run before anything is written.
+    let opened = inputs
+        .iter()
+        .map(|p| OpenInput::open(p.as_ref(), options.from))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut items = pending_items(&opened)?;
+    let mut state = State::new(&opened, output, options);
+    let mut sink = Sink::create(output, options.to)?;
+    progress(state.progress);
+    let mut next_index = 0;
+    let mut ready: Vec<Done<'_>> = Vec::new();
+    loop {
+        let window = next_window(&mut items, &mut next_index, options);
+        if window.is_empty() && ready.is_empty() {
+            break;
+        }
+        let to_write = std::mem::take(&mut ready);
+        let (written, processed) = join_in(
+            pool.as_ref(),
+            || state.write(&mut sink, to_write),
+            || {
+                window
+                    .into_par_iter()
+                    .map(|p| process(p, &transform))
+                    .collect::<Result<Vec<_>, Error>>()
+            },
+        );
+        written?;
+        ready = processed?;
+        progress(state.progress);
+    }
+    state.progress.stage = Stage::Committing;
+    progress(state.progress);
+    sink.commit(output)?;
+    state.progress.bytes = state.progress.total_bytes;
+    state.progress.stage = Stage::Done;
+    progress(state.progress);
+    Ok(state.report)
+}
+
+/// Runs `a` and `b` in parallel, in `pool` if given.
+fn join_in<A, B, RA, RB>(pool: Option<&ThreadPool>, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    match pool {
+        Some(pool) => pool.join(a, b),
+        None => rayon::join(a, b),
+    }
+}
+
+/// A message to read and transform.
+struct Pending<'a> {
+    input: usize,
+    /// Position in its input.
+    message: u64,
+    /// Position in the run (set when windowed).
+    index: u64,
+    /// Input bytes it accounts for.
+    bytes: u64,
+    item: Item<'a>,
+}
+
+enum Item<'a> {
+    Mbox(MboxRecord<'a>),
+    File(&'a MailFile),
+}
+
+/// Every message of every input, in order, not yet read.
+fn pending_items(opened: &[OpenInput]) -> Result<impl Iterator<Item = Pending<'_>>, Error> {
+    let mut per_input: Vec<Box<dyn Iterator<Item = Pending<'_>> + '_>> = Vec::new();
+    for (input, open) in opened.iter().enumerate() {
+        per_input.push(match (&open.source, open.split()?) {
+            (_, Some(split)) => Box::new(split.map(move |record| Pending {
+                input,
+                message: record.index,
+                index: 0,
+                bytes: record.span.end - record.span.start,
+                item: Item::Mbox(record),
+            })),
+            (Source::Files(files), None) => {
+                Box::new(files.iter().enumerate().map(move |(i, file)| Pending {
+                    input,
+                    message: i as u64,
+                    index: 0,
+                    bytes: file.len,
+                    item: Item::File(file),
+                }))
+            }
+            (Source::Mbox(..), None) => Box::new(std::iter::empty()),
+        });
+    }
+    Ok(per_input.into_iter().flatten())
+}
+
+fn next_window<'a>(
+    items: &mut impl Iterator<Item = Pending<'a>>,
+    next_index: &mut u64,
+    options: &ConvertOptions,
+) -> Vec<Pending<'a>> {
+    let mut window = Vec::new();
+    let mut bytes = 0u64;
+    while window.len() < options.window_messages.max(1) && bytes < options.window_bytes.max(1) {
+        let Some(mut pending) = items.next() else {
+            break;
+        };
+        pending.index = *next_index;
+        *next_index += 1;
+        bytes += pending.bytes;
+        window.push(pending);
+    }
+    window
+}
+
+/// A transformed message, ready to write.
+struct Done<'a> {
+    input: usize,
+    index: u64,
+    bytes: u64,
+    message: Message<'a>,
+    out: Out,
+    failure: Option<String>,
+    fallback: bool,
+    file: Option<&'a Path>,
+}
+
+/// What the transform returned.
+enum Out {
+    /// The message as read.
+    Same,
+    /// A part of it.
+    Part(Range<usize>),
+    /// New bytes.
+    New(Vec<u8>),
+}
+
+impl Done<'_> {
+    fn output(&self) -> &[u8] {
+        match &self.out {
+            Out::Same => &self.message.data,
+            Out::Part(r) => self.message.data.get(r.clone()).unwrap_or(&[]),
+            Out::New(v) => v,
+        }
+    }
+}
+
+/// Reads (files) or unquotes (mbox) one message and transforms it; runs on
+/// the worker threads.
+fn process<'a, T, E>(pending: Pending<'a>, transform: &T) -> Result<Done<'a>, Error>
+where
+    T: for<'m> Fn(&'m [u8]) -> Result<Cow<'m, [u8]>, E> + Sync,
+    E: fmt::Display,
+{
+    let (message, fallback, file) = match pending.item {
+        Item::Mbox(record) => (record.message(), record.content_length_fallback, None),
+        Item::File(f) => (
+            read_file_message(f, pending.message)?,
+            false,
+            Some(f.path.as_path()),
+        ),
+    };
+    let data: &[u8] = &message.data;
+    // A panicking transform is a failed message, not a failed run.
+    let (out, failure) = match catch_unwind(AssertUnwindSafe(|| transform(data))) {
+        Ok(Ok(Cow::Borrowed(part))) => (part_of(data, part), None),
+        Ok(Ok(Cow::Owned(new))) if new == data => (Out::Same, None),
+        Ok(Ok(Cow::Owned(new))) => (Out::New(new), None),
+        Ok(Err(e)) => (Out::Same, Some(e.to_string())),
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            (Out::Same, Some(format!("the transform panicked: {text}")))
+        }
+    };
+    Ok(Done {
+        input: pending.input,
+        index: pending.index,
+        bytes: pending.bytes,
+        message,
+        out,
+        failure,
+        fallback,
+        file,
+    })
+}
+
+/// A borrowed transform result as a range of the input when it lies
+/// inside it (compared as addresses only), a copy otherwise.
+fn part_of(data: &[u8], part: &[u8]) -> Out {
+    let (d, p) = (data.as_ptr() as usize, part.as_ptr() as usize);
+    if p >= d && p + part.len() <= d + data.len() {
+        let start = p - d;
+        if start == 0 && part.len() == data.len() {
+            Out::Same
+        } else {
+            Out::Part(start..start + part.len())
+        }
+    } else {
+        Out::New(part.to_vec())
+    }
+}
+
+/// Where messages are written.
+enum Sink {
+    Mbox(MboxWriter<BufWriter<AtomicFile>>),
+    Maildir(MaildirWriter),
+}
+
+impl Sink {
+    fn create(output: &Path, format: OutputFormat) -> Result<Sink, Error> {
+        Ok(match format {
+            OutputFormat::Mboxrd => {
+                let file =
+                    AtomicFile::create(output).map_err(|e| Error::io(output, "creating", e))?;
+                Sink::Mbox(MboxWriter::new(BufWriter::with_capacity(OUT_BUFFER, file)))
+            }
+            OutputFormat::Maildir => Sink::Maildir(MaildirWriter::create(output)?),
+        })
+    }
+
+    fn commit(self, output: &Path) -> Result<(), Error> {
+        match self {
+            Sink::Mbox(writer) => writer
+                .into_inner()
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(AtomicFile::commit)
+                .map_err(|e| Error::io(output, "writing", e)),
+            Sink::Maildir(writer) => writer.commit(),
+        }
+    }
+}
+
+/// The writing side's bookkeeping.
+struct State {
+    report: Report,
+    progress: Progress,
+    output: PathBuf,
+    max_failures: usize,
+    /// `TIME.PPID` for the Maildir names of messages that have none.
+    name_prefix: String,
+}
+
+impl State {
+    fn new(opened: &[OpenInput], output: &Path, options: &ConvertOptions) -> State {
+        let inputs: Vec<InputReport> = opened
+            .iter()
+            .map(|o| InputReport {
+                path: o.path.display().to_string(),
+                format: o.format,
+                messages: 0,
+                bytes: o.bytes,
+                detection: o.detection,
+            })
+            .collect();
+        let total_bytes = inputs.iter().map(|i| i.bytes).sum();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        State {
+            report: Report {
+                output: output.display().to_string(),
+                output_format: options.to,
+                inputs,
+                messages: 0,
+                changed: 0,
+                unchanged: 0,
+                failed: 0,
+                bytes_in: total_bytes,
+                bytes_out: 0,
+                final_newline_added: 0,
+                content_length_fallbacks: 0,
+                renamed: 0,
+                failures: Vec::new(),
+            },
+            progress: Progress {
+                total_bytes,
+                ..Progress::default()
+            },
+            output: output.to_owned(),
+            max_failures: options.max_failures_listed,
+            name_prefix: format!("{now}.P{}", std::process::id()),
+        }
+    }
+
+    fn write(&mut self, sink: &mut Sink, done: Vec<Done<'_>>) -> Result<(), Error> {
+        for d in done {
+            self.write_one(sink, &d)?;
+            self.count(d);
+        }
+        Ok(())
+    }
+
+    fn write_one(&mut self, sink: &mut Sink, d: &Done<'_>) -> Result<(), Error> {
+        let bytes = d.output();
+        let envelope = &d.message.envelope;
+        match sink {
+            Sink::Mbox(writer) => {
+                let from_line = match envelope {
+                    Envelope::Mbox { from_line } => Cow::Borrowed(*from_line),
+                    other => Cow::Owned(synthesize_from_line(bytes, other.delivery_time())),
+                };
+                let n = writer
+                    .write_message(&from_line, bytes, d.message.line_ending)
+                    .map_err(|e| Error::io(&self.output, "writing", e))?;
+                self.report.bytes_out += n;
+                if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+                    self.report.final_newline_added += 1;
+                }
+            }
+            Sink::Maildir(writer) => {
+                let name = match envelope {
+                    Envelope::Maildir { name, .. } => name.clone(),
+                    _ => {
+                        let (subdir, info) = maildir_flags_from_status(bytes);
+                        // Zero-padded so that sorting names keeps input order.
+                        let unique = format!("{}Q{:012}.septet", self.name_prefix, d.index);
+                        MaildirName {
+                            subdir,
+                            unique: unique.into(),
+                            info,
+                        }
+                    }
+                };
+                if writer.deliver(&name, bytes)? != name {
+                    self.report.renamed += 1;
+                }
+                self.report.bytes_out += bytes.len() as u64;
+            }
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, d: Done<'_>) {
+        let report = &mut self.report;
+        report.messages += 1;
+        if let Some(input) = report.inputs.get_mut(d.input) {
+            input.messages += 1;
+        }
+        report.content_length_fallbacks += u64::from(d.fallback);
+        match (&d.failure, &d.out) {
+            (Some(_), _) => report.failed += 1,
+            (None, Out::Same) => report.unchanged += 1,
+            (None, _) => report.changed += 1,
+        }
+        if let Some(reason) = d.failure {
+            if report.failures.len() < self.max_failures {
+                report.failures.push(FailureRecord {
+                    index: d.index,
+                    input: report
+                        .inputs
+                        .get(d.input)
+                        .map_or_else(String::new, |i| i.path.clone()),
+                    message: d.message.index,
+                    offset: d.message.offset,
+                    file: d.file.map(|f| f.display().to_string()),
+                    reason,
+                });
+            }
+        }
+        self.progress.messages = report.messages;
+        self.progress.failed = report.failed;
+        self.progress.bytes += d.bytes;
+    }
+}

@@ -1,0 +1,223 @@
+//! Input formats, and opening an input path as a sequence of messages
+//! (detecting the format when asked to).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use super::lines::skip_blank_lines;
+use super::{
+    list_eml, list_maildir, Detection, Envelope, Error, LineEnding, MailFile, Mbox, MboxVariant,
+    Message, Split,
+};
+
+/// An archive format septet reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// mbox, `From ` lines quoted once (ambiguous).
+    Mboxo,
+    /// mbox, reversible quoting.
+    Mboxrd,
+    /// mbox with `Content-Length`, mboxo quoting.
+    Mboxcl,
+    /// mbox with `Content-Length`, no quoting.
+    Mboxcl2,
+    /// A Maildir folder (`cur/`, `new/`, `tmp/`).
+    Maildir,
+    /// One message per file: a `.eml` file, or a folder of them.
+    Eml,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 6] = [
+        Format::Mboxo,
+        Format::Mboxrd,
+        Format::Mboxcl,
+        Format::Mboxcl2,
+        Format::Maildir,
+        Format::Eml,
+    ];
+
+    /// The lowercase name (`"maildir"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Mboxo => "mboxo",
+            Format::Mboxrd => "mboxrd",
+            Format::Mboxcl => "mboxcl",
+            Format::Mboxcl2 => "mboxcl2",
+            Format::Maildir => "maildir",
+            Format::Eml => "eml",
+        }
+    }
+
+    /// Whether the format is a folder (Maildir) rather than a file (mbox).
+    /// `.eml` is either.
+    pub fn is_folder(self) -> bool {
+        self == Format::Maildir
+    }
+
+    /// The mbox variant, for an mbox format.
+    pub fn mbox_variant(self) -> Option<MboxVariant> {
+        match self {
+            Format::Mboxo => Some(MboxVariant::Mboxo),
+            Format::Mboxrd => Some(MboxVariant::Mboxrd),
+            Format::Mboxcl => Some(MboxVariant::Mboxcl),
+            Format::Mboxcl2 => Some(MboxVariant::Mboxcl2),
+            Format::Maildir | Format::Eml => None,
+        }
+    }
+}
+
+impl From<MboxVariant> for Format {
+    fn from(v: MboxVariant) -> Format {
+        match v {
+            MboxVariant::Mboxo => Format::Mboxo,
+            MboxVariant::Mboxrd => Format::Mboxrd,
+            MboxVariant::Mboxcl => Format::Mboxcl,
+            MboxVariant::Mboxcl2 => Format::Mboxcl2,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Format::ALL
+            .into_iter()
+            .find(|v| v.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown archive format {s:?}"))
+    }
+}
+
+/// Reads a message file whole (files are single messages, small next to
+/// an archive; the batch driver reads them in parallel).
+pub fn read_file_message(file: &MailFile, index: u64) -> Result<Message<'static>, Error> {
+    let data = std::fs::read(&file.path).map_err(|e| Error::io(&file.path, "reading", e))?;
+    let envelope = match &file.maildir {
+        Some(name) => Envelope::Maildir {
+            name: name.clone(),
+            mtime: file.mtime,
+        },
+        None => Envelope::File { mtime: file.mtime },
+    };
+    Ok(Message {
+        index,
+        offset: 0,
+        envelope,
+        line_ending: LineEnding::of_first_line(&data),
+        data: Cow::Owned(data),
+    })
+}
+
+/// Where an opened input's messages come from.
+#[derive(Debug)]
+pub(crate) enum Source {
+    Mbox(Mbox, MboxVariant),
+    Files(Vec<MailFile>),
+}
+
+/// An input, opened and classified.
+#[derive(Debug)]
+pub(crate) struct OpenInput {
+    pub(crate) path: PathBuf,
+    pub(crate) format: Format,
+    pub(crate) source: Source,
+    /// Total bytes of the archive (file size, or sum of message files).
+    pub(crate) bytes: u64,
+    pub(crate) detection: Option<Detection>,
+}
+
+impl OpenInput {
+    /// Opens `path` as `format`, or detects the format (`None`).
+    pub(crate) fn open(path: &Path, format: Option<Format>) -> Result<OpenInput, Error> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "opening", e))?;
+        let mismatch = |format| Error::FormatMismatch {
+            path: path.to_owned(),
+            format,
+        };
+        if !meta.is_dir() && !meta.is_file() {
+            // A pipe or device has no size to map: refuse rather than read
+            // it as an empty archive.
+            let e = std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file or folder (archives are memory-mapped)",
+            );
+            return Err(Error::io(path, "opening", e));
+        }
+        let (format, source, detection) = if meta.is_dir() {
+            match format {
+                None if super::is_maildir(path) => {
+                    (Format::Maildir, Source::Files(list_maildir(path)?), None)
+                }
+                Some(Format::Maildir) => {
+                    (Format::Maildir, Source::Files(list_maildir(path)?), None)
+                }
+                None | Some(Format::Eml) => (Format::Eml, Source::Files(list_eml(path)?), None),
+                Some(other) => return Err(mismatch(other)),
+            }
+        } else {
+            match format {
+                Some(Format::Maildir) => return Err(mismatch(Format::Maildir)),
+                Some(Format::Eml) => (Format::Eml, single_file(path)?, None),
+                Some(other) => {
+                    let variant = other.mbox_variant().ok_or_else(|| mismatch(other))?;
+                    let mbox = Mbox::open(path)?;
+                    // Fail now, before any output exists, if it is no mbox.
+                    mbox.split(variant)?;
+                    (other, Source::Mbox(mbox, variant), None)
+                }
+                None => {
+                    let mbox = Mbox::open(path)?;
+                    let bytes = mbox.bytes();
+                    let first = skip_blank_lines(bytes, 0);
+                    if first < bytes.len() && !bytes[first..].starts_with(b"From ") {
+                        (Format::Eml, single_file(path)?, None)
+                    } else {
+                        let detection = mbox.detect()?;
+                        let variant = detection.variant;
+                        (variant.into(), Source::Mbox(mbox, variant), Some(detection))
+                    }
+                }
+            }
+        };
+        let bytes = match &source {
+            Source::Mbox(mbox, _) => mbox.bytes().len() as u64,
+            Source::Files(files) => files.iter().map(|f| f.len).sum(),
+        };
+        Ok(OpenInput {
+            path: path.to_owned(),
+            format,
+            source,
+            bytes,
+            detection,
+        })
+    }
+
+    /// The mbox splitter, for an mbox input.
+    pub(crate) fn split(&self) -> Result<Option<Split<'_>>, Error> {
+        match &self.source {
+            Source::Mbox(mbox, variant) => mbox.split(*variant).map(Some),
+            Source::Files(_) => Ok(None),
+        }
+    }
+}
+
+fn single_file(path: &Path) -> Result<Source, Error> {
+    let file = MailFile::stat(path.to_owned(), None)
+        .map_err(|e| Error::io(path, "reading", e))?
+        .ok_or_else(|| {
+            let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+            Error::io(path, "reading", e)
+        })?;
+    Ok(Source::Files(vec![file]))
+}

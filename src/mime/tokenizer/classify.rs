@@ -1,0 +1,195 @@
+//! What the tokenizer remembers of a header block, and the one decision of
+//! how a part's body is structured.
+
+use super::super::params;
+use super::super::{rfc2231, Flags, Kind, Limits, TransferEncoding};
+use super::delimiter::MAX_BOUNDARY;
+
+/// The structural meaning of a Content-Type value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TypeClass {
+    /// multipart/*, with its boundary if one is usable.
+    Multipart {
+        boundary: Option<Box<[u8]>>,
+        digest: bool,
+    },
+    /// message/rfc822 or message/global.
+    Message,
+    /// Anything else (a leaf).
+    Other,
+}
+
+/// Classifies a raw Content-Type value; `None` if it does not parse.
+pub(crate) fn classify(value: &[u8]) -> Option<TypeClass> {
+    let t = params::media_type(value)?;
+    if t.main.eq_ignore_ascii_case(b"multipart") {
+        let boundary = rfc2231::lookup(t.params, b"boundary").and_then(|j| {
+            // Python and RFC 2046 agree: a boundary cannot end in a blank.
+            let b = j.bytes.trim_ascii_end();
+            (!b.is_empty() && b.len() <= MAX_BOUNDARY && !b.contains(&b'\n') && !b.contains(&b'\r'))
+                .then(|| b.into())
+        });
+        return Some(TypeClass::Multipart {
+            boundary,
+            digest: t.sub.eq_ignore_ascii_case(b"digest"),
+        });
+    }
+    if t.main.eq_ignore_ascii_case(b"message")
+        && (t.sub.eq_ignore_ascii_case(b"rfc822") || t.sub.eq_ignore_ascii_case(b"global"))
+    {
+        return Some(TypeClass::Message);
+    }
+    Some(TypeClass::Other)
+}
+
+/// The first Content-Type of a header block.
+#[derive(Clone, Debug, Default)]
+enum Ct {
+    #[default]
+    Absent,
+    Invalid,
+    Valid(TypeClass),
+}
+
+/// Facts gathered from the fields of the part being read.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PartAcc {
+    /// Bytes of header block so far.
+    pub header_bytes: u64,
+    /// Fields so far.
+    pub fields: usize,
+    /// Defects found in the header block.
+    pub flags: Flags,
+    /// The parent is a multipart/digest (default type message/rfc822).
+    pub in_digest: bool,
+    ct: Ct,
+    cte: Option<TransferEncoding>,
+}
+
+impl PartAcc {
+    pub(crate) fn new(in_digest: bool) -> Self {
+        PartAcc {
+            in_digest,
+            ..PartAcc::default()
+        }
+    }
+
+    /// Records a complete field. The first Content-Type and the first
+    /// Content-Transfer-Encoding count (as in Python and mailparse); later
+    /// ones are flagged.
+    pub(crate) fn field(&mut self, name: &[u8], value: &[u8], len: u64) {
+        self.fields += 1;
+        self.header_bytes += len;
+        if name.eq_ignore_ascii_case(b"content-type") {
+            if matches!(self.ct, Ct::Absent) {
+                self.ct = match classify(value) {
+                    Some(c) => Ct::Valid(c),
+                    None => {
+                        self.flags.insert(Flags::INVALID_CONTENT_TYPE);
+                        Ct::Invalid
+                    }
+                };
+            } else {
+                self.flags.insert(Flags::DUPLICATE_CONTENT_TYPE);
+            }
+        } else if name.eq_ignore_ascii_case(b"content-transfer-encoding") {
+            if self.cte.is_none() {
+                self.cte = Some(TransferEncoding::parse(value));
+            } else {
+                self.flags.insert(Flags::DUPLICATE_TRANSFER_ENCODING);
+            }
+        }
+    }
+}
+
+/// How the body of a part is structured.
+pub(crate) struct Decision {
+    pub kind: Kind,
+    pub flags: Flags,
+    /// For a multipart: its boundary and whether it is a digest.
+    pub boundary: Option<(Box<[u8]>, bool)>,
+}
+
+/// Decides the structure of a part whose header block just ended.
+///
+/// `depth` is the number of containers around the part; `parts_full` says
+/// whether the part-count limit leaves no room for a nested message.
+pub(crate) fn decide(acc: PartAcc, depth: usize, parts_full: bool, limits: &Limits) -> Decision {
+    let mut flags = acc.flags;
+    let class = match acc.ct {
+        Ct::Valid(c) => c,
+        // RFC 2045 5.2: an invalid type means the default type.
+        Ct::Absent | Ct::Invalid if acc.in_digest => TypeClass::Message,
+        Ct::Absent | Ct::Invalid => TypeClass::Other,
+    };
+    let cte = acc.cte.unwrap_or(TransferEncoding::SevenBit);
+    if let TransferEncoding::Other(_) = cte {
+        flags.insert(Flags::UNKNOWN_TRANSFER_ENCODING);
+    }
+    let leaf = |flags| Decision {
+        kind: Kind::Leaf,
+        flags,
+        boundary: None,
+    };
+    match class {
+        TypeClass::Other => leaf(flags),
+        TypeClass::Multipart { boundary, digest } => {
+            let Some(boundary) = boundary else {
+                return leaf(flags | Flags::MISSING_BOUNDARY);
+            };
+            if depth >= limits.max_depth {
+                return leaf(flags | Flags::DEPTH_LIMIT);
+            }
+            // A multipart's delimiters are plain text whatever its CTE
+            // claims (RFC 2045 6.4 forbids other encodings): parse it, flag it.
+            if !cte.is_identity() {
+                flags.insert(Flags::ENCODED_COMPOSITE);
+            }
+            Decision {
+                kind: Kind::Multipart,
+                flags,
+                boundary: Some((boundary, digest)),
+            }
+        }
+        TypeClass::Message => {
+            if !cte.is_identity() {
+                return leaf(flags | Flags::ENCODED_COMPOSITE);
+            }
+            if depth >= limits.max_depth {
+                return leaf(flags | Flags::DEPTH_LIMIT);
+            }
+            if parts_full {
+                return leaf(flags | Flags::PART_LIMIT);
+            }
+            Decision {
+                kind: Kind::Message,
+                flags,
+                boundary: None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries() {
+        let b = |v: &[u8]| match classify(v) {
+            Some(TypeClass::Multipart { boundary, .. }) => boundary.map(|b| b.to_vec()),
+            _ => panic!("not multipart"),
+        };
+        assert_eq!(b(b"multipart/mixed; boundary=\"x  \""), Some(b"x".to_vec()));
+        assert_eq!(b(b"multipart/mixed; boundary=\"\""), None);
+        assert_eq!(b(b"multipart/mixed"), None);
+        assert_eq!(
+            b(b"multipart/mixed; boundary*0=a; boundary*1=b"),
+            Some(b"ab".to_vec())
+        );
+        assert_eq!(b(b"multipart/mixed; boundary=---"), Some(b"---".to_vec()));
+        assert_eq!(classify(b"message/global"), Some(TypeClass::Message));
+        assert_eq!(classify(b"message/partial"), Some(TypeClass::Other));
+        assert_eq!(classify(b"nonsense"), None);
+    }
+}
