@@ -6,7 +6,7 @@
 use super::error::{DecodeError, DecodeErrorKind};
 use super::scalar::{self, is_mime_space, LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
 use super::Alphabet;
-use crate::simd::Kernels;
+use crate::simd::{B64DecodeFn, Kernels};
 
 /// Encodes `input` with padding into `out`; returns the bytes written.
 pub(crate) fn encode(k: &Kernels, alphabet: Alphabet, input: &[u8], out: &mut [u8]) -> usize {
@@ -121,22 +121,32 @@ impl DecodeState {
         input: &[u8],
         out: &mut [u8],
     ) -> Result<usize, DecodeError> {
-        let kernel = if self.rules.skip_space {
-            k.b64_decode_mime
+        let (kernel, quads): (B64DecodeFn, B64DecodeFn) = if self.rules.skip_space {
+            (k.b64_decode_mime, scalar::decode_mime_bulk)
         } else {
-            k.b64_decode
+            (k.b64_decode, scalar::decode_bulk)
         };
         let mut pos = 0;
         let mut written = 0;
         let mut kernel_stalled = false;
         while pos < input.len() {
-            if self.at_boundary() && input.len() - pos >= KERNEL_MIN {
-                let (c, w) = kernel(&input[pos..], &mut out[written..], self.alphabet);
-                debug_assert!(c <= input.len() - pos && written + w <= out.len());
+            if self.at_boundary() {
+                let mut progress = 0;
+                if input.len() - pos >= KERNEL_MIN {
+                    let (c, w) = kernel(&input[pos..], &mut out[written..], self.alphabet);
+                    debug_assert!(c <= input.len() - pos && written + w <= out.len());
+                    pos += c;
+                    written += w;
+                    progress += c;
+                }
+                // Whole quads the SIMD kernel left (tails shorter than its
+                // block) go four characters at a time, not byte by byte.
+                let (c, w) = quads(&input[pos..], &mut out[written..], self.alphabet);
                 pos += c;
                 written += w;
-                self.offset += c as u64;
-                kernel_stalled = c == 0;
+                progress += c;
+                self.offset += progress as u64;
+                kernel_stalled = progress == 0;
                 if pos == input.len() {
                     break;
                 }
