@@ -13,17 +13,21 @@
 //! ```
 //!
 //! - [`base64`]: RFC 4648 and MIME (RFC 2045 6.8) base64, one-shot and streaming.
+//! - [`downgrade`]: streaming SMTP 8bit-to-7bit downgrade of a message.
 //! - [`mailbox`]: mbox (all variants), Maildir and `.eml` archives; parallel,
 //!   order-preserving conversion with a per-message transform.
 //! - [`mime`]: zero-copy MIME parsing (RFC 2045-2047, 2231, 5322) over one
 //!   incremental state machine.
 //! - [`qp`]: quoted-printable (RFC 2045 6.7), one-shot and streaming.
 //! - [`simd`]: the kernel tables, run-time detection, `SEPTET_FORCE_ISA`.
+//! - [`smtp`]: sans-IO SMTP DATA (dot-stuffing) and BDAT message transfer.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs, clippy::missing_safety_doc)]
 
 pub mod base64;
+pub mod downgrade;
 pub mod mailbox;
 pub mod mime;
 pub mod qp;
 pub mod simd;
+pub mod smtp;

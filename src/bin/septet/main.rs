@@ -12,6 +12,7 @@
 
 mod base64;
 mod convert;
+mod downgrade;
 mod inspect;
 mod io;
 mod isa;
@@ -43,6 +44,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Convert mail archives (mbox, Maildir, .eml) into one mboxrd or Maildir.
     Convert(convert::Args),
+    /// Rewrite a message in 7-bit form (SMTP 8bit-to-7bit downgrade).
+    Downgrade(downgrade::Args),
 }
 
 /// Why a subcommand stopped.
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         Command::Qp(args) => qp::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Downgrade(args) => downgrade::run(args),
     };
     match result {
         Ok(()) | Err(Failure::BrokenPipe) => ExitCode::SUCCESS,

@@ -1,0 +1,107 @@
+//! `septet downgrade`: rewrites a message in 7-bit form (8bit and binary
+//! parts re-encoded, 8-bit headers encoded), streaming in constant memory.
+//! With --smtp, input and output are SMTP DATA wire form (dot-stuffed,
+//! ending in CRLF.CRLF).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use septet::downgrade::{Downgrader, Options};
+use septet::smtp::{DataReader, DataStatus, DotStuffer, Limits};
+
+use crate::io::{Input, Output, CHUNK};
+use crate::Failure;
+
+/// Arguments of `septet downgrade`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Input message; standard input if absent or `-`.
+    input: Option<PathBuf>,
+    /// Output file, replaced only once the whole output is written;
+    /// standard output if absent or `-`.
+    #[arg(short, long, value_name = "OUTPUT")]
+    output: Option<PathBuf>,
+    /// Write a JSON report (per part: action, byte counts) to this file.
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Input and output in SMTP DATA form: dot-stuffed, ending in CRLF.CRLF.
+    #[arg(long)]
+    smtp: bool,
+}
+
+/// Runs `septet downgrade`.
+pub fn run(args: Args) -> Result<(), Failure> {
+    convert(&args).map_err(|f| f.context("downgrade"))
+}
+
+fn convert(args: &Args) -> Result<(), Failure> {
+    let mut input = Input::open(args.input.as_deref())?;
+    let mut output = Output::create(args.output.as_deref())?;
+    let mut d = Downgrader::new(Options::default());
+    let mut reader = args.smtp.then(|| DataReader::new(Limits::default()));
+    let mut stuffer = DotStuffer::new();
+    let mut buf = vec![0; CHUNK];
+    let (mut message, mut out, mut wire) = (Vec::new(), Vec::new(), Vec::new());
+    let failed = |e: &dyn std::fmt::Display| Failure::Error(e.to_string());
+    let mut ended = false;
+    while !ended {
+        let n = input.read_chunk(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = match &mut reader {
+            Some(r) => {
+                message.clear();
+                let (_, status) = r.feed(&buf[..n], &mut message).map_err(|e| failed(&e))?;
+                ended = status == DataStatus::Done;
+                &message[..]
+            }
+            None => &buf[..n],
+        };
+        out.clear();
+        d.feed(chunk, &mut out).map_err(|e| failed(&e))?;
+        write(&mut output, args.smtp, &mut stuffer, &out, &mut wire)?;
+    }
+    if reader.as_ref().is_some_and(|r| !r.is_done()) {
+        return Err(Failure::Error(
+            "input ended before the CRLF.CRLF end of data".into(),
+        ));
+    }
+    out.clear();
+    let report = d.finish(&mut out).map_err(|e| failed(&e))?;
+    write(&mut output, args.smtp, &mut stuffer, &out, &mut wire)?;
+    if args.smtp {
+        wire.clear();
+        stuffer.finish(&mut wire);
+        output
+            .write_all(&wire)
+            .map_err(|e| output.write_failure(e))?;
+    }
+    output.commit()?;
+    if let Some(path) = &args.report {
+        let json = simd_json::to_string_pretty(&report).map_err(|e| failed(&e))?;
+        let mut file = Output::create(Some(path))?;
+        file.write_all(json.as_bytes())
+            .and_then(|()| file.write_all(b"\n"))
+            .map_err(|e| file.write_failure(e))?;
+        file.commit()?;
+    }
+    Ok(())
+}
+
+fn write(
+    output: &mut Output,
+    smtp: bool,
+    stuffer: &mut DotStuffer,
+    out: &[u8],
+    wire: &mut Vec<u8>,
+) -> Result<(), Failure> {
+    let bytes = if smtp {
+        wire.clear();
+        stuffer.feed(out, wire);
+        &wire[..]
+    } else {
+        out
+    };
+    output.write_all(bytes).map_err(|e| output.write_failure(e))
+}

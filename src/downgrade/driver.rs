@@ -1,0 +1,429 @@
+//! The streaming driver: tokenizer events in, 7-bit bytes out.
+
+use super::body::{Encoder, Normalizer, Scan};
+use super::header;
+use super::{Action, Error, Options, PartReport, Report};
+use crate::mime::{Event, Flags, Kind, Span, Step, Tokenizer, TransferEncoding};
+
+/// A part's header block, held until its body's encoding is decided.
+#[derive(Default)]
+struct Pending {
+    /// Output form of each field, CRLF-terminated.
+    fields: Vec<Vec<u8>>,
+    /// Index in `fields` of the first Content-Transfer-Encoding field.
+    cte_at: Option<usize>,
+    cte: Option<TransferEncoding>,
+    has_content_type: bool,
+    text: bool,
+    has_mime_version: bool,
+    blank: Vec<u8>,
+}
+
+impl Pending {
+    fn bytes(&self) -> usize {
+        self.fields.iter().map(Vec::len).sum::<usize>() + self.blank.len()
+    }
+
+    fn set_cte(&mut self, value: &str) {
+        let field = format!("Content-Transfer-Encoding: {value}\r\n").into_bytes();
+        match self.cte_at {
+            Some(i) => self.fields[i] = field,
+            None => self.fields.push(field),
+        }
+    }
+}
+
+enum State {
+    Headers(Pending),
+    Deciding(Pending, Vec<u8>),
+    Keep,
+    Encode(Encoder),
+    Container,
+}
+
+struct Open {
+    report: usize,
+    section: String,
+    children: usize,
+    message: bool,
+    state: State,
+}
+
+/// The streaming 8bit-to-7bit converter. See the [module docs](super).
+pub struct Downgrader {
+    opts: Options,
+    tok: Tokenizer,
+    /// Input from `base` on (the tokenizer's unreported bytes).
+    buf: Vec<u8>,
+    base: u64,
+    stack: Vec<Open>,
+    norm: Normalizer,
+    report: Report,
+    failed: bool,
+}
+
+impl Downgrader {
+    /// A downgrader at the start of a message.
+    pub fn new(opts: Options) -> Self {
+        Downgrader {
+            opts,
+            tok: Tokenizer::new(opts.limits),
+            buf: Vec::new(),
+            base: 0,
+            stack: Vec::new(),
+            norm: Normalizer::default(),
+            report: Report::default(),
+            failed: false,
+        }
+    }
+
+    /// Bytes held between calls: unreported input, a pending header block,
+    /// the decision window and encoder state. Bounded by the options, not
+    /// by the message.
+    pub fn buffered_bytes(&self) -> usize {
+        let parts: usize = self
+            .stack
+            .iter()
+            .map(|o| match &o.state {
+                State::Headers(p) => p.bytes(),
+                State::Deciding(p, w) => p.bytes() + w.len(),
+                State::Encode(e) => e.buffered(),
+                State::Keep | State::Container => 0,
+            })
+            .sum();
+        self.buf.len() + parts
+    }
+
+    /// Converts the next chunk of the message, appending output to `out`.
+    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.failed {
+            return Err(Error::Failed);
+        }
+        self.report.input_bytes += input.len() as u64;
+        self.buf.extend_from_slice(input);
+        self.guarded(out, false)
+    }
+
+    /// Ends the message: converts what is held back and returns the report.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<Report, Error> {
+        if self.failed {
+            return Err(Error::Failed);
+        }
+        self.guarded(out, true)?;
+        let before = out.len();
+        let n = self.norm.flush(out, true);
+        self.report.preamble_epilogue_replaced += n;
+        self.report.output_bytes += (out.len() - before) as u64;
+        Ok(self.report)
+    }
+
+    fn guarded(&mut self, out: &mut Vec<u8>, eof: bool) -> Result<(), Error> {
+        let before = out.len();
+        let buf = std::mem::take(&mut self.buf);
+        let result = self.run(&buf, out, eof);
+        self.buf = buf;
+        let keep = (self.tok.offset() - self.base) as usize;
+        self.buf.drain(..keep.min(self.buf.len()));
+        self.base = self.tok.offset();
+        self.report.output_bytes += (out.len() - before) as u64;
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    fn run(&mut self, buf: &[u8], out: &mut Vec<u8>, eof: bool) -> Result<(), Error> {
+        loop {
+            let rel = (self.tok.offset() - self.base) as usize;
+            match self.tok.next_event(&buf[rel..], eof) {
+                Step::Event(ev) => self.event(ev, buf, out)?,
+                Step::NeedInput | Step::Done => return Ok(()),
+            }
+        }
+    }
+
+    fn bytes<'b>(&self, buf: &'b [u8], span: Span) -> &'b [u8] {
+        &buf[(span.start - self.base) as usize..(span.end - self.base) as usize]
+    }
+
+    fn event(&mut self, ev: Event, buf: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        match ev {
+            Event::PartStart { .. } => self.part_start(),
+            Event::Field { name, value, span } => {
+                let (name, value, raw) = (
+                    self.bytes(buf, name),
+                    self.bytes(buf, value),
+                    self.bytes(buf, span),
+                );
+                self.field(name, value, raw, span.start)?;
+            }
+            Event::HeadersEnd { span, kind, flags } => {
+                if flags.contains(Flags::DEPTH_LIMIT) {
+                    return Err(Error::TooDeep { offset: span.end });
+                }
+                if flags.contains(Flags::HEADER_LIMIT) {
+                    return Err(Error::HeaderTooLarge { offset: span.start });
+                }
+                let blank = self.bytes(buf, span);
+                self.headers_end(blank, kind, out);
+            }
+            Event::Body(span) => {
+                let data = self.bytes(buf, span);
+                self.body(data, out);
+            }
+            Event::Preamble(span) | Event::Epilogue(span) => {
+                let n = self.norm.push(self.bytes(buf, span), out, true);
+                self.report.preamble_epilogue_replaced += n;
+            }
+            Event::Delimiter { span, .. } => {
+                // Only a boundary with 8-bit bytes or NUL (no 7-bit form)
+                // is changed here.
+                let n = self.norm.push(self.bytes(buf, span), out, true);
+                self.report.preamble_epilogue_replaced += n;
+            }
+            Event::PartEnd { span, .. } => {
+                self.part_end(out);
+                self.norm.push(self.bytes(buf, span), out, false);
+            }
+        }
+        Ok(())
+    }
+
+    fn part_start(&mut self) {
+        let section = match self.stack.last_mut() {
+            None => String::new(),
+            Some(p) if p.message => p.section.clone(),
+            Some(p) => {
+                p.children += 1;
+                if p.section.is_empty() {
+                    p.children.to_string()
+                } else {
+                    format!("{}.{}", p.section, p.children)
+                }
+            }
+        };
+        self.report.parts.push(PartReport {
+            section: section.clone(),
+            content_type: "text/plain".into(),
+            action: Action::Kept,
+            header_encoded: false,
+            body_in: 0,
+            body_out: 0,
+            repaired: 0,
+        });
+        self.stack.push(Open {
+            report: self.report.parts.len() - 1,
+            section,
+            children: 0,
+            message: false,
+            state: State::Headers(Pending::default()),
+        });
+    }
+
+    fn field(&mut self, name: &[u8], value: &[u8], raw: &[u8], at: u64) -> Result<(), Error> {
+        let Some(open) = self.stack.last_mut() else {
+            return Ok(());
+        };
+        let State::Headers(p) = &mut open.state else {
+            return Ok(());
+        };
+        let rep = &mut self.report.parts[open.report];
+        if name.eq_ignore_ascii_case(b"content-transfer-encoding") && p.cte.is_none() {
+            p.cte = Some(TransferEncoding::parse(value));
+            p.cte_at = Some(p.fields.len());
+        } else if name.eq_ignore_ascii_case(b"content-type") && !p.has_content_type {
+            p.has_content_type = true;
+            let ty = media_type(value);
+            p.text = ty.starts_with("text/");
+            rep.content_type = ty;
+        } else if name.eq_ignore_ascii_case(b"mime-version") {
+            p.has_mime_version = true;
+        }
+        if raw.is_ascii() && !raw.contains(&0) {
+            p.fields.push(crlf(raw));
+        } else {
+            let r = header::rewrite(name, value).map_err(|_| Error::EightBitAddress {
+                offset: at,
+                field: String::from_utf8_lossy(name).into_owned(),
+            })?;
+            rep.header_encoded = true;
+            rep.repaired += r.replaced;
+            p.fields.push(r.bytes);
+        }
+        Ok(())
+    }
+
+    fn headers_end(&mut self, blank: &[u8], kind: Kind, out: &mut Vec<u8>) {
+        let Some(open) = self.stack.last_mut() else {
+            return;
+        };
+        let State::Headers(mut p) = std::mem::replace(&mut open.state, State::Container) else {
+            return;
+        };
+        if !p.has_content_type {
+            p.text = true;
+        }
+        p.blank = crlf(blank);
+        let rep = &mut self.report.parts[open.report];
+        match kind {
+            Kind::Multipart | Kind::Message => {
+                open.message = kind == Kind::Message;
+                if matches!(
+                    p.cte,
+                    Some(TransferEncoding::EightBit | TransferEncoding::Binary)
+                ) {
+                    p.set_cte("7bit");
+                    rep.action = Action::Relabelled;
+                }
+                self.norm.flush(out, false);
+                emit_headers(&p, out);
+            }
+            Kind::Leaf => match p.cte {
+                Some(TransferEncoding::SevenBit | TransferEncoding::EightBit)
+                | Some(TransferEncoding::Binary)
+                | None => open.state = State::Deciding(p, Vec::new()),
+                Some(_) => {
+                    self.norm.flush(out, false);
+                    emit_headers(&p, out);
+                    open.state = State::Keep;
+                }
+            },
+        }
+    }
+
+    fn body(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        let window = self.opts.window;
+        let Some(open) = self.stack.last_mut() else {
+            return;
+        };
+        if let State::Deciding(_, w) = &mut open.state {
+            // Only the window is held; the rest goes through once decided.
+            let take = window.saturating_sub(w.len()).min(data.len());
+            w.extend_from_slice(&data[..take]);
+            self.report.parts[open.report].body_in += take as u64;
+            if w.len() >= window {
+                self.decide(false, out);
+                if take < data.len() {
+                    self.body(&data[take..], out);
+                }
+            }
+            return;
+        }
+        let rep = &mut self.report.parts[open.report];
+        rep.body_in += data.len() as u64;
+        let before = out.len();
+        match &mut open.state {
+            State::Deciding(..) => {}
+            State::Keep => rep.repaired += self.norm.push(data, out, true),
+            State::Encode(e) => e.push(data, out),
+            State::Headers(_) | State::Container => {}
+        }
+        rep.body_out += (out.len() - before) as u64;
+    }
+
+    /// Chooses how the current leaf is written, from its first bytes.
+    fn decide(&mut self, complete: bool, out: &mut Vec<u8>) {
+        let is_root = self.stack.len() == 1;
+        let Some(open) = self.stack.last_mut() else {
+            return;
+        };
+        let State::Deciding(mut p, window) = std::mem::replace(&mut open.state, State::Keep) else {
+            return;
+        };
+        let rep = &mut self.report.parts[open.report];
+        let scan = Scan::of(&window, complete);
+        let seven = matches!(p.cte, None | Some(TransferEncoding::SevenBit));
+        self.norm.flush(out, false);
+        let before = out.len();
+        if seven && scan.is_clean() {
+            emit_headers(&p, out);
+            rep.repaired += self.norm.push(&window, out, true);
+        } else {
+            let (mut enc, name, action) = if p.text && scan.suits_qp() {
+                (Encoder::qp(), "quoted-printable", Action::QuotedPrintable)
+            } else {
+                (Encoder::base64(), "base64", Action::Base64)
+            };
+            rep.action = action;
+            if is_root && !p.has_mime_version {
+                p.fields.push(b"MIME-Version: 1.0\r\n".to_vec());
+            }
+            if is_root && !p.has_content_type {
+                let charset = if scan.valid_utf8 {
+                    "utf-8"
+                } else {
+                    "unknown-8bit"
+                };
+                let ct = format!("Content-Type: text/plain; charset={charset}\r\n");
+                p.fields.push(ct.into_bytes());
+            }
+            p.set_cte(name);
+            if p.blank.is_empty() && !window.is_empty() {
+                p.blank = b"\r\n".to_vec();
+            }
+            emit_headers(&p, out);
+            let body_start = out.len();
+            enc.push(&window, out);
+            rep.body_out += (out.len() - body_start) as u64;
+            open.state = State::Encode(enc);
+            return;
+        }
+        let _ = before;
+        rep.body_out += window.len() as u64;
+    }
+
+    fn part_end(&mut self, out: &mut Vec<u8>) {
+        if matches!(
+            self.stack.last().map(|o| &o.state),
+            Some(State::Deciding(..))
+        ) {
+            self.decide(true, out);
+        }
+        let Some(open) = self.stack.pop() else {
+            return;
+        };
+        if let State::Encode(enc) = open.state {
+            let before = out.len();
+            enc.finish(out);
+            self.report.parts[open.report].body_out += (out.len() - before) as u64;
+        }
+    }
+}
+
+fn emit_headers(p: &Pending, out: &mut Vec<u8>) {
+    for f in &p.fields {
+        out.extend_from_slice(f);
+    }
+    out.extend_from_slice(&p.blank);
+}
+
+/// An ASCII field or blank line with CRLF line breaks (a bare CR becomes a
+/// space; a last line without a break gets one).
+fn crlf(raw: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(raw.len() + 2);
+    for (i, &b) in raw.iter().enumerate() {
+        match b {
+            b'\n' => v.extend_from_slice(b"\r\n"),
+            b'\r' if raw.get(i + 1) == Some(&b'\n') => {}
+            b'\r' => v.push(b' '),
+            _ => v.push(b),
+        }
+    }
+    if !v.is_empty() && !v.ends_with(b"\r\n") {
+        v.extend_from_slice(b"\r\n");
+    }
+    v
+}
+
+/// `type/subtype` of a Content-Type value, lowercase (comments ignored).
+fn media_type(value: &[u8]) -> String {
+    let end = value
+        .iter()
+        .position(|&b| b == b';' || b == b'(')
+        .unwrap_or(value.len());
+    String::from_utf8_lossy(&value[..end])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}

@@ -1,0 +1,165 @@
+//! SMTP 8bit-to-7bit downgrade (RFC 6152 in reverse), streaming.
+//!
+//! [`Downgrader`] is a second driver of the MIME
+//! [`Tokenizer`](crate::mime::Tokenizer): it is fed
+//! the message in chunks of any size and writes a 7-bit, CRLF form of it.
+//! Memory is bounded by the header-block limit plus a small lookahead,
+//! never by the body size ([`Downgrader::buffered_bytes`]).
+//!
+//! - Leaf parts labelled 8bit/binary, or labelled 7bit (or unlabelled) but
+//!   holding 8-bit bytes, NUL, bare CR or lines over 998 octets in their
+//!   first [`Options::window`] bytes, are re-encoded: text with few 8-bit
+//!   bytes as quoted-printable (`.` and `From ` escaped), the rest as base64.
+//!   The Content-Transfer-Encoding field is replaced in place or added.
+//! - base64 and quoted-printable parts pass through (line breaks made CRLF).
+//! - Containers labelled 8bit/binary are relabelled 7bit.
+//! - 8-bit header fields: RFC 2047 words, RFC 2231 parameters; 8-bit
+//!   addresses are [`Error::EightBitAddress`] (reply 5.6.7, RFC 6531 3.7.5).
+//! - A kept 7bit part whose later bytes are not 7-bit (it lied about its
+//!   encoding past the window), preamble and epilogue: such bytes become
+//!   `?`, counted in the [`Report`].
+//!
+//! ```
+//! use septet::downgrade::{Downgrader, Options};
+//! let mut d = Downgrader::new(Options::default());
+//! let mut out = Vec::new();
+//! d.feed("Subject: Grüße\r\n\r\nGrüße\r\n".as_bytes(), &mut out).unwrap();
+//! let report = d.finish(&mut out).unwrap();
+//! assert!(out.is_ascii());
+//! assert_eq!(report.parts.len(), 1);
+//! ```
+
+mod body;
+mod driver;
+mod header;
+
+pub use driver::Downgrader;
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::mime::Limits;
+
+/// Downgrade options.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Parser limits (the header-block limit bounds memory).
+    pub limits: Limits,
+    /// Body bytes examined before deciding how to encode a part (4 KiB).
+    pub window: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits {
+                max_depth: 50,
+                ..Limits::default()
+            },
+            window: 4096,
+        }
+    }
+}
+
+/// Why a message cannot be downgraded. Offsets count input bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// An address (not a display name) holds 8-bit bytes: no 7-bit form
+    /// exists. SMTP reply 550 5.6.7 (RFC 6531).
+    EightBitAddress {
+        /// Offset of the field.
+        offset: u64,
+        /// The field name.
+        field: String,
+    },
+    /// Containers nest deeper than [`Limits::max_depth`].
+    TooDeep {
+        /// Offset of the part's body.
+        offset: u64,
+    },
+    /// A header block is larger than [`Limits::max_header_block`] or has
+    /// too many fields.
+    HeaderTooLarge {
+        /// Offset where the limit was reached.
+        offset: u64,
+    },
+    /// `feed` or `finish` after an error, or input after `finish`.
+    Failed,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::EightBitAddress { offset, field } => {
+                write!(f, "8-bit address in {field} field at byte {offset}")
+            }
+            Error::TooDeep { offset } => write!(f, "MIME nesting too deep at byte {offset}"),
+            Error::HeaderTooLarge { offset } => {
+                write!(f, "header block too large at byte {offset}")
+            }
+            Error::Failed => f.write_str("downgrade already failed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What happened to a part's body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Passed through.
+    Kept,
+    /// Re-encoded as quoted-printable.
+    QuotedPrintable,
+    /// Re-encoded as base64.
+    Base64,
+    /// A container relabelled 7bit.
+    Relabelled,
+}
+
+/// One part in the [`Report`].
+#[derive(Clone, Debug, Serialize)]
+pub struct PartReport {
+    /// Section path: `""` for the root, `"1.2"` for the second child of the
+    /// first child (a nested message shares its container's section).
+    pub section: String,
+    /// `type/subtype` as written (lowercase), or `text/plain` if absent.
+    pub content_type: String,
+    /// What was done to the body.
+    pub action: Action,
+    /// Some header field was rewritten to 7-bit form.
+    pub header_encoded: bool,
+    /// Input bytes of the body (leaf parts).
+    pub body_in: u64,
+    /// Output bytes of the body (leaf parts).
+    pub body_out: u64,
+    /// Bytes replaced by `?` or lines broken (lossy repairs).
+    pub repaired: u64,
+}
+
+/// What a downgrade did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    /// Every part, in input order.
+    pub parts: Vec<PartReport>,
+    /// 8-bit bytes and NUL outside parts (preambles, epilogues, delimiter
+    /// lines) replaced by `?`.
+    pub preamble_epilogue_replaced: u64,
+    /// Total input bytes.
+    pub input_bytes: u64,
+    /// Total output bytes.
+    pub output_bytes: u64,
+}
+
+impl Report {
+    /// True if nothing had to change (the message was 7-bit already).
+    pub fn unchanged(&self) -> bool {
+        self.preamble_epilogue_replaced == 0
+            && self
+                .parts
+                .iter()
+                .all(|p| p.action == Action::Kept && !p.header_encoded && p.repaired == 0)
+    }
+}

@@ -1,0 +1,55 @@
+//! `septet downgrade` end to end: plain files, SMTP wire form, the report.
+
+use std::process::{Command, Stdio};
+
+use std::io::Write;
+
+fn septet(args: &[&str], input: &[u8]) -> (bool, Vec<u8>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_septet"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.success(), out.stdout, err)
+}
+
+#[test]
+fn smtp_wire_form_in_and_out() {
+    let wire = "Subject: Grüße\r\n\r\n..dot line ö\r\nx\r\n.\r\nQUIT\r\n".as_bytes();
+    let (ok, out, err) = septet(&["downgrade", "--smtp"], wire);
+    assert!(ok, "{err}");
+    assert!(out.is_ascii());
+    assert!(out.ends_with(b"\r\n.\r\n"));
+    // Decoded back through the DATA reader, the message is 7-bit MIME.
+    let mut r = septet::smtp::DataReader::new(septet::smtp::Limits::default());
+    let mut msg = Vec::new();
+    let (used, status) = r.feed(&out, &mut msg).unwrap();
+    assert_eq!((used, status), (out.len(), septet::smtp::DataStatus::Done));
+    let parsed = septet::mime::Message::parse(&msg).unwrap();
+    assert_eq!(parsed.root().header_text("subject").unwrap(), "Grüße");
+    assert_eq!(parsed.root().text().0, ".dot line ö\r\nx\r\n");
+}
+
+#[test]
+fn report_and_refusal() {
+    let dir = std::env::temp_dir().join(format!("septet-dg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("r.json");
+    let (ok, out, err) = septet(
+        &["downgrade", "--report", report.to_str().unwrap()],
+        "Subject: x\r\n\r\nbinär\r\n".as_bytes(),
+    );
+    assert!(ok, "{err}");
+    assert!(out.is_ascii());
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert!(json.contains("\"action\""), "{json}");
+    let (ok, _, err) = septet(&["downgrade"], "To: jörg@example.org\r\n\r\nx".as_bytes());
+    assert!(!ok);
+    assert!(err.contains("8-bit address"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
