@@ -237,7 +237,8 @@ fn mutated_messages_never_panic() {
                 assert_seven_bit(&out);
                 assert!(out == run(&msg).0, "message {i}: split {split}");
             }
-            Err(Error::EightBitAddress { .. }) => {}
+            // Both are refusals a relay turns into an SMTP reply.
+            Err(Error::EightBitAddress { .. } | Error::LateEightBit { .. }) => {}
             Err(e) => panic!("message {i}: {e}"),
         }
     }
@@ -250,13 +251,35 @@ fn downgrader_is_send() {
 }
 
 #[test]
-fn seven_bit_label_lying_after_the_window_is_repaired() {
+fn seven_bit_label_lying_after_the_window_is_refused_or_repaired() {
     let mut msg = b"Content-Type: text/plain\r\n\r\n".to_vec();
     for _ in 0..200 {
         msg.extend_from_slice(b"plain ascii line of text\r\n");
     }
-    msg.extend_from_slice("but then: ü\r\n".as_bytes());
-    let (out, report) = run(&msg);
+    let surprise = msg.len() + "but then: ".len();
+    msg.extend_from_slice("but then: \u{fc}\r\n".as_bytes());
+
+    // By default: no lossy conversion, a refusal naming the byte.
+    let mut d = Downgrader::new(Options::default());
+    let mut out = Vec::new();
+    let err = d
+        .feed(&msg, &mut out)
+        .and_then(|()| d.finish(&mut out).map(drop));
+    assert_eq!(
+        err,
+        Err(Error::LateEightBit {
+            offset: surprise as u64
+        })
+    );
+
+    // Opted in: the bytes become `?` and are counted.
+    let mut d = Downgrader::new(Options {
+        repair_late_8bit: true,
+        ..Options::default()
+    });
+    let mut out = Vec::new();
+    d.feed(&msg, &mut out).unwrap();
+    let report = d.finish(&mut out).unwrap();
     assert_seven_bit(&out);
     assert_eq!(report.parts[0].action, Action::Kept);
     assert_eq!(report.parts[0].repaired, 2);

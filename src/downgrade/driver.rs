@@ -36,7 +36,12 @@ impl Pending {
 enum State {
     Headers(Pending),
     Deciding(Pending, Vec<u8>),
+    /// Passed through as labelled (base64, quoted-printable, unknown CTE);
+    /// bytes with no 7-bit form are repaired and counted.
     Keep,
+    /// Passed through because its first bytes were 7-bit; anything else
+    /// later is refused unless `repair_late_8bit` is set.
+    KeepSevenBit,
     Encode(Encoder),
     Container,
 }
@@ -88,7 +93,7 @@ impl Downgrader {
                 State::Headers(p) => p.bytes(),
                 State::Deciding(p, w) => p.bytes() + w.len(),
                 State::Encode(e) => e.buffered(),
-                State::Keep | State::Container => 0,
+                State::Keep | State::KeepSevenBit | State::Container => 0,
             })
             .sum();
         self.buf.len() + parts
@@ -169,7 +174,7 @@ impl Downgrader {
             }
             Event::Body(span) => {
                 let data = self.bytes(buf, span);
-                self.body(data, out);
+                self.body(data, span.start, out)?;
             }
             Event::Preamble(span) | Event::Epilogue(span) => {
                 let n = self.norm.push(self.bytes(buf, span), out, true);
@@ -291,10 +296,10 @@ impl Downgrader {
         }
     }
 
-    fn body(&mut self, data: &[u8], out: &mut Vec<u8>) {
+    fn body(&mut self, data: &[u8], offset: u64, out: &mut Vec<u8>) -> Result<(), Error> {
         let window = self.opts.window;
         let Some(open) = self.stack.last_mut() else {
-            return;
+            return Ok(());
         };
         if let State::Deciding(_, w) = &mut open.state {
             // Only the window is held; the rest goes through once decided.
@@ -304,10 +309,10 @@ impl Downgrader {
             if w.len() >= window {
                 self.decide(false, out);
                 if take < data.len() {
-                    self.body(&data[take..], out);
+                    return self.body(&data[take..], offset + take as u64, out);
                 }
             }
-            return;
+            return Ok(());
         }
         let rep = &mut self.report.parts[open.report];
         rep.body_in += data.len() as u64;
@@ -315,10 +320,22 @@ impl Downgrader {
         match &mut open.state {
             State::Deciding(..) => {}
             State::Keep => rep.repaired += self.norm.push(data, out, true),
+            State::KeepSevenBit => {
+                let mark = out.len();
+                let repaired = self.norm.push(data, out, true);
+                if repaired > 0 && !self.opts.repair_late_8bit {
+                    out.truncate(mark);
+                    let first = data.iter().position(|&b| b == 0 || b >= 0x80);
+                    let offset = offset + first.unwrap_or(0) as u64;
+                    return Err(Error::LateEightBit { offset });
+                }
+                rep.repaired += repaired;
+            }
             State::Encode(e) => e.push(data, out),
             State::Headers(_) | State::Container => {}
         }
         rep.body_out += (out.len() - before) as u64;
+        Ok(())
     }
 
     /// Chooses how the current leaf is written, from its first bytes.
@@ -336,6 +353,7 @@ impl Downgrader {
         self.norm.flush(out, false);
         let before = out.len();
         if seven && scan.is_clean() {
+            open.state = State::KeepSevenBit;
             emit_headers(&p, out);
             rep.repaired += self.norm.push(&window, out, true);
         } else {

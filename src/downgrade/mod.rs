@@ -48,6 +48,14 @@ pub struct Options {
     pub limits: Limits,
     /// Body bytes examined before deciding how to encode a part (4 KiB).
     pub window: usize,
+    /// What to do when a part labelled 7bit (or unlabelled) looked 7-bit in
+    /// its first `window` bytes, and so is being passed through, but later
+    /// holds 8-bit bytes, NUL, a bare CR or a line over 998 octets. By
+    /// default (`false`) the downgrade refuses with [`Error::LateEightBit`]:
+    /// RFC 6152 allows only a lossless conversion or a refusal. With `true`
+    /// such bytes become `?` and long lines are broken, counted per part in
+    /// [`PartReport::repaired`].
+    pub repair_late_8bit: bool,
 }
 
 impl Default for Options {
@@ -58,6 +66,7 @@ impl Default for Options {
                 ..Limits::default()
             },
             window: 4096,
+            repair_late_8bit: false,
         }
     }
 }
@@ -84,6 +93,15 @@ pub enum Error {
         /// Offset where the limit was reached.
         offset: u64,
     },
+    /// A part passed through as 7-bit (its first bytes were 7-bit) turned
+    /// out to hold bytes with no 7-bit form after the part had started
+    /// streaming out, so it cannot be converted without loss (see
+    /// [`Options::repair_late_8bit`]). SMTP reply 554 5.6.9 or similar.
+    LateEightBit {
+        /// Offset of the first such byte (or of the body chunk holding a
+        /// bare CR or an over-long line).
+        offset: u64,
+    },
     /// `feed` or `finish` after an error, or input after `finish`.
     Failed,
 }
@@ -98,6 +116,11 @@ impl fmt::Display for Error {
             Error::HeaderTooLarge { offset } => {
                 write!(f, "header block too large at byte {offset}")
             }
+            Error::LateEightBit { offset } => write!(
+                f,
+                "8-bit data at byte {offset} in a part already passed through as 7bit: \
+                 cannot convert without loss"
+            ),
             Error::Failed => f.write_str("downgrade already failed"),
         }
     }
