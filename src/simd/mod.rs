@@ -184,6 +184,8 @@ pub(crate) type QpEncodeFn = fn(&[u8], &mut [u8], usize, EncodeFlags) -> (usize,
 /// - lenient mode only: CR and LF, copied (line breaks are passed through).
 ///   In strict mode it stops before them: the driver counts line lengths
 ///   and hands the kernel at most the rest of the current 76-character line.
+/// - lenient mode only, optionally: a soft break `=` CRLF or `=` LF inside
+///   `input`, removed (nothing is pending after it either).
 ///
 /// Typical SIMD shape: find `=`, blanks, CR/LF (and in strict mode bytes
 /// outside 33..=126) in 32/64 bytes at once, copy up to the first, decode

@@ -9,6 +9,7 @@ use crate::base64::Alphabet;
 
 mod base64_avx2;
 mod base64_avx512;
+mod qp_avx2;
 
 /// The CPU features the AVX-512 kernels are compiled with.
 pub(crate) fn avx512_detected() -> bool {
@@ -45,14 +46,41 @@ wrap!(avx512_decode, base64_avx512::decode);
 wrap!(avx512_encode_mime, base64_avx512::encode_mime);
 wrap!(avx512_decode_mime, base64_avx512::decode_mime);
 
+/// Safe wrappers around quoted-printable kernels, under the same rule as
+/// [`wrap!`] (one macro per kernel signature).
+macro_rules! wrap_qp {
+    (encode $name:ident, $kernel:path) => {
+        fn $name(
+            input: &[u8],
+            out: &mut [u8],
+            col: usize,
+            flags: crate::qp::scalar::EncodeFlags,
+        ) -> (usize, usize, usize) {
+            // SAFETY: as for `wrap!`: reachable only through the table of
+            // its ISA, handed out after detection.
+            unsafe { $kernel(input, out, col, flags) }
+        }
+    };
+    (decode $name:ident, $kernel:path) => {
+        fn $name(input: &[u8], out: &mut [u8], strict: bool) -> (usize, usize) {
+            // SAFETY: as for `wrap!`: reachable only through the table of
+            // its ISA, handed out after detection.
+            unsafe { $kernel(input, out, strict) }
+        }
+    };
+}
+
+wrap_qp!(encode avx2_qp_encode, qp_avx2::encode);
+wrap_qp!(decode avx2_qp_decode, qp_avx2::decode);
+
 pub(crate) static AVX2: Kernels = Kernels {
     isa: Isa::Avx2,
     b64_encode: avx2_encode,
     b64_decode: avx2_decode,
     b64_encode_mime: avx2_encode_mime,
     b64_decode_mime: avx2_decode_mime,
-    qp_encode: crate::qp::scalar::encode_bulk,
-    qp_decode: crate::qp::scalar::decode_bulk,
+    qp_encode: avx2_qp_encode,
+    qp_decode: avx2_qp_decode,
 };
 
 pub(crate) static AVX512: Kernels = Kernels {
