@@ -10,6 +10,7 @@ use crate::base64::Alphabet;
 mod base64_avx2;
 mod base64_avx512;
 mod qp_avx2;
+mod qp_avx512;
 
 /// The CPU features the AVX-512 kernels are compiled with.
 pub(crate) fn avx512_detected() -> bool {
@@ -72,6 +73,8 @@ macro_rules! wrap_qp {
 
 wrap_qp!(encode avx2_qp_encode, qp_avx2::encode);
 wrap_qp!(decode avx2_qp_decode, qp_avx2::decode);
+wrap_qp!(encode avx512_qp_encode, qp_avx512::encode);
+wrap_qp!(decode avx512_qp_decode, qp_avx512::decode);
 
 pub(crate) static AVX2: Kernels = Kernels {
     isa: Isa::Avx2,
@@ -89,6 +92,6 @@ pub(crate) static AVX512: Kernels = Kernels {
     b64_decode: avx512_decode,
     b64_encode_mime: avx512_encode_mime,
     b64_decode_mime: avx512_decode_mime,
-    qp_encode: crate::qp::scalar::encode_bulk,
-    qp_decode: crate::qp::scalar::decode_bulk,
+    qp_encode: avx512_qp_encode,
+    qp_decode: avx512_qp_decode,
 };
