@@ -28,6 +28,8 @@ use std::arch::x86_64::*;
 use crate::base64::scalar::{STANDARD_ENCODE, URL_SAFE_ENCODE};
 use crate::base64::Alphabet;
 
+use super::avx512_util::{first_lanes, load_prefix, table, Table};
+
 mod encode_mime;
 mod lines;
 mod mime;
@@ -37,10 +39,6 @@ mod tests;
 
 pub(crate) use encode_mime::encode_mime;
 pub(crate) use mime::decode_mime;
-
-/// A 64-byte aligned table, loaded whole into a vector.
-#[repr(C, align(64))]
-struct Table<const N: usize>([u8; N]);
 
 /// Decode-table value of CR, LF, space and tab in the MIME tables: bit 6
 /// marks "not a sextet" without bit 7 ("stop here").
@@ -107,30 +105,6 @@ static COMPACT: Table<64> = {
     }
     Table(t)
 };
-
-/// Loads a constant table.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
-fn table(t: &Table<64>) -> __m512i {
-    // SAFETY: a `Table<64>` is 64 readable bytes aligned to 64.
-    unsafe { _mm512_load_si512(t.0.as_ptr().cast()) }
-}
-
-/// The mask of the first `n` byte lanes (all 64 for `n >= 64`).
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
-fn first_lanes(n: usize) -> u64 {
-    _bzhi_u64(u64::MAX, n.min(64) as u32)
-}
-
-/// Loads `src[..64]`, or all of a shorter `src` with zeros after it.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
-fn load_prefix(src: &[u8]) -> __m512i {
-    // SAFETY: the mask covers only lanes inside `src`; masked-off lanes are
-    // neither read nor able to fault.
-    unsafe { _mm512_maskz_loadu_epi8(first_lanes(src.len()), src.as_ptr().cast()) }
-}
 
 /// Stores the first `n` bytes of `v` into `dst` (fewer if `dst` is shorter).
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]

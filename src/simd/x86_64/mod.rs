@@ -7,6 +7,7 @@
 use super::{Isa, Kernels};
 use crate::base64::Alphabet;
 
+mod avx512_util;
 mod base64_avx2;
 mod base64_avx512;
 mod qp_avx2;

@@ -29,6 +29,8 @@
 
 use std::arch::x86_64::*;
 
+use super::avx512_util::{first_lanes as below, load_prefix, table, Table};
+
 mod decode;
 mod encode;
 mod stream;
@@ -37,34 +39,6 @@ mod tests;
 
 pub(crate) use decode::decode;
 pub(crate) use encode::encode;
-
-/// A 64-byte aligned table, loaded whole into a vector.
-#[repr(C, align(64))]
-struct Table<const N: usize>([u8; N]);
-
-/// Loads a constant table.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
-fn table(t: &Table<64>) -> __m512i {
-    // SAFETY: a `Table<64>` is 64 readable bytes aligned to 64.
-    unsafe { _mm512_load_si512(t.0.as_ptr().cast()) }
-}
-
-/// The mask of the lanes below `n` (all 64 for `n >= 64`).
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
-fn below(n: usize) -> u64 {
-    _bzhi_u64(u64::MAX, n.min(64) as u32)
-}
-
-/// Loads `src[..64]`, or all of a shorter `src` with zeros after it.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
-fn load_prefix(src: &[u8]) -> __m512i {
-    // SAFETY: the mask covers only lanes inside `src`; masked-off lanes are
-    // neither read nor able to fault.
-    unsafe { _mm512_maskz_loadu_epi8(below(src.len()), src.as_ptr().cast()) }
-}
 
 /// Stores the lanes of `v` selected by `mask` to the same offsets of `dst`,
 /// leaving every other byte untouched. Lanes at or past `dst.len()` are
