@@ -1,6 +1,9 @@
-//! Shared helpers of the base64 fuzz targets: run one operation on every
-//! kernel set this CPU supports, with the input at a chosen misalignment and
-//! canary bytes around the output, and compare with the scalar codec.
+//! Shared helpers of the fuzz targets. At the root, for base64: run one
+//! operation on every kernel set this CPU supports, with the input at a
+//! chosen misalignment and canary bytes around the output, and compare with
+//! the scalar codec. [`qp`] holds the quoted-printable helpers.
+
+pub mod qp;
 
 use septet::base64::{
     decoded_len_estimate, encoded_len, mime_encoded_len, Alphabet, Codec, DecodeError,
