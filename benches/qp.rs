@@ -1,9 +1,12 @@
 //! Quoted-printable throughput: septet (every kernel set this CPU runs)
 //! against the `quoted_printable` crate.
 //!
-//! Two payloads: `text` (mail-like prose with CRLF lines, a few percent of
-//! UTF-8 non-ASCII, some `=`), encoded in text mode, and `binary` (random
-//! bytes), encoded in binary mode. Groups are `qp/<operation>/<payload>/<size>`;
+//! Three payloads: `text` (mail-like prose with CRLF lines, a few percent of
+//! UTF-8 non-ASCII, some `=`) and `utf8` (Cyrillic and CJK prose, almost
+//! every byte escaped), encoded in text mode, and `binary` (random bytes),
+//! encoded in binary mode. Peers: the `quoted_printable` crate (encode and
+//! decode) and mail-parser's public decoder. Groups are
+//! `qp/<operation>/<payload>/<size>`;
 //! throughput counts the bytes of each operation's input (raw bytes for
 //! encode, encoded bytes for decode). Outputs go into buffers reused across
 //! iterations, and every row's output is checked once against septet's
@@ -12,11 +15,12 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use septet::qp::{Codec, DecodeOptions, EncodeOptions, Mode};
 use septet::simd::{self, Isa};
 
-const SIZES: [(&str, usize); 2] = [("4KiB", 4 << 10), ("1MiB", 1 << 20)];
+const SIZES: [(&str, usize); 3] = [("4KiB", 4 << 10), ("1MiB", 1 << 20), ("64MiB", 64 << 20)];
 
 /// A deterministic generator (xorshift64*).
 struct Rng(u64);
@@ -63,6 +67,42 @@ fn text(len: usize) -> Vec<u8> {
     v
 }
 
+/// Cyrillic and CJK prose: words of 1..8 letters (two or three UTF-8
+/// bytes each), ASCII spaces and punctuation, CRLF every 40..70 characters.
+fn utf8(len: usize) -> Vec<u8> {
+    const LETTERS: [&str; 2] = [
+        "абвгдежзийклмнопрстуфхцчшщыэюя",
+        "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长",
+    ];
+    let mut rng = Rng(0x0f8);
+    let mut v = Vec::with_capacity(len + 16);
+    let mut line = 0;
+    while v.len() < len {
+        let alphabet: Vec<char> = LETTERS[rng.below(2)].chars().collect();
+        let word = 1 + rng.below(8);
+        for _ in 0..word {
+            let mut buf = [0u8; 4];
+            v.extend_from_slice(
+                alphabet[rng.below(alphabet.len())]
+                    .encode_utf8(&mut buf)
+                    .as_bytes(),
+            );
+        }
+        if rng.below(10) == 0 {
+            v.push(b',');
+        }
+        line += word + 1;
+        if line > 40 + rng.below(30) {
+            v.extend_from_slice(b"\r\n");
+            line = 0;
+        } else {
+            v.push(b' ');
+        }
+    }
+    v.truncate(len);
+    v
+}
+
 fn binary(len: usize) -> Vec<u8> {
     let mut rng = Rng(0xb1);
     (0..len).map(|_| rng.next() as u8).collect()
@@ -85,6 +125,7 @@ fn bench(c: &mut Criterion) {
     let scalar = Codec::with_isa(Isa::Scalar).unwrap();
     for (payload, mode, make) in [
         ("text", Mode::Text, text as fn(usize) -> Vec<u8>),
+        ("utf8", Mode::Text, utf8),
         ("binary", Mode::Binary, binary),
     ] {
         for (size_name, size) in SIZES {
@@ -92,7 +133,7 @@ fn bench(c: &mut Criterion) {
             let options = EncodeOptions::new(mode);
             let wire = scalar.encode(&raw, options);
 
-            let mut g = c.benchmark_group(format!("qp/encode/{payload}/{size_name}"));
+            let mut g = group(c, format!("qp/encode/{payload}/{size_name}"), size);
             g.throughput(Throughput::Bytes(raw.len() as u64));
             for (isa, codec) in codecs() {
                 let mut out = Vec::with_capacity(wire.len() * 2);
@@ -122,7 +163,7 @@ fn bench(c: &mut Criterion) {
                 ("decode", DecodeOptions { strict: false }),
                 ("decode-strict", DecodeOptions { strict: true }),
             ] {
-                let mut g = c.benchmark_group(format!("qp/{op}/{payload}/{size_name}"));
+                let mut g = group(c, format!("qp/{op}/{payload}/{size_name}"), size);
                 g.throughput(Throughput::Bytes(wire.len() as u64));
                 for (isa, codec) in codecs() {
                     let mut out = Vec::with_capacity(wire.len());
@@ -145,10 +186,32 @@ fn bench(c: &mut Criterion) {
                 g.bench_function("quoted_printable", |b| {
                     b.iter(|| quoted_printable::decode(black_box(&wire), mode.clone()))
                 });
+                // mail-parser's decoder has no strict mode.
+                if !options.strict {
+                    let want =
+                        mail_parser::decoders::quoted_printable::quoted_printable_decode(&wire);
+                    assert_eq!(want.as_deref(), Some(&raw[..]));
+                    g.bench_function("mail-parser", |b| {
+                        b.iter(|| {
+                            mail_parser::decoders::quoted_printable::quoted_printable_decode(
+                                black_box(&wire),
+                            )
+                        })
+                    });
+                }
                 g.finish();
             }
         }
     }
+}
+
+/// A benchmark group; 64 MiB rows take fewer samples.
+fn group(c: &mut Criterion, name: String, size: usize) -> BenchmarkGroup<'_, WallTime> {
+    let mut g = c.benchmark_group(name);
+    if size >= 16 << 20 {
+        g.sample_size(10);
+    }
+    g
 }
 
 criterion_group! {
