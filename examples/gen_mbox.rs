@@ -1,15 +1,19 @@
 //! Writes a seeded, deterministic mboxrd archive of realistic messages for
 //! the conversion benchmark: 8-bit UTF-8 and Latin-1 text, HTML
-//! alternatives, base64 attachments, quoted-printable 7-bit mail, raw UTF-8
-//! headers, and body lines starting with `From ` (which mboxrd quotes).
+//! alternatives, base64 and raw binary attachments, quoted-printable and
+//! plain ASCII 7-bit mail, raw UTF-8 headers, and body lines starting with
+//! `From ` (which mboxrd quotes). See [`message`] for the mix.
 //!
 //! ```text
-//! cargo run --release --example gen_mbox -- OUT.mbox --messages 100000 --size 2G [--seed 1] [--crlf]
+//! cargo run --release --example gen_mbox -- OUT.mbox --messages 100000 --size 1G [--seed 1] [--crlf]
 //! ```
 //!
 //! `--size` is the approximate total (suffixes K, M, G: powers of 1024);
-//! message sizes vary around `size / messages` (a few very large ones carry
-//! attachments). The same arguments always produce the same bytes.
+//! message sizes vary from a quarter to four times `size / messages`
+//! (skewed small), whatever the kind of message. The same arguments always
+//! produce the same bytes. `--messages 100000 --size 1G` makes messages of
+//! about 10.7 KiB on average, the benchmark's archive
+//! (scripts/bench_archive.sh).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -71,6 +75,25 @@ const WORDS: &[&str] = &[
     "straße",
     "über",
 ];
+const ASCII_WORDS: &[&str] = &[
+    "the",
+    "mail",
+    "archive",
+    "quarterly",
+    "report",
+    "meeting",
+    "agenda",
+    "budget",
+    "please",
+    "review",
+    "attached",
+    "thanks",
+    "regards",
+    "tomorrow",
+    "schedule",
+    "server",
+    "release",
+];
 const LATIN1: &[&[u8]] = &[
     b"caf\xe9",
     b"na\xefve",
@@ -94,9 +117,13 @@ fn parse_size(s: &str) -> Option<u64> {
     digits.parse::<u64>().ok()?.checked_mul(1 << shift)
 }
 
-/// Lines of prose totalling about `bytes`, some starting with `From `.
+/// Lines of prose totalling about `bytes`, some starting with `From `:
+/// mostly English with some accented, Greek, Cyrillic or CJK words (a
+/// message in ten is mostly non-ASCII), so the downgrade picks
+/// quoted-printable for some and base64 for others.
 fn prose(rng: &mut Rng, bytes: usize, out: &mut Vec<u8>, nl: &[u8]) {
     let start = out.len();
+    let eight_bit_in_16 = if rng.below(10) == 0 { 12 } else { 2 };
     while out.len() - start < bytes {
         if rng.below(40) == 0 {
             out.extend_from_slice(b"From ");
@@ -108,7 +135,12 @@ fn prose(rng: &mut Rng, bytes: usize, out: &mut Vec<u8>, nl: &[u8]) {
             if i > 0 {
                 out.push(b' ');
             }
-            out.extend_from_slice(rng.pick(WORDS).as_bytes());
+            let words = if rng.below(16) < eight_bit_in_16 {
+                WORDS
+            } else {
+                ASCII_WORDS
+            };
+            out.extend_from_slice(rng.pick(words).as_bytes());
         }
         out.extend_from_slice(nl);
     }
@@ -125,19 +157,51 @@ fn header(rng: &mut Rng, i: usize, subject: &str, nl: &str) -> String {
     )
 }
 
-/// One message of about `size` bytes.
+/// Lines of plain ASCII prose totalling about `bytes` (7-bit mail), some
+/// starting with `From `.
+fn ascii_prose(rng: &mut Rng, bytes: usize, out: &mut Vec<u8>, nl: &[u8]) {
+    let start = out.len();
+    while out.len() - start < bytes {
+        if rng.below(40) == 0 {
+            out.extend_from_slice(b"From ");
+        }
+        for i in 0..6 + rng.below(8) {
+            if i > 0 {
+                out.push(b' ');
+            }
+            out.extend_from_slice(rng.pick(ASCII_WORDS).as_bytes());
+        }
+        out.extend_from_slice(nl);
+    }
+}
+
+/// `len` bytes of an uncompressed binary file: random bytes, so every
+/// byte value, NUL and bare CR occur.
+fn binary(rng: &mut Rng, len: usize) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(len + 8);
+    while raw.len() < len {
+        raw.extend_from_slice(&rng.next().to_le_bytes());
+    }
+    raw.truncate(len);
+    raw
+}
+
+/// One message of about `size` bytes. The mix (in twentieths): 8-bit
+/// UTF-8 text 6, Latin-1 text 1, 8-bit text/HTML alternatives 2, text with
+/// a base64 attachment 2, text with a raw binary attachment 2, quoted-
+/// printable 2, plain 7-bit ASCII 2, raw UTF-8 header and body 3.
 fn message(rng: &mut Rng, i: usize, size: usize, nl: &str) -> Vec<u8> {
     let nlb = nl.as_bytes();
     let mut m = Vec::with_capacity(size + 1024);
-    match rng.below(10) {
+    match rng.below(20) {
         // 8-bit UTF-8 text.
-        0..=3 => {
+        0..=5 => {
             m.extend(header(rng, i, "Grüße", nl).bytes());
             m.extend(format!("Content-Type: text/plain; charset=utf-8{nl}Content-Transfer-Encoding: 8bit{nl}{nl}").bytes());
             prose(rng, size, &mut m, nlb);
         }
         // Latin-1 text.
-        4 => {
+        6 => {
             m.extend(header(rng, i, "Latin-1", nl).bytes());
             m.extend(format!("Content-Type: text/plain; charset=iso-8859-1{nl}Content-Transfer-Encoding: 8bit{nl}{nl}").bytes());
             while m.len() < size {
@@ -149,7 +213,7 @@ fn message(rng: &mut Rng, i: usize, size: usize, nl: &str) -> Vec<u8> {
             }
         }
         // Text and HTML alternatives, both 8-bit.
-        5 => {
+        7..=8 => {
             m.extend(header(rng, i, "Alternatives", nl).bytes());
             m.extend(format!("Content-Type: multipart/alternative; boundary=\"alt{i}\"{nl}{nl}--alt{i}{nl}Content-Type: text/plain; charset=utf-8{nl}Content-Transfer-Encoding: 8bit{nl}{nl}").bytes());
             prose(rng, size / 2, &mut m, nlb);
@@ -157,26 +221,32 @@ fn message(rng: &mut Rng, i: usize, size: usize, nl: &str) -> Vec<u8> {
             prose(rng, size / 2, &mut m, nlb);
             m.extend(format!("</p>{nl}--alt{i}--{nl}").bytes());
         }
-        // Text with a base64 attachment carrying most of the size.
-        6..=7 => {
+        // Text with an attachment carrying most of the size: already
+        // base64 (7-bit), or raw binary (must become base64).
+        9..=12 => {
+            let raw_attachment = rng.below(2) == 0;
             m.extend(header(rng, i, "Attachment", nl).bytes());
             m.extend(format!("Content-Type: multipart/mixed; boundary=\"mix{i}\"{nl}{nl}--mix{i}{nl}Content-Type: text/plain; charset=utf-8{nl}Content-Transfer-Encoding: 8bit{nl}{nl}").bytes());
             prose(rng, 300.min(size), &mut m, nlb);
-            m.extend(format!("--mix{i}{nl}Content-Type: application/octet-stream; name=\"f{i}.bin\"{nl}Content-Disposition: attachment; filename=\"f{i}.bin\"{nl}Content-Transfer-Encoding: base64{nl}{nl}").bytes());
-            let raw: Vec<u8> = (0..size.saturating_sub(600) * 3 / 4)
-                .map(|_| rng.next() as u8)
-                .collect();
-            let encoded = septet::base64::encode_mime(&raw);
-            let encoded = if nl == "\n" {
-                encoded.replace("\r\n", "\n")
+            let cte = if raw_attachment { "binary" } else { "base64" };
+            m.extend(format!("--mix{i}{nl}Content-Type: application/octet-stream; name=\"f{i}.bin\"{nl}Content-Disposition: attachment; filename=\"f{i}.bin\"{nl}Content-Transfer-Encoding: {cte}{nl}{nl}").bytes());
+            if raw_attachment {
+                m.extend(binary(rng, size.saturating_sub(600)));
+                m.extend_from_slice(nlb);
             } else {
-                encoded
-            };
-            m.extend(encoded.bytes());
+                let raw = binary(rng, size.saturating_sub(600) * 3 / 4);
+                let encoded = septet::base64::encode_mime(&raw);
+                let encoded = if nl == "\n" {
+                    encoded.replace("\r\n", "\n")
+                } else {
+                    encoded
+                };
+                m.extend(encoded.bytes());
+            }
             m.extend(format!("--mix{i}--{nl}").bytes());
         }
         // Already 7-bit: quoted-printable.
-        8 => {
+        13..=14 => {
             m.extend(header(rng, i, "QP", nl).bytes());
             m.extend(format!("Content-Type: text/plain; charset=utf-8{nl}Content-Transfer-Encoding: quoted-printable{nl}{nl}").bytes());
             while m.len() < size {
@@ -188,6 +258,12 @@ fn message(rng: &mut Rng, i: usize, size: usize, nl: &str) -> Vec<u8> {
                     .bytes(),
                 );
             }
+        }
+        // Already 7-bit: plain ASCII, no MIME labels.
+        15..=16 => {
+            m.extend(header(rng, i, "Plain", nl).bytes());
+            m.extend_from_slice(nlb);
+            ascii_prose(rng, size, &mut m, nlb);
         }
         // Raw UTF-8 in the header (SMTPUTF8 style).
         _ => {

@@ -20,6 +20,8 @@ use serde::Deserialize;
 struct Oracle {
     subject: Option<String>,
     parts: Option<Vec<OraclePart>>,
+    /// `[name, text]` for every field of the root.
+    headers: Option<Vec<(String, String)>>,
     error: Option<String>,
 }
 
@@ -31,6 +33,7 @@ struct OraclePart {
     filename: Option<String>,
     body: Option<String>,
     defects: usize,
+    header_defects: usize,
 }
 
 fn oracle(messages: &[Vec<u8>]) -> Vec<Oracle> {
@@ -111,6 +114,12 @@ fn compare(name: &str, before: &Oracle, after: &Oracle) {
             pa.defects,
             pb.defects
         );
+        assert!(
+            pa.header_defects <= pb.header_defects,
+            "{name} part {i}: new header defects {} > {}",
+            pa.header_defects,
+            pb.header_defects
+        );
         if let (Some(xb), Some(xa)) = (&pb.body, &pa.body) {
             let (xb, xa) = (unhex(xb), unhex(xa));
             assert!(
@@ -121,6 +130,29 @@ fn compare(name: &str, before: &Oracle, after: &Oracle) {
         }
     }
     assert_eq!(before.subject, after.subject, "{name}: subject");
+}
+
+/// Messages with header lines over 998 octets: folded at white space, or
+/// encoded where there is none.
+fn long_header_messages() -> Vec<Vec<u8>> {
+    let words: Vec<String> = (0..300).map(|i| format!("word{i}")).collect();
+    let spaced = words.join(" ");
+    let long = "x".repeat(1500);
+    let fields = [
+        format!("Subject: {long}"),
+        format!("Subject: {spaced}"),
+        format!("Subject: caf\u{e9} {spaced}"),
+        format!("Subject: =?utf-8?q?caf=C3=A9?= {long}"),
+        format!("Subject: short\r\nX-Note: a\r\n {long}\r\n b"),
+        format!("Subject: s\r\nX-Folded: first\r\n\t{spaced}"),
+        format!("Subject: s\r\nReceived: from a.example (a [192.0.2.1]) {spaced}"),
+        format!("Subject: s\r\n{}: {long}", "N".repeat(900)),
+        format!("Subject: s\r\nX-Tail: {long} tail words here"),
+    ];
+    fields
+        .iter()
+        .map(|f| format!("{f}\r\nFrom: a@example.org\r\n\r\nbody\r\n").into_bytes())
+        .collect()
 }
 
 #[test]
@@ -144,6 +176,10 @@ fn python_sees_the_same_message() {
             inputs.push(std::fs::read(&f).unwrap());
         }
     }
+    for (i, msg) in long_header_messages().into_iter().enumerate() {
+        names.push(format!("long header #{i}"));
+        inputs.push(msg);
+    }
     let mut g = gen::Gen::new(42);
     for i in 0..120 {
         names.push(format!("generated #{i}"));
@@ -165,7 +201,15 @@ fn python_sees_the_same_message() {
     }
     let results = oracle(&messages);
     for (k, name) in pairs.iter().enumerate() {
-        compare(name, &results[2 * k], &results[2 * k + 1]);
+        let (before, after) = (&results[2 * k], &results[2 * k + 1]);
+        compare(name, before, after);
+        if name.starts_with("long header") {
+            // Folded or encoded, every field reads the same, with no defect.
+            assert_eq!(before.headers, after.headers, "{name}: header text");
+            for p in after.parts.as_ref().unwrap() {
+                assert_eq!((p.defects, p.header_defects), (0, 0), "{name}: defects");
+            }
+        }
     }
     assert!(pairs.len() > 100, "only {} messages compared", pairs.len());
     eprintln!(

@@ -181,37 +181,75 @@ fn preamble_bytes_are_replaced_and_reported() {
     assert_eq!(report.preamble_epilogue_replaced, 1);
 }
 
+/// Fills `buf` with pseudo-random binary data (8 bytes per generator
+/// step; NUL, CR and LF sprinkled in so the part is binary for every
+/// reason).
+fn fill_binary(g: &mut gen::Gen, buf: &mut [u8]) {
+    for word in buf.chunks_mut(8) {
+        let bytes = g.next().to_le_bytes();
+        word.copy_from_slice(&bytes[..word.len()]);
+    }
+    for b in buf.iter_mut().step_by(97) {
+        *b = 0;
+    }
+    for b in buf.iter_mut().skip(1).step_by(89) {
+        *b = b'\r';
+    }
+    for b in buf.iter_mut().skip(2).step_by(83) {
+        *b = b'\n';
+    }
+}
+
+/// A 256 MiB message with a binary attachment, generated chunk by chunk and
+/// fed as it is made; the output of each chunk is counted and dropped.
+/// Nothing the size of the message is ever held, by the test or the
+/// downgrader.
 #[test]
 fn memory_is_bounded_for_a_large_binary_attachment() {
     const MIB: usize = 1 << 20;
-    let total = 64 * MIB;
+    let total = 256 * MIB;
     let mut d = Downgrader::new(Options::default());
     let mut out = Vec::new();
     d.feed(
-        b"Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n\
-          Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n",
+        "Subject: Grüße\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n\
+          Content-Type: text/plain; charset=utf-8\r\n\r\nHallo, anbei die Daten. Grüße\r\n--zz\r\n\
+          Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+            .as_bytes(),
         &mut out,
     )
     .unwrap();
     let mut g = gen::Gen::new(9);
-    let mut max = 0;
-    let mut out_len = 0u64;
-    let mut fed = 0;
+    let (mut max, mut out_len, mut fed) = (0, out.len() as u64, 0);
+    let mut chunk = vec![0; 256 * 1024 + 1000];
+    out.clear();
     while fed < total {
-        let n = 256 * 1024 + g.below(1000);
-        let chunk = gen::binary(&mut g, n);
-        fed += chunk.len();
-        d.feed(&chunk, &mut out).unwrap();
+        // Odd chunk sizes, so chunk ends fall anywhere in a base64 line.
+        let n = (256 * 1024 + g.below(1000)).min(total - fed);
+        fill_binary(&mut g, &mut chunk[..n]);
+        fed += n;
+        d.feed(&chunk[..n], &mut out).unwrap();
         max = max.max(d.buffered_bytes());
         out_len += out.len() as u64;
         out.clear();
     }
     d.feed(b"\r\n--zz--\r\n", &mut out).unwrap();
     let report = d.finish(&mut out).unwrap();
+    out_len += out.len() as u64;
     // The header-block limit plus the tokenizer lookahead and window.
     assert!(max < 64 * 1024 + 8 * 1024, "buffered {max} bytes");
-    assert_eq!(report.parts[1].action, Action::Base64);
-    assert!(out_len as usize > total * 4 / 3);
+    assert_eq!(report.output_bytes, out_len);
+    let part = &report.parts[2];
+    assert_eq!(part.action, Action::Base64);
+    assert_eq!(part.body_in, total as u64);
+    // 76 base64 characters per line, each line ending in CRLF.
+    let chars = total.div_ceil(3) * 4;
+    let lines = chars.div_ceil(76);
+    assert!(
+        (chars + 2 * (lines - 1)..=chars + 2 * lines).contains(&(part.body_out as usize)),
+        "body_out {}",
+        part.body_out
+    );
+    assert_ne!(report.parts[1].action, Action::Kept);
 }
 
 #[test]
@@ -238,7 +276,11 @@ fn mutated_messages_never_panic() {
                 assert!(out == run(&msg).0, "message {i}: split {split}");
             }
             // Both are refusals a relay turns into an SMTP reply.
-            Err(Error::EightBitAddress { .. } | Error::LateEightBit { .. }) => {}
+            Err(
+                Error::EightBitAddress { .. }
+                | Error::LateEightBit { .. }
+                | Error::HeaderLineTooLong { .. },
+            ) => {}
             Err(e) => panic!("message {i}: {e}"),
         }
     }
@@ -286,16 +328,127 @@ fn seven_bit_label_lying_after_the_window_is_refused_or_repaired() {
     assert!(out.ends_with(b"but then: ??\r\n"));
 }
 
+/// The root's field `name`, decoded by septet's parser, and its raw value
+/// unfolded.
+fn header_of(out: &[u8], name: &str) -> (String, Vec<u8>) {
+    let m = septet::mime::Message::parse(out).unwrap();
+    let h = m.root().header(name).expect("field present");
+    (h.decoded(), h.unfolded().into_owned())
+}
+
 /// Found by the `downgrade` fuzz target: a 1160-byte line holding a `:` is
-/// a header field, and an ASCII header line over 998 octets is passed
-/// through unfolded. Open: fold it at white space, or encode it as RFC 2047
-/// words when it has none.
+/// a header field whose 369-byte name cannot be folded and whose value has
+/// no white space: the value becomes encoded words.
 #[test]
-#[ignore = "known bug: ASCII header lines over 998 octets are not folded"]
 fn overlong_ascii_header_line_is_folded() {
     let mut msg = vec![b'['; 369];
     msg.push(b':');
     msg.extend(std::iter::repeat_n(b'I', 790));
-    let (out, _) = run(&msg);
+    let (out, report) = run(&msg);
     assert_seven_bit(&out);
+    assert!(report.parts[0].header_encoded);
+    let (text, _) = header_of(&out, &"[".repeat(369));
+    assert_eq!(text, "I".repeat(790));
+}
+
+/// A multipart/signed whose signed content is `signed` (a whole part, CRLF).
+fn signed_message(signed: &str) -> String {
+    format!(
+        "Subject: signed\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/signed; boundary=s; protocol=\"application/pgp-signature\"\r\n\r\n\
+         --s\r\n{signed}\r\n--s\r\n\
+         Content-Type: application/pgp-signature\r\n\r\n\
+         -----BEGIN PGP SIGNATURE-----\r\nAAAA\r\n-----END PGP SIGNATURE-----\r\n\
+         --s--\r\n"
+    )
+}
+
+fn run_with(msg: &[u8], opts: Options) -> Result<(Vec<u8>, Report), Error> {
+    let mut d = Downgrader::new(opts);
+    let mut out = Vec::new();
+    d.feed(msg, &mut out)?;
+    let r = d.finish(&mut out)?;
+    Ok((out, r))
+}
+
+fn refuse_signed() -> Options {
+    Options {
+        refuse_signed: true,
+        ..Options::default()
+    }
+}
+
+#[test]
+fn changed_signed_content_is_flagged_or_refused() {
+    let cases = [
+        // 8-bit body.
+        "Content-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\nGrüße",
+        // 8-bit header only.
+        "Content-Type: text/plain\r\nContent-Description: Grüße\r\n\r\nplain",
+        // A header line over 998 octets (folded).
+        &format!(
+            "Content-Type: text/plain\r\nX-Long: {}\r\n\r\nplain",
+            "a ".repeat(600)
+        ),
+        // A nested leaf, two levels down.
+        "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n\
+         Content-Type: multipart/alternative; boundary=n\r\n\r\n--n\r\n\r\nok\r\n--n\r\n\
+         Content-Transfer-Encoding: binary\r\n\r\n\u{0}bin\r\n--n--\r\n--m--",
+        // An 8-bit byte in a nested preamble.
+        "Content-Type: multipart/mixed; boundary=m\r\n\r\npré\r\n--m\r\n\r\nok\r\n--m--",
+    ];
+    let signed_part_at = signed_message("").find("--s\r\n").unwrap() as u64 + 5;
+    for (i, signed) in cases.iter().enumerate() {
+        let msg = signed_message(signed);
+        let (out, report) = run(msg.as_bytes());
+        assert_seven_bit(&out);
+        assert!(report.signed_modified, "case {i}");
+        assert!(report.parts[0].signed_modified, "case {i}");
+        assert!(report.parts[1..].iter().all(|p| !p.signed_modified));
+        let json = simd_json::to_string(&report).unwrap();
+        assert!(json.contains("\"signed_modified\":true"), "{json}");
+
+        let err = run_with(msg.as_bytes(), refuse_signed()).unwrap_err();
+        let offset = match err {
+            Error::SignedModified { offset } => offset,
+            e => panic!("case {i}: {e}"),
+        };
+        // The offset is the part that had to change: the signed part or
+        // one inside it.
+        assert!(offset >= signed_part_at, "case {i}: {offset}");
+        assert_eq!(
+            &msg.as_bytes()[offset as usize - 2..offset as usize],
+            b"\r\n"
+        );
+    }
+    let err = run_with(signed_message(cases[0]).as_bytes(), refuse_signed()).unwrap_err();
+    assert_eq!(
+        err,
+        Error::SignedModified {
+            offset: signed_part_at
+        }
+    );
+    assert!(err.to_string().contains(&format!("byte {signed_part_at}")));
+}
+
+#[test]
+fn unchanged_signed_content_is_not_flagged() {
+    // 7-bit signed content; the signature part, the outer header and the
+    // multipart/signed's own preamble are not signed, and may change.
+    let msg = signed_message("Content-Type: text/plain\r\n\r\nplain text");
+    let msg = msg.replace("Subject: signed", "Subject: Grüße");
+    let msg = msg.replace("\r\n\r\n--s\r\n", "\r\n\r\npréamble\r\n--s\r\n");
+    let msg = msg.replace("AAAA", "AAAA\u{e9}");
+    for opts in [Options::default(), refuse_signed()] {
+        let (out, report) = run_with(msg.as_bytes(), opts).unwrap();
+        assert_seven_bit(&out);
+        assert!(!report.signed_modified);
+        assert!(report.parts.iter().all(|p| !p.signed_modified));
+        assert!(!report.unchanged());
+    }
+    // LF line breaks are not a change: the signature covers the CRLF form.
+    let lf = signed_message("Content-Type: text/plain\r\n\r\nplain").replace("\r\n", "\n");
+    let (_, report) = run_with(lf.as_bytes(), refuse_signed()).unwrap();
+    assert!(!report.signed_modified);
 }

@@ -470,3 +470,55 @@ fn eml_folders_in_name_order() {
     assert_eq!(msgs[0].line_ending, LineEnding::CrLf);
     assert_eq!(report.final_newline_added, 1);
 }
+
+#[test]
+fn cli_downgrade_rewrites_content_length() {
+    let dir = TestDir::new("cli-content-length");
+    let body = "Gr\u{fc}\u{df}e aus K\u{f6}ln\n";
+    let input = dir.join("in.mbox");
+    fs::write(
+        &input,
+        format!(
+            "From a@example.org Mon Jan  1 00:00:00 2024\nSubject: x\n\
+             Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\
+             Content-Length: {}\n\n{body}\n",
+            body.len()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out.mbox");
+    let report_path = dir.join("report.json");
+    let run = septet(&[
+        "convert".as_ref(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--downgrade".as_ref(),
+        "--report".as_ref(),
+        report_path.as_os_str(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut json = fs::read(&report_path).unwrap();
+    let report: Report = simd_json::serde::from_slice(&mut json).unwrap();
+    assert_eq!((report.changed, report.content_length_rewritten), (1, 1));
+    let back = Mbox::open(&out).unwrap();
+    let messages: Vec<_> = back.messages(MboxVariant::Mboxrd).unwrap().collect();
+    assert_eq!(messages.len(), 1);
+    let data = &messages[0].data;
+    assert!(data.is_ascii());
+    // The downgrade writes CRLF: the body starts after the first empty line.
+    let split = data.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let header = String::from_utf8_lossy(&data[..split]).into_owned();
+    let value: usize = header
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(value, data.len() - split, "{header}");
+}

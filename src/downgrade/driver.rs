@@ -5,6 +5,10 @@ use super::header;
 use super::{Action, Error, Options, PartReport, Report};
 use crate::mime::{Event, Flags, Kind, Span, Step, Tokenizer, TransferEncoding};
 
+/// New input copied after held-back bytes before the rest of a chunk is
+/// read in place (enough to get past a held line break or delimiter start).
+const BRIDGE: usize = 4096;
+
 /// A part's header block, held until its body's encoding is decided.
 #[derive(Default)]
 struct Pending {
@@ -52,6 +56,19 @@ struct Open {
     children: usize,
     message: bool,
     state: State,
+    /// Offset of the part's first byte.
+    start: u64,
+    /// The multipart/signed (report index) whose signed content this part
+    /// is in: its first child or anything below it.
+    signed: Option<usize>,
+}
+
+/// A part inside signed content, watched across one event.
+struct Watch {
+    part: usize,
+    container: usize,
+    start: u64,
+    replaced_before: u64,
 }
 
 /// The streaming 8bit-to-7bit converter. See the [module docs](super).
@@ -105,8 +122,37 @@ impl Downgrader {
             return Err(Error::Failed);
         }
         self.report.input_bytes += input.len() as u64;
-        self.buf.extend_from_slice(input);
-        self.guarded(out, false)
+        let mut input = input;
+        if !self.buf.is_empty() {
+            // Held-back bytes go first, with a bounded bridge of the new
+            // input; once the tokenizer is past them, the rest of `input`
+            // is read in place instead of being copied.
+            let bridge = input.len().min(self.buf.len() + BRIDGE);
+            self.buf.extend_from_slice(&input[..bridge]);
+            self.guarded(out, false)?;
+            input = &input[bridge..];
+            if !self.buf.is_empty() {
+                self.buf.extend_from_slice(input);
+                return self.guarded(out, false);
+            }
+        }
+        self.in_place(input, out)
+    }
+
+    /// `feed` with nothing held back: runs the tokenizer over `input` where
+    /// it is and keeps only what it has not reported yet.
+    fn in_place(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        debug_assert!(self.buf.is_empty() && self.base == self.tok.offset());
+        let before = out.len();
+        let result = self.run(input, out, false);
+        let used = (self.tok.offset() - self.base) as usize;
+        self.buf.extend_from_slice(&input[used.min(input.len())..]);
+        self.base = self.tok.offset();
+        self.report.output_bytes += (out.len() - before) as u64;
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
     }
 
     /// Ends the message: converts what is held back and returns the report.
@@ -141,7 +187,13 @@ impl Downgrader {
         loop {
             let rel = (self.tok.offset() - self.base) as usize;
             match self.tok.next_event(&buf[rel..], eof) {
-                Step::Event(ev) => self.event(ev, buf, out)?,
+                Step::Event(ev) => {
+                    let watch = self.signed_watch();
+                    self.event(ev, buf, out)?;
+                    if let Some(w) = watch {
+                        self.signed_check(w)?;
+                    }
+                }
                 Step::NeedInput | Step::Done => return Ok(()),
             }
         }
@@ -153,7 +205,7 @@ impl Downgrader {
 
     fn event(&mut self, ev: Event, buf: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         match ev {
-            Event::PartStart { .. } => self.part_start(),
+            Event::PartStart { at } => self.part_start(at),
             Event::Field { name, value, span } => {
                 let (name, value, raw) = (
                     self.bytes(buf, name),
@@ -194,17 +246,25 @@ impl Downgrader {
         Ok(())
     }
 
-    fn part_start(&mut self) {
-        let section = match self.stack.last_mut() {
-            None => String::new(),
-            Some(p) if p.message => p.section.clone(),
+    fn part_start(&mut self, start: u64) {
+        let (section, signed) = match self.stack.last_mut() {
+            None => (String::new(), None),
+            Some(p) if p.message => (p.section.clone(), p.signed),
             Some(p) => {
                 p.children += 1;
-                if p.section.is_empty() {
+                let signed = if p.children == 1
+                    && self.report.parts[p.report].content_type == "multipart/signed"
+                {
+                    Some(p.report)
+                } else {
+                    p.signed
+                };
+                let section = if p.section.is_empty() {
                     p.children.to_string()
                 } else {
                     format!("{}.{}", p.section, p.children)
-                }
+                };
+                (section, signed)
             }
         };
         self.report.parts.push(PartReport {
@@ -215,6 +275,7 @@ impl Downgrader {
             body_in: 0,
             body_out: 0,
             repaired: 0,
+            signed_modified: false,
         });
         self.stack.push(Open {
             report: self.report.parts.len() - 1,
@@ -222,6 +283,8 @@ impl Downgrader {
             children: 0,
             message: false,
             state: State::Headers(Pending::default()),
+            start,
+            signed,
         });
     }
 
@@ -244,13 +307,11 @@ impl Downgrader {
         } else if name.eq_ignore_ascii_case(b"mime-version") {
             p.has_mime_version = true;
         }
-        if raw.is_ascii() && !raw.contains(&0) {
-            p.fields.push(crlf(raw));
+        let field = crlf(raw);
+        if raw.is_ascii() && !raw.contains(&0) && header::fits(&field) {
+            p.fields.push(field);
         } else {
-            let r = header::rewrite(name, value).map_err(|_| Error::EightBitAddress {
-                offset: at,
-                field: String::from_utf8_lossy(name).into_owned(),
-            })?;
+            let r = header::rewrite(name, value, &field).map_err(|e| e.at(at, name))?;
             rep.header_encoded = true;
             rep.repaired += r.replaced;
             p.fields.push(r.bytes);
@@ -390,6 +451,52 @@ impl Downgrader {
         rep.body_out += window.len() as u64;
     }
 
+    /// The current part, if it is signed content not yet known to change.
+    fn signed_watch(&self) -> Option<Watch> {
+        let open = self.stack.last()?;
+        let container = open.signed?;
+        if self.report.parts[container].signed_modified {
+            return None;
+        }
+        Some(Watch {
+            part: open.report,
+            container,
+            start: open.start,
+            replaced_before: self.report.preamble_epilogue_replaced,
+        })
+    }
+
+    /// After an event: if the watched part changed (a field rewritten, the
+    /// body re-encoded or repaired, a container relabelled, bytes of its
+    /// preamble replaced), its signature cannot verify any more: refused
+    /// with `refuse_signed`, else flagged on every enclosing
+    /// multipart/signed. CRLF normalisation is not a change: RFC 1847
+    /// signs the canonical CRLF form.
+    fn signed_check(&mut self, w: Watch) -> Result<(), Error> {
+        let p = &self.report.parts[w.part];
+        let changed = p.header_encoded
+            || p.action != Action::Kept
+            || p.repaired > 0
+            || self.report.preamble_epilogue_replaced > w.replaced_before;
+        if !changed {
+            return Ok(());
+        }
+        if self.opts.refuse_signed {
+            return Err(Error::SignedModified { offset: w.start });
+        }
+        self.report.signed_modified = true;
+        let mut container = Some(w.container);
+        while let Some(c) = container {
+            self.report.parts[c].signed_modified = true;
+            container = self
+                .stack
+                .iter()
+                .find(|o| o.report == c)
+                .and_then(|o| o.signed);
+        }
+        Ok(())
+    }
+
     fn part_end(&mut self, out: &mut Vec<u8>) {
         if matches!(
             self.stack.last().map(|o| &o.state),
@@ -418,6 +525,13 @@ fn emit_headers(p: &Pending, out: &mut Vec<u8>) {
 /// An ASCII field or blank line with CRLF line breaks (a bare CR becomes a
 /// space; a last line without a break gets one).
 fn crlf(raw: &[u8]) -> Vec<u8> {
+    // Usually every line break is CRLF already: copy.
+    if raw.ends_with(b"\r\n")
+        && memchr::memchr_iter(b'\r', raw).all(|i| raw.get(i + 1) == Some(&b'\n'))
+        && memchr::memchr_iter(b'\n', raw).all(|i| i > 0 && raw[i - 1] == b'\r')
+    {
+        return raw.to_vec();
+    }
     let mut v = Vec::with_capacity(raw.len() + 2);
     for (i, &b) in raw.iter().enumerate() {
         match b {
@@ -439,7 +553,14 @@ fn media_type(value: &[u8]) -> String {
         .iter()
         .position(|&b| b == b';' || b == b'(')
         .unwrap_or(value.len());
-    String::from_utf8_lossy(&value[..end])
+    let ty = &value[..end];
+    if ty.is_ascii() {
+        // The usual case, without the char round trip.
+        let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+        let bytes = ty.iter().filter(|b| !blank(b));
+        return bytes.map(|b| char::from(b.to_ascii_lowercase())).collect();
+    }
+    String::from_utf8_lossy(ty)
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect::<String>()

@@ -2,6 +2,7 @@
 //! encoded words for text, RFC 2231 for Content-Type and
 //! Content-Disposition parameters, an error for 8-bit addresses.
 
+use super::{fold, Error};
 use crate::base64;
 
 /// Fields whose value is (mostly) addresses (RFC 5322 3.6.2, 3.6.3, 3.6.6).
@@ -22,7 +23,8 @@ const ADDRESS_FIELDS: &[&str] = &[
 ];
 
 /// Structured fields where an encoded word would be invalid syntax: 8-bit
-/// bytes there become `?`.
+/// bytes there become `?`, and a line over 998 octets without white space
+/// is refused.
 const STRUCTURED_FIELDS: &[&str] = &[
     "message-id",
     "in-reply-to",
@@ -34,16 +36,80 @@ const STRUCTURED_FIELDS: &[&str] = &[
     "mime-version",
     "content-transfer-encoding",
     "received",
+    // Signatures and lists of URLs: an encoded word would break them (and
+    // a line without white space to fold at is refused, not encoded).
+    "dkim-signature",
+    "arc-seal",
+    "arc-message-signature",
+    "arc-authentication-results",
+    "authentication-results",
+    "list-unsubscribe",
+    "list-post",
+    "list-help",
+    "list-subscribe",
+    "list-archive",
+    "list-owner",
 ];
 
 /// Fold header lines before this column.
-const FOLD: usize = 78;
+const FOLD: usize = fold::SOFT;
 /// Encoded-word overhead: `=?` charset `?B?` ... `?=`.
 const WORD_OVERHEAD: usize = 7;
+/// A parameter longer than this is written in RFC 2231 sections even if it
+/// is 7-bit, so that its line stays under 998 octets.
+const LONG_PARAMETER: usize = 900;
 
 /// Why a field could not be made 7-bit.
-#[derive(Debug)]
-pub(crate) struct AddressError;
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum FieldError {
+    /// 8-bit bytes in an address, which has no 7-bit form.
+    Address,
+    /// A line over 998 octets that neither folding nor encoding can
+    /// shorten without changing the field's meaning.
+    TooLong,
+}
+
+impl FieldError {
+    /// The downgrade error for the field `name` starting at `offset`.
+    pub(crate) fn at(self, offset: u64, name: &[u8]) -> Error {
+        // A name can be almost 1000 bytes long; the message names it briefly.
+        let mut field = String::from_utf8_lossy(&name[..name.len().min(64)]).into_owned();
+        if name.len() > 64 {
+            field.push_str("...");
+        }
+        match self {
+            FieldError::Address => Error::EightBitAddress { offset, field },
+            FieldError::TooLong => Error::HeaderLineTooLong { offset, field },
+        }
+    }
+}
+
+/// The syntax a field is rewritten by.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Address,
+    Parameters,
+    Structured,
+    Unstructured,
+}
+
+fn class(name: &[u8]) -> Class {
+    let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+    if ADDRESS_FIELDS.contains(&lower.as_str()) {
+        Class::Address
+    } else if lower == "content-type" || lower == "content-disposition" {
+        Class::Parameters
+    } else if STRUCTURED_FIELDS.contains(&lower.as_str()) {
+        Class::Structured
+    } else {
+        Class::Unstructured
+    }
+}
+
+/// True if no line of `field` (CRLF form) is over 998 octets.
+pub(crate) fn fits(field: &[u8]) -> bool {
+    fold::fits(field, fold::HARD)
+}
 
 /// How a field was rewritten.
 pub(crate) struct Rewritten {
@@ -53,36 +119,103 @@ pub(crate) struct Rewritten {
     pub replaced: u64,
 }
 
-/// Rewrites a field with 8-bit bytes. `name` is the raw name, `value` the
-/// raw value (after the colon, without the final line break).
-pub(crate) fn rewrite(name: &[u8], value: &[u8]) -> Result<Rewritten, AddressError> {
-    let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
-    let unfolded: Vec<u8> = value
-        .iter()
-        .copied()
-        .filter(|&b| b != b'\r' && b != b'\n')
-        .collect();
+/// Rewrites a field that holds 8-bit bytes or NUL, or has a line over 998
+/// octets. `name` is the raw name, `value` the raw value (after the colon,
+/// without the final line break), `field` the whole field in CRLF form.
+///
+/// A 7-bit field that is only too long is folded at its white space where
+/// a line is too long, and kept as written elsewhere. Where a line has no
+/// white space to fold at: unstructured text becomes encoded words (of its
+/// decoded text), parameters become RFC 2231 sections, anything else (a
+/// name over 996 octets, a long token in a structured field) is
+/// [`FieldError::TooLong`].
+pub(crate) fn rewrite(name: &[u8], value: &[u8], field: &[u8]) -> Result<Rewritten, FieldError> {
+    let class = class(name);
+    let seven_bit = field.is_ascii() && !field.contains(&0);
+    let mut r = if seven_bit {
+        Rewritten {
+            bytes: fold::refold(field, fold::HARD),
+            replaced: 0,
+        }
+    } else {
+        let mut r = eight_bit(name, value, class)?;
+        r.bytes = fold::refold(&r.bytes, fold::SOFT);
+        r
+    };
+    if fold::fits(&r.bytes, fold::HARD) {
+        return Ok(r);
+    }
+    // Some line has no white space to fold at.
+    if seven_bit && class == Class::Unstructured {
+        let unfolded = unfold(value);
+        let text = trim(&unfolded);
+        // Encoded words already there are decoded first, so that the new
+        // words carry the text they meant (not their literal form).
+        let text = if memchr::memmem::find(text, b"=?").is_some() {
+            let (decoded, flags) = crate::mime::decode_header_text(text);
+            if !flags.is_empty() {
+                return Err(FieldError::TooLong);
+            }
+            decoded.into_bytes()
+        } else {
+            text.to_vec()
+        };
+        let mut bytes = name.to_vec();
+        bytes.extend_from_slice(b": ");
+        encoded_words(&text, bytes.len(), &mut bytes);
+        bytes.extend_from_slice(b"\r\n");
+        r.bytes = bytes;
+    } else if seven_bit && class == Class::Parameters {
+        // Long parameter values are written in sections.
+        r = eight_bit(name, value, class)?;
+        r.bytes = fold::refold(&r.bytes, fold::SOFT);
+    }
+    if fold::fits(&r.bytes, fold::HARD) {
+        Ok(r)
+    } else {
+        Err(FieldError::TooLong)
+    }
+}
+
+/// The value without its line breaks (a bare CR, which is not a line
+/// break, becomes a space as in the pass-through form).
+fn unfold(value: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(value.len());
+    for (i, &b) in value.iter().enumerate() {
+        match b {
+            b'\n' => {}
+            b'\r' if value.get(i + 1) == Some(&b'\n') => {}
+            b'\r' => v.push(b' '),
+            _ => v.push(b),
+        }
+    }
+    v
+}
+
+/// The 7-bit form of a field with 8-bit bytes or NUL, by its class.
+fn eight_bit(name: &[u8], value: &[u8], class: Class) -> Result<Rewritten, FieldError> {
+    let unfolded = unfold(value);
     let mut bytes = name.to_vec();
     bytes.extend_from_slice(b": ");
     let col = name.len() + 2;
     let mut replaced = 0;
-    if ADDRESS_FIELDS.contains(&lower.as_str()) {
-        addresses(&unfolded, col, &mut bytes)?;
-    } else if lower == "content-type" || lower == "content-disposition" {
-        replaced = parameters(&unfolded, col, &mut bytes);
-    } else if STRUCTURED_FIELDS.contains(&lower.as_str()) {
-        for &b in trim(&unfolded) {
-            bytes.push(if b >= 128 || b == 0 { b'?' } else { b });
-            replaced += u64::from(b >= 128 || b == 0);
+    match class {
+        Class::Address => addresses(&unfolded, col, &mut bytes)?,
+        Class::Parameters => replaced = parameters(&unfolded, col, &mut bytes),
+        Class::Structured => {
+            for &b in trim(&unfolded) {
+                bytes.push(if b >= 128 || b == 0 { b'?' } else { b });
+                replaced += u64::from(b >= 128 || b == 0);
+            }
         }
-    } else if unfolded.is_ascii() {
-        // Only NUL: no encoded word is needed for the rest.
-        for &b in trim(&unfolded) {
-            bytes.push(if b == 0 { b'?' } else { b });
-            replaced += u64::from(b == 0);
+        Class::Unstructured if unfolded.is_ascii() => {
+            // Only NUL: no encoded word is needed for the rest.
+            for &b in trim(&unfolded) {
+                bytes.push(if b == 0 { b'?' } else { b });
+                replaced += u64::from(b == 0);
+            }
         }
-    } else {
-        encoded_words(trim(&unfolded), col, &mut bytes);
+        Class::Unstructured => encoded_words(trim(&unfolded), col, &mut bytes),
     }
     // NUL has no 7-bit form in any field (encoded words carry it, but
     // addresses and parameters may still hold one).
@@ -181,7 +314,7 @@ fn split_outside(s: &[u8], sep: u8) -> Vec<&[u8]> {
 
 /// An address list: 8-bit display names become encoded words; 8-bit bytes
 /// anywhere else (the address itself, comments, groups) are an error.
-fn addresses(value: &[u8], col: usize, out: &mut Vec<u8>) -> Result<(), AddressError> {
+fn addresses(value: &[u8], col: usize, out: &mut Vec<u8>) -> Result<(), FieldError> {
     let start = out.len();
     for (i, piece) in split_outside(value, b',').into_iter().enumerate() {
         if i > 0 {
@@ -192,10 +325,13 @@ fn addresses(value: &[u8], col: usize, out: &mut Vec<u8>) -> Result<(), AddressE
             out.extend_from_slice(piece);
             continue;
         }
-        let lt = piece.iter().rposition(|&b| b == b'<').ok_or(AddressError)?;
+        let lt = piece
+            .iter()
+            .rposition(|&b| b == b'<')
+            .ok_or(FieldError::Address)?;
         let (phrase, addr) = (trim(&piece[..lt]), &piece[lt..]);
         if !addr.is_ascii() || phrase.contains(&b'(') || phrase.contains(&b':') {
-            return Err(AddressError);
+            return Err(FieldError::Address);
         }
         let text = unquote(phrase);
         let at = if i == 0 { col } else { 1 };
@@ -239,7 +375,8 @@ fn attr_char(b: u8) -> bool {
 
 /// Content-Type / Content-Disposition: parameters with 8-bit values are
 /// written as `name*=utf-8''%..` (split into sections when long); the rest
-/// is kept. Returns the count of bytes replaced by `?` (8-bit bytes in the
+/// is kept (7-bit values longer than [`LONG_PARAMETER`] are written in
+/// sections too). Returns the count of bytes replaced by `?` (8-bit bytes in the
 /// type itself, which has no 7-bit form).
 fn parameters(value: &[u8], col: usize, out: &mut Vec<u8>) -> u64 {
     let mut replaced = 0;
@@ -248,7 +385,7 @@ fn parameters(value: &[u8], col: usize, out: &mut Vec<u8>) -> u64 {
         let piece = trim(piece);
         let mut rendered = Vec::new();
         match piece.iter().position(|&b| b == b'=') {
-            Some(eq) if i > 0 && !piece.is_ascii() => {
+            Some(eq) if i > 0 && (!piece.is_ascii() || piece.len() > LONG_PARAMETER) => {
                 let name = trim(&piece[..eq]);
                 let raw = trim(&piece[eq + 1..]);
                 if name.contains(&b'*') || !name.is_ascii() {
@@ -347,7 +484,15 @@ mod tests {
 
     fn rw(field: &str) -> String {
         let (n, v) = field.split_once(':').unwrap();
-        String::from_utf8(rewrite(n.as_bytes(), v.as_bytes()).unwrap().bytes).unwrap()
+        String::from_utf8(rw_bytes(n.as_bytes(), v.as_bytes()).unwrap().bytes).unwrap()
+    }
+
+    fn rw_bytes(name: &[u8], value: &[u8]) -> Result<Rewritten, FieldError> {
+        let mut field = name.to_vec();
+        field.push(b':');
+        field.extend_from_slice(value);
+        field.extend_from_slice(b"\r\n");
+        rewrite(name, value, &field)
     }
 
     #[test]
@@ -364,7 +509,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_unknown_8bit() {
-        let out = rewrite(b"Subject", b" caf\xe9").unwrap().bytes;
+        let out = rw_bytes(b"Subject", b" caf\xe9").unwrap().bytes;
         assert_eq!(out, b"Subject: =?unknown-8bit?B?Y2Fm6Q==?=\r\n");
     }
 
@@ -373,8 +518,8 @@ mod tests {
         let out = rw("From: \"Jörg Müller\" <j@example.org>, plain@example.org");
         assert!(out.is_ascii());
         assert!(out.contains("<j@example.org>"));
-        assert!(rewrite(b"To", "jörg@example.org".as_bytes()).is_err());
-        assert!(rewrite(b"To", "X <jörg@example.org>".as_bytes()).is_err());
+        assert!(rw_bytes(b"To", "jörg@example.org".as_bytes()).is_err());
+        assert!(rw_bytes(b"To", "X <jörg@example.org>".as_bytes()).is_err());
     }
 
     #[test]

@@ -15,9 +15,30 @@
 //! - Containers labelled 8bit/binary are relabelled 7bit.
 //! - 8-bit header fields: RFC 2047 words, RFC 2231 parameters; 8-bit
 //!   addresses are [`Error::EightBitAddress`] (reply 5.6.7, RFC 6531 3.7.5).
-//! - A kept 7bit part whose later bytes are not 7-bit (it lied about its
-//!   encoding past the window), preamble and epilogue: such bytes become
-//!   `?`, counted in the [`Report`].
+//! - Header lines: every output line is at most 998 octets. A 7-bit field
+//!   with a longer line is folded at its white space (aiming at 78
+//!   columns) where it is too long, and kept as written elsewhere. Where a
+//!   line has no white space to fold at, unstructured text is written as
+//!   encoded words (of its decoded text: words already there are decoded
+//!   first), and Content-Type/Content-Disposition parameters as RFC 2231
+//!   sections. A field name over 996 octets, or a longer run without white
+//!   space in a structured field (addresses, Message-ID, Received...), has
+//!   no lossless 7-bit form: [`Error::HeaderLineTooLong`].
+//! - A part labelled 7bit (or unlabelled) whose first [`Options::window`]
+//!   bytes are 7-bit is passed through as it streams; if later bytes are not
+//!   7-bit (it lied about its encoding past the window), the downgrade is
+//!   refused with [`Error::LateEightBit`], because the part's headers have
+//!   already gone out. [`Options::repair_late_8bit`] opts in to a lossy
+//!   repair instead (such bytes become `?`, counted in the [`Report`]).
+//! - 8-bit bytes and NUL in preambles, epilogues and delimiter lines (which
+//!   no reader decodes) become `?`, counted in the [`Report`].
+//! - multipart/signed: if its signed content (the first child and
+//!   anything below it) has to change in any of these ways, the signature
+//!   no longer verifies. By default the content is converted and the
+//!   container flagged ([`PartReport::signed_modified`]);
+//!   [`Options::refuse_signed`] refuses with [`Error::SignedModified`]
+//!   instead. Making line breaks CRLF does not count: RFC 1847 signs the
+//!   canonical CRLF form.
 //!
 //! ```
 //! use septet::downgrade::{Downgrader, Options};
@@ -31,6 +52,7 @@
 
 mod body;
 mod driver;
+mod fold;
 mod header;
 
 pub use driver::Downgrader;
@@ -56,6 +78,14 @@ pub struct Options {
     /// such bytes become `?` and long lines are broken, counted per part in
     /// [`PartReport::repaired`].
     pub repair_late_8bit: bool,
+    /// What to do when the signed content of a multipart/signed (its first
+    /// child, and anything below it) has to change: a body re-encoded or
+    /// repaired, a header field encoded or folded. The signature then no
+    /// longer verifies. By default (`false`) the part is converted and the
+    /// container flagged ([`PartReport::signed_modified`],
+    /// [`Report::signed_modified`]); with `true` the downgrade is refused
+    /// with [`Error::SignedModified`].
+    pub refuse_signed: bool,
 }
 
 impl Default for Options {
@@ -67,6 +97,7 @@ impl Default for Options {
             },
             window: 4096,
             repair_late_8bit: false,
+            refuse_signed: false,
         }
     }
 }
@@ -102,6 +133,23 @@ pub enum Error {
         /// bare CR or an over-long line).
         offset: u64,
     },
+    /// A header line is over 998 octets and cannot be folded or encoded
+    /// without changing the field: its name is over 996 octets (no room for
+    /// `: ` on its line), or a structured field (addresses, Message-ID,
+    /// Received, DKIM-Signature...) holds a run of that length without
+    /// white space. SMTP reply 554 5.6.0 or similar.
+    HeaderLineTooLong {
+        /// Offset of the field.
+        offset: u64,
+        /// The field name (its first 64 bytes, then `...`, if longer).
+        field: String,
+    },
+    /// The signed content of a multipart/signed would have to change, and
+    /// [`Options::refuse_signed`] is set. SMTP reply 554 5.6.0 or similar.
+    SignedModified {
+        /// Offset of the part that would change.
+        offset: u64,
+    },
     /// `feed` or `finish` after an error, or input after `finish`.
     Failed,
 }
@@ -120,6 +168,15 @@ impl fmt::Display for Error {
                 f,
                 "8-bit data at byte {offset} in a part already passed through as 7bit: \
                  cannot convert without loss"
+            ),
+            Error::HeaderLineTooLong { offset, field } => write!(
+                f,
+                "header line over 998 octets with no fold point in {field} field at byte {offset}"
+            ),
+            Error::SignedModified { offset } => write!(
+                f,
+                "the part at byte {offset} is signed content (multipart/signed) \
+                 that would have to change"
             ),
             Error::Failed => f.write_str("downgrade already failed"),
         }
@@ -152,7 +209,8 @@ pub struct PartReport {
     pub content_type: String,
     /// What was done to the body.
     pub action: Action,
-    /// Some header field was rewritten to 7-bit form.
+    /// Some header field was rewritten: encoded to 7-bit form, or folded
+    /// because a line was over 998 octets.
     pub header_encoded: bool,
     /// Input bytes of the body (leaf parts).
     pub body_in: u64,
@@ -160,6 +218,9 @@ pub struct PartReport {
     pub body_out: u64,
     /// Bytes replaced by `?` or lines broken (lossy repairs).
     pub repaired: u64,
+    /// Set on a multipart/signed whose signed content had to change: its
+    /// signature no longer verifies ([`Options::refuse_signed`]).
+    pub signed_modified: bool,
 }
 
 /// What a downgrade did.
@@ -174,6 +235,9 @@ pub struct Report {
     pub input_bytes: u64,
     /// Total output bytes.
     pub output_bytes: u64,
+    /// Some multipart/signed had its signed content changed (see
+    /// [`PartReport::signed_modified`]).
+    pub signed_modified: bool,
 }
 
 impl Report {

@@ -13,11 +13,12 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use memmap2::Mmap;
 
-use super::detect::{detect_mbox, Detection};
+use super::detect::{detect_mbox_with, Detection};
 use super::lines::{
     at_line_start, blank_line_ending_at, header_block, header_value, line_at, parse_decimal,
     skip_blank_lines, HEADER_SCAN_LIMIT,
 };
+use super::pages::RELEASE_ALIGN;
 use super::quote::unquote;
 use super::{Envelope, Error, LineEnding, Message};
 
@@ -153,9 +154,48 @@ impl Mbox {
         self.map.as_deref().unwrap_or(&[])
     }
 
-    /// Detects the variant (see [`detect_mbox`]).
+    /// Detects the variant (see [`detect_mbox`](super::detect_mbox)),
+    /// releasing the pages it has read as it goes (detection reads the
+    /// whole file), on rayon's current pool.
     pub fn detect(&self) -> Result<Detection, Error> {
-        detect_mbox(self.bytes()).map_err(|e| self.with_path(e))
+        detect_mbox_with(self.bytes(), &|range| self.release(range)).map_err(|e| self.with_path(e))
+    }
+
+    /// Drops this process's mapping of the whole pages inside `range`
+    /// (rounded inwards to [`RELEASE_ALIGN`]): they stop counting in its
+    /// resident set, and stay in the page cache for any later read.
+    /// Callers release only what they have finished reading, but a later
+    /// read is still correct: it faults the same file bytes back in.
+    pub(crate) fn release(&self, range: Range<usize>) {
+        #[cfg(unix)]
+        if let Some(map) = &self.map {
+            let start = range.start.next_multiple_of(RELEASE_ALIGN);
+            let end = range.end.min(map.len()) / RELEASE_ALIGN * RELEASE_ALIGN;
+            if start < end {
+                // SAFETY: `MADV_DONTNEED` is unchecked because on a private
+                // writable map it discards changes, so memory could change
+                // under a live reference. This map is read-only and
+                // `MAP_SHARED` (`Mmap::map`): nothing was ever written to
+                // it, and dropping its pages only means the next access
+                // faults the page back in from the page cache, with the
+                // file's bytes, which `Mbox::open`'s contract says do not
+                // change. So even a slice still borrowed from the range
+                // reads the same bytes afterwards. The range lies inside
+                // the map (clamped above) and is page-aligned (a multiple
+                // of `RELEASE_ALIGN` from the page-aligned start of the
+                // map), so memmap2 does not widen it. Failure is harmless
+                // (the pages simply stay mapped), so it is ignored.
+                let _ = unsafe {
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start,
+                        end - start,
+                    )
+                };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = range;
     }
 
     /// The messages as `variant` splits them, raw (still quoted).

@@ -74,6 +74,20 @@
 //! single message ([`Format::Eml`]). A folder with `cur/` and `new/` is a
 //! Maildir; any other folder is read as a folder of `.eml` files.
 //!
+//! # Content-Length
+//!
+//! A message the transform changed that has a top-level `Content-Length`
+//! field (from an mboxcl/mboxcl2 input, or added by a delivery agent) gets
+//! that field rewritten to the length of its body as a reader of the
+//! output gets it back (unquoted, as mboxcl2 counts it, plus a final line
+//! break the mbox writer adds to a message that lacks one). The old value
+//! would point into the middle of other bytes for readers that trust it
+//! (mutt). The field keeps its name and place; messages the transform left
+//! alone are written byte for byte, field included; [`Report`] counts the
+//! rewrites. In an mboxrd output, `>From ` quoting makes a stored body
+//! longer than its value; such readers check for a separator where the
+//! length ends and fall back to the separators.
+//!
 //! # Writing
 //!
 //! The mbox writer always writes mboxrd ([`MboxWriter`]); the Maildir
@@ -85,6 +99,7 @@
 
 mod atomic;
 mod batch;
+mod content_length;
 mod detect;
 mod eml;
 mod envelope;
@@ -93,6 +108,7 @@ mod lines;
 mod maildir;
 mod mbox;
 mod mbox_writer;
+mod pages;
 mod quote;
 mod report;
 mod source;

@@ -94,6 +94,11 @@ pub struct Report {
     /// mboxcl/mboxcl2 messages whose `Content-Length` was missing or
     /// inconsistent, split by separators instead.
     pub content_length_fallbacks: u64,
+    /// Messages the transform changed whose top-level `Content-Length`
+    /// field was rewritten to the body length as written (see the
+    /// [module docs](super#content-length)).
+    #[serde(default)]
+    pub content_length_rewritten: u64,
     /// Maildir messages delivered under a `.dupN` name because their name
     /// was taken.
     pub renamed: u64,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::lines::skip_blank_lines;
+use super::pages::Releaser;
 use super::{
     list_eml, list_maildir, Detection, Envelope, Error, LineEnding, MailFile, Mbox, MboxVariant,
     Message, Split,
@@ -201,6 +202,14 @@ impl OpenInput {
             bytes,
             detection,
         })
+    }
+
+    /// A page releaser following the conversion pass, for an mbox input.
+    pub(crate) fn releaser(&self) -> Option<Releaser<'_>> {
+        match &self.source {
+            Source::Mbox(mbox, _) => Some(Releaser::new(mbox)),
+            Source::Files(_) => None,
+        }
     }
 
     /// The mbox splitter, for an mbox input.

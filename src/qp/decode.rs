@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use super::error::{DecodeError, DecodeErrorKind};
 use super::scalar::{HEX_VALUE, LINE_MAX};
-use crate::simd::Kernels;
+use crate::simd::{Isa, Kernels};
 
 /// The most white space held back to see whether it ends its line. Of a
 /// longer run, the bytes beyond the last `WS_LIMIT` are kept as data (and an
@@ -134,11 +134,20 @@ impl DecodeState {
             if self.idle() && input.len() - pos >= KERNEL_MIN {
                 let mut avail = &input[pos..];
                 if self.strict {
-                    let col = (self.offset - self.line_start) as usize;
-                    avail = &avail[..avail.len().min(LINE_MAX.saturating_sub(col))];
+                    avail = self.strict_avail(avail);
                 }
                 let (c, n) = (k.qp_decode)(avail, &mut sink.buf[sink.len..], self.strict);
                 debug_assert!(c <= avail.len() && n <= c);
+                if self.strict && k.isa() != Isa::Scalar {
+                    // The kernel may have crossed line breaks: the current
+                    // line starts after the last LF it consumed. (The scalar
+                    // table's strict kernel stops at line breaks; were that
+                    // to change, the tests at the column limit would see
+                    // stale line starts.)
+                    if let Some(lf) = memchr::memrchr(b'\n', &avail[..c]) {
+                        self.line_start = self.offset + lf as u64 + 1;
+                    }
+                }
                 pos += c;
                 sink.len += n;
                 self.offset += c as u64;
@@ -160,6 +169,26 @@ impl DecodeState {
             }
         }
         Ok(sink.len)
+    }
+
+    /// Strict mode: what the kernel may see of `avail`. A kernel counts
+    /// columns from the start of its input (see `simd::QpDecodeFn`), so in
+    /// mid-line it gets everything only if the rest of the current line is
+    /// known to fit (its LF is near enough), else just the rest of the line.
+    fn strict_avail<'a>(&self, avail: &'a [u8]) -> &'a [u8] {
+        let col = (self.offset - self.line_start) as usize;
+        if col == 0 {
+            return avail;
+        }
+        // An LF at index `j` ends a line whose counted bytes (all before it
+        // but the CR of a CRLF) stay below column LINE_MAX.
+        let look = &avail[..avail.len().min((LINE_MAX + 2).saturating_sub(col))];
+        if let Some(j) = memchr::memchr(b'\n', look) {
+            if col + j <= LINE_MAX || (col + j == LINE_MAX + 1 && look[j - 1] == b'\r') {
+                return avail;
+            }
+        }
+        &avail[..avail.len().min(LINE_MAX.saturating_sub(col))]
     }
 
     /// Consumes one byte.
@@ -358,14 +387,48 @@ pub(crate) fn reference_prefix(
     Ok((buf, state.idle()))
 }
 
-/// One-shot decode of a whole input.
-pub(crate) fn decode(
+/// Input bytes decoded per step of [`decode_to_vec`]: the output of one
+/// step is zero-filled and then overwritten while it is still in cache.
+const CHUNK: usize = 16 << 10;
+
+/// One-shot decode of a whole input, appended to `out`. On error `out` is
+/// left as it was.
+///
+/// The input goes through the state machine in chunks (as the streaming
+/// decoder does), so output and errors are those of one call; each chunk's
+/// output room is zero-filled just before the kernel overwrites it, instead
+/// of the whole output at once.
+pub(crate) fn decode_to_vec(
     k: &Kernels,
     strict: bool,
     input: &[u8],
-    out: &mut [u8],
-) -> Result<usize, DecodeError> {
+    out: &mut Vec<u8>,
+) -> Result<(), DecodeError> {
+    let start = out.len();
+    // Decoding never makes anything longer.
+    out.reserve(input.len());
     let mut state = DecodeState::new(strict);
-    let written = state.feed(k, input, out)?;
-    Ok(written + state.finish(&mut out[written..])?)
+    let step = |state: &mut DecodeState, chunk: &[u8], out: &mut Vec<u8>| {
+        let at = out.len();
+        out.resize(at + state.max_output(chunk.len()), 0);
+        let n = if chunk.is_empty() {
+            state.finish(&mut out[at..])
+        } else {
+            state.feed(k, chunk, &mut out[at..])
+        };
+        match n {
+            Ok(n) => {
+                out.truncate(at + n);
+                Ok(())
+            }
+            Err(e) => {
+                out.truncate(start);
+                Err(e)
+            }
+        }
+    };
+    for chunk in input.chunks(CHUNK) {
+        step(&mut state, chunk, out)?;
+    }
+    step(&mut state, &[], out)
 }

@@ -63,7 +63,7 @@
 //! whose output does not depend on how the input is split.
 
 mod decode;
-mod encode;
+pub(crate) mod encode;
 mod error;
 pub(crate) mod scalar;
 pub mod stream;
@@ -212,20 +212,7 @@ impl Codec {
 
     /// Encodes `input` and appends the result to `out`.
     pub fn encode_into(&self, input: &[u8], options: EncodeOptions, out: &mut Vec<u8>) {
-        let start = out.len();
-        out.resize(start + max_encoded_len(input.len()), 0);
-        let mut col = 0;
-        let flags = options.flags();
-        let (consumed, written) = encode::encode(
-            self.kernels,
-            flags,
-            &mut col,
-            input,
-            true,
-            &mut out[start..],
-        );
-        debug_assert_eq!(consumed, input.len());
-        out.truncate(start + written);
+        encode::encode_to_vec(self.kernels, options.flags(), input, out);
     }
 
     /// Encodes `input` into a new `Vec`.
@@ -243,19 +230,7 @@ impl Codec {
         options: DecodeOptions,
         out: &mut Vec<u8>,
     ) -> Result<(), DecodeError> {
-        let start = out.len();
-        // Decoding never makes anything longer.
-        out.resize(start + input.len(), 0);
-        match decode::decode(self.kernels, options.strict, input, &mut out[start..]) {
-            Ok(written) => {
-                out.truncate(start + written);
-                Ok(())
-            }
-            Err(e) => {
-                out.truncate(start);
-                Err(e)
-            }
-        }
+        decode::decode_to_vec(self.kernels, options.strict, input, out)
     }
 
     /// Decodes `input` into a new `Vec`.

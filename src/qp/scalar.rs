@@ -418,8 +418,10 @@ fn decode_bulk_lenient(input: &[u8], out: &mut [u8]) -> (usize, usize) {
 }
 
 /// Strict: only printable ASCII, upper-case escapes, and blanks followed by
-/// something other than CR/LF within the slice; stops at line ends.
+/// something other than CR/LF within the slice; stops at line ends, and
+/// (columns count from the start of `input`) before column `LINE_MAX`.
 fn decode_bulk_strict(input: &[u8], out: &mut [u8]) -> (usize, usize) {
+    let input = &input[..input.len().min(LINE_MAX)];
     let (mut pos, mut w) = (0, 0);
     while pos < input.len() {
         // Printable bytes and single blanks between them: the bulk of text.

@@ -172,25 +172,38 @@ pub(crate) type QpEncodeFn = fn(&[u8], &mut [u8], usize, EncodeFlags) -> (usize,
 /// CR waiting for what follows), with `out.len() >= input.len()`. The kernel
 /// decodes a prefix `input[..consumed]` into `out[..written]` (never writing
 /// outside it) such that the decoder again has nothing pending after it, and
-/// the output equals the reference state machine's (`qp::decode`). It
-/// handles only:
+/// the output equals the reference state machine's (`qp::decode`) run from
+/// a fresh state on `input[..consumed]`. It handles only:
 /// - bytes other than `=`, space, tab, CR and LF: copied (in strict mode only
 ///   printable ASCII 33..=126; it stops before any other byte);
 /// - `=` followed, inside `input`, by two hex digits: one byte (strict mode:
-///   upper-case digits only). It stops before any other `=`;
+///   upper-case digits only). It stops before any other `=` (so before `=`
+///   followed by spaces or tabs, even if a line break follows them);
 /// - spaces and tabs whose run (of spaces and tabs) is followed, inside
 ///   `input`, by a byte other than CR or LF: copied (such white space is not
 ///   trailing). It stops before any other run;
-/// - lenient mode only: CR and LF, copied (line breaks are passed through).
-///   In strict mode it stops before them: the driver counts line lengths
-///   and hands the kernel at most the rest of the current 76-character line.
-/// - lenient mode only, optionally: a soft break `=` CRLF or `=` LF inside
-///   `input`, removed (nothing is pending after it either).
+/// - lenient mode: CR and LF, copied (line breaks are passed through, a CR
+///   without LF is data). Strict mode, optionally: CRLF and LF, copied; a
+///   CR without LF is a byte it stops before;
+/// - optionally, in both modes: a soft break `=` CRLF or `=` LF whose bytes
+///   are all inside `input`, removed;
+/// - strict mode: columns count from the start of `input` (the driver
+///   hands a kernel the rest of the current line only, unless it has seen
+///   that line's end within 76 characters) and restart after each LF; the
+///   kernel stops before the item (escape, run of blanks, byte) holding a
+///   counted byte at column 76 or beyond. Every byte is counted but the LF
+///   and the CR of a CRLF.
 ///
-/// Typical SIMD shape: find `=`, blanks, CR/LF (and in strict mode bytes
-/// outside 33..=126) in 32/64 bytes at once, copy up to the first, decode
-/// escapes in place, and jump from one `=` to the next. Checked like
-/// [`QpEncodeFn`], with the reference state machine run on the prefix.
+/// The scalar kernel takes no soft breaks, nor line breaks in strict mode;
+/// the AVX2 and AVX-512 kernels take both in both modes (except the
+/// AVX-512 kernel's path for the last bytes of its input, in strict mode).
+/// After a strict call the driver finds the current line's start from the
+/// last LF consumed. Typical SIMD
+/// shape: find `=`, blanks, CR/LF (and in strict mode bytes outside
+/// 33..=126) in 32/64 bytes at once, decode escapes in place, and squeeze
+/// out the bytes that make no output. Checked like [`QpEncodeFn`], with the
+/// reference state machine run on the prefix (`qp::kernel_tests`), and whole
+/// decodes against the scalar table in `tests/qp.rs`.
 pub(crate) type QpDecodeFn = fn(&[u8], &mut [u8], bool) -> (usize, usize);
 
 /// One instruction set's kernels, as a table of function pointers.

@@ -5,7 +5,9 @@ package (policy=email.policy.default), one JSON line per message.
 Input on stdin, repeated: the length in ASCII decimal, a newline, then that
 many bytes. Output: {"subject": ..., "parts": [...]} with, per part of
 Message.walk(): type, multipart, filename, body (hex of the decoded payload
-for leaves), defects (count); or {"error": "..."}.
+for leaves), defects (count), header_defects (count over its header
+fields); and "headers": [name, text] for every field of the root; or
+{"error": "..."}.
 Raw 8-bit header text (held by Python as surrogate escapes) is turned back
 into UTF-8 text so that it compares with its RFC 2047/2231 form.
 """
@@ -45,12 +47,26 @@ def describe(data):
             "filename": filename,
             "body": body,
             "defects": len(part.defects),
+            "header_defects": header_defects(part),
         })
     try:
         subject = text(msg["subject"])
     except Exception as e:  # noqa: BLE001
         subject = "<error %s>" % type(e).__name__
-    return {"subject": subject, "parts": parts}
+    headers = []
+    for name, value in msg.items():
+        try:
+            headers.append([name.lower(), text(value)])
+        except Exception as e:  # noqa: BLE001
+            headers.append([name.lower(), "<error %s>" % type(e).__name__])
+    return {"subject": subject, "parts": parts, "headers": headers}
+
+
+def header_defects(part):
+    n = 0
+    for _, value in part.items():
+        n += len(getattr(value, "defects", ()))
+    return n
 
 
 def main():

@@ -40,7 +40,10 @@ pub struct Args {
     report: Option<PathBuf>,
     /// Rewrite every message in 7-bit form (as `septet downgrade`); a
     /// message that cannot be (an 8-bit address) is copied unchanged and
-    /// listed in the report.
+    /// listed in the report. A changed message's top-level Content-Length
+    /// field, if any, is rewritten to its new body length (as read back
+    /// from the output: unquoted, counting a final line break the mbox
+    /// writer adds); messages left unchanged keep theirs.
     #[arg(long)]
     downgrade: bool,
 }

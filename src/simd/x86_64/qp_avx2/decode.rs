@@ -1,15 +1,18 @@
 //! AVX2 quoted-printable decode, 32 input bytes per step.
 //!
 //! A window without `=`, without a blank before a blank/CR/LF (strict mode:
-//! and with printable bytes and blanks only) is copied with one store.
-//! Otherwise the step finds, with the bytes one and two further on loaded
-//! as vectors of their own, every `=XY` escape (and in lenient mode every
-//! `=` CRLF / `=` LF soft break), the first thing it must stop before (an
-//! `=` that is neither, a blank run that ends at a CR, LF or the window's
-//! end, in strict mode any byte outside 33..=126 but a blank), decodes the
-//! escapes in place and squeezes out the bytes they consumed with a byte
-//! shuffle per 8 bytes. Squeezed output goes through a small buffer and is
-//! copied out exactly, so nothing past the output is ever written.
+//! with printable bytes, blanks and line breaks only, and short of the
+//! column limit) is copied with one store. Otherwise the step finds, with
+//! the bytes one and two further on loaded as vectors of their own, every
+//! `=XY` escape and every `=` CRLF / `=` LF soft break, the first thing it
+//! must stop before (an `=` that is neither, a blank run that ends at a CR,
+//! LF or the window's end; in strict mode a byte outside 33..=126 but a
+//! blank, an LF or the CR of a CRLF, and the item holding the first byte
+//! at column 76), decodes the escapes in place and squeezes out the bytes
+//! they consumed with a byte shuffle per 8 bytes. Squeezed output goes
+//! through a small buffer and is copied out exactly, so nothing past the
+//! output is ever written. Strict mode carries the column from step to
+//! step (it restarts after each LF).
 
 use std::arch::x86_64::*;
 
@@ -107,24 +110,45 @@ fn mask(v: __m256i) -> u32 {
 /// The CPU must support AVX2, BMI1, BMI2 and POPCNT.
 #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
 pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], strict: bool) -> (usize, usize) {
-    let (mut pos, mut w) = (0, 0);
+    // Strict mode: the column of `input[pos]`, counted from the start.
+    let (mut pos, mut w, mut col) = (0, 0, 0);
     while pos + READ <= input.len() {
         // Output never outgrows input: out[w..] holds at least READ bytes.
-        let (c, n, stopped) = step(&input[pos..pos + READ], &mut out[w..], strict);
+        let (win, dst) = (&input[pos..pos + READ], &mut out[w..]);
+        // Two copies of the step, so that lenient mode pays nothing for
+        // strict mode's checks.
+        let (c, n, stopped) = if strict {
+            step::<true>(win, dst, &mut col)
+        } else {
+            step::<false>(win, dst, &mut col)
+        };
         pos += c;
         w += n;
         if stopped {
             return (pos, w);
         }
     }
-    let (c, n) = scalar::decode_bulk(&input[pos..], &mut out[w..], strict);
+    let mut rest = &input[pos..];
+    if strict {
+        if pos > 0 && input[pos - 1] == b'\r' && rest.first() == Some(&b'\n') {
+            // The CR of a CRLF was taken (the scalar tail stops at its LF).
+            out[w] = b'\n';
+            (pos, w, col) = (pos + 1, w + 1, 0);
+            rest = &input[pos..];
+        }
+        // The scalar tail stops at line ends: the rest of this line only.
+        rest = &rest[..rest.len().min(scalar::LINE_MAX.saturating_sub(col))];
+    }
+    let (c, n) = scalar::decode_bulk(rest, &mut out[w..], strict);
     (pos + c, w + n)
 }
 
-/// One window at `win[0]`; returns `(consumed, written, stopped)`.
+/// One window at `win[0]`; returns `(consumed, written, stopped)`. Strict
+/// mode: `col` is the column of `win[0]`, updated unless stopped.
 #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
 #[inline]
-fn step(win: &[u8], dst: &mut [u8], strict: bool) -> (usize, usize, bool) {
+fn step<const STRICT: bool>(win: &[u8], dst: &mut [u8], col: &mut usize) -> (usize, usize, bool) {
+    let strict = STRICT;
     assert!(win.len() >= READ && dst.len() >= 32);
     // SAFETY: `win` holds READ = 34 bytes: loads at 0, 1 and 2 stay inside.
     let (v0, v1, v2) = unsafe {
@@ -141,14 +165,31 @@ fn step(win: &[u8], dst: &mut [u8], strict: bool) -> (usize, usize, bool) {
     let blank = mask(blank_v);
     // Byte i + 1 is a blank, CR or LF: a blank at i may be trailing.
     let next_ws = mask(_mm256_or_si256(is_blank(v1), is_crlf(v1)));
-    let bad = if strict {
-        mask(_mm256_andnot_si256(blank_v, not_printable(v0)))
-    } else {
-        0
-    };
-    if eq | (blank & next_ws) | bad == 0 {
+    // Strict: bytes that must be encoded (a CR is allowed before an LF),
+    // counted bytes at column LINE_MAX or beyond, the column after.
+    let (mut bad, mut long, mut col_next, mut lf1) = (0, 0, 0, 0);
+    if strict {
+        let lf = mask(_mm256_cmpeq_epi8(v0, splat(b'\n')));
+        lf1 = mask(_mm256_cmpeq_epi8(v1, splat(b'\n')));
+        let line_cr = mask(_mm256_cmpeq_epi8(v0, splat(b'\r'))) & lf1;
+        bad = mask(_mm256_andnot_si256(blank_v, not_printable(v0))) & !(lf | line_cr);
+        // Only the line the window starts in can reach the limit.
+        let first = _bzhi_u32(u32::MAX, lf.trailing_zeros());
+        let fits = _bzhi_u32(
+            u32::MAX,
+            scalar::LINE_MAX.saturating_sub(*col).min(32) as u32,
+        );
+        long = first & !(fits | line_cr);
+        col_next = if lf != 0 {
+            lf.leading_zeros() as usize
+        } else {
+            *col + 32
+        };
+    }
+    if eq | (blank & next_ws) | bad | long == 0 {
         // SAFETY: `dst` holds at least 32 bytes.
         unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast(), v0) };
+        *col = col_next;
         return (32, 32, false);
     }
 
@@ -156,17 +197,22 @@ fn step(win: &[u8], dst: &mut [u8], strict: bool) -> (usize, usize, bool) {
     let (hex2, val2) = hex(v2, strict);
     let esc_v = _mm256_and_si256(eq_v, _mm256_and_si256(hex1, hex2));
     let esc = mask(esc_v);
-    // Soft breaks `=` CRLF and `=` LF (lenient mode only: strict mode must
-    // see line ends to count line lengths).
-    let (soft3, soft2) = if strict {
-        (0, 0)
-    } else {
-        let cr1 = mask(_mm256_cmpeq_epi8(v1, splat(b'\r')));
-        let lf1 = mask(_mm256_cmpeq_epi8(v1, splat(b'\n')));
-        let lf2 = mask(_mm256_cmpeq_epi8(v2, splat(b'\n')));
-        (eq & cr1 & lf2, eq & lf1)
-    };
-    let invalid = eq & !esc & !soft3 & !soft2;
+    // Soft breaks `=` CRLF and `=` LF.
+    let cr1 = mask(_mm256_cmpeq_epi8(v1, splat(b'\r')));
+    if !strict {
+        lf1 = mask(_mm256_cmpeq_epi8(v1, splat(b'\n')));
+    }
+    let lf2 = mask(_mm256_cmpeq_epi8(v2, splat(b'\n')));
+    let (soft3, soft2) = (eq & cr1 & lf2, eq & lf1);
+    let mut invalid = eq & !esc & !soft3 & !soft2;
+    if strict {
+        // An escape going on past the window, past the limit, is long too.
+        let crossing = esc >> 30 & 1 == 1 && col_next >= scalar::LINE_MAX
+            || esc >> 31 == 1 && col_next + 1 >= scalar::LINE_MAX;
+        if long != 0 || crossing {
+            invalid |= long_item(long, esc, blank);
+        }
+    }
 
     // Blank runs, and the byte right after each (bit 32: the byte after
     // the window, bad if it is a blank, CR or LF).
@@ -192,7 +238,14 @@ fn step(win: &[u8], dst: &mut [u8], strict: bool) -> (usize, usize, bool) {
     let (consumed, stopped) = if stop < 32 {
         (stop, true)
     } else {
-        (32 + (64 - (covered >> 32).leading_zeros() as usize), false)
+        let tail = 64 - (covered >> 32).leading_zeros() as usize;
+        // A soft break going on past the window ends the line.
+        *col = if (soft3 >> 30 | soft2 >> 31) != 0 {
+            0
+        } else {
+            col_next + tail
+        };
+        (32 + tail, false)
     };
     let removed = _bzhi_u64(removed, consumed as u32);
     let written = consumed - removed.count_ones() as usize;
@@ -235,6 +288,31 @@ fn step(win: &[u8], dst: &mut [u8], strict: bool) -> (usize, usize, bool) {
     }
     copy_exact(&buf[..written], &mut dst[..written]);
     (consumed, written, stopped)
+}
+
+/// Strict mode: the stop for the first counted byte at column `LINE_MAX`
+/// or beyond (`long`, lanes of the window), or for an escape that goes on
+/// past the window there: the start of the item holding it (an escape's
+/// `=`, a run of blanks' first blank; runs never go on from the previous
+/// window, which stops before a run reaching its end).
+#[cold]
+fn long_item(long: u32, esc: u32, blank: u32) -> u32 {
+    let v = long.trailing_zeros();
+    if v == 32 {
+        // Only a crossing escape (in lane 30 or 31).
+        return 1 << ((esc >> 30).trailing_zeros().min(1) + 30);
+    }
+    if v >= 1 && esc >> (v - 1) & 1 == 1 {
+        return 1 << (v - 1);
+    }
+    if v >= 2 && esc >> (v - 2) & 1 == 1 {
+        return 1 << (v - 2);
+    }
+    if blank >> v & 1 == 1 {
+        let data = !blank & ((1u32 << v) - 1);
+        return 1 << (32 - data.leading_zeros());
+    }
+    1 << v
 }
 
 /// Copies up to 32 bytes with at most two overlapping loads and stores.

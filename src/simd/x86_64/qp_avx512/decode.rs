@@ -3,26 +3,29 @@
 //!
 //! Per 64-byte window, compares find `=`, CR, LF and blanks, and a
 //! `vpermi2b` through a 128-entry table gives every byte's hex value (or
-//! "not a digit"). An `=` followed by two digits is an escape; in lenient
-//! mode one followed by CRLF or LF is a soft break, removed (the decoder is
-//! idle after it, so this is within the contract's spirit: nothing pending).
-//! A blank is copied if its run of blanks ends in a byte other than CR or
-//! LF (a carry-free prefix scan along the run). The first byte the window
-//! cannot take ends the call; everything before it is squeezed by
-//! `vpcompressb` (escapes become their byte, digits and soft breaks vanish).
+//! "not a digit"; upper-case digits only in strict mode). An `=` followed
+//! by two digits is an escape; one followed by CRLF or LF is a soft break,
+//! removed (the decoder is idle after it). A blank is copied if its run of
+//! blanks ends in a byte other than CR or LF (a carry-free prefix scan
+//! along the run). The first byte the window cannot take ends the call;
+//! everything before it is squeezed by `vpcompressb` (escapes become their
+//! byte, digits and soft breaks vanish).
 //!
-//! - [`stream`] (lenient mode, the bulk): windows at a fixed stride, each
+//! - [`stream`] (the bulk, both modes): windows at a fixed stride, each
 //!   classified once; "the byte after" comes from the next window's masks,
 //!   and an escape's byte is put in the lane of its second digit, which may
 //!   be in the next window. No load waits for a previous window's outcome.
-//! - [`window`] (strict mode, whose calls are at most a line long, and the
-//!   last bytes): loads at offsets 0, 1 and 2 so that the bytes after are
-//!   plain lanes, all masked to the input.
+//!   In strict mode line breaks are taken too, the column is carried from
+//!   window to window, and what strict decoding rejects is one more mask to
+//!   stop before.
+//! - [`window`] (the last bytes): loads at offsets 0, 1 and 2 so that the
+//!   bytes after are plain lanes, all masked to the input. In strict mode it
+//!   takes no soft or line breaks and sees the rest of the line only.
 
 use std::arch::x86_64::*;
 
 use super::{below, blanks, eq, load_prefix, printable, store_lanes, Table};
-use crate::qp::scalar::HEX_VALUE;
+use crate::qp::scalar::{HEX_VALUE, LINE_MAX};
 
 /// Hex digit values for `vpermi2b` (the low 7 bits of a byte), `0x80` for
 /// anything else.
@@ -95,16 +98,23 @@ impl Consts {
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], strict: bool) -> (usize, usize) {
     let k = Consts::new(strict);
-    let (mut pos, mut w) = (0, 0);
-    if !strict {
-        let more;
-        (pos, w, more) = stream(k, input, out);
-        if !more {
-            return (pos, w);
-        }
+    let (mut pos, mut w, col, more) = if strict {
+        stream::<true>(k, input, out)
+    } else {
+        stream::<false>(k, input, out)
+    };
+    if !more {
+        return (pos, w);
     }
-    while pos < input.len() {
-        let (c, n, more) = window(k, &input[pos..], &mut out[w..], strict);
+    // Strict mode: `window` stops at line ends, so the rest of the current
+    // line is all it may see.
+    let end = if strict {
+        input.len().min(pos + LINE_MAX.saturating_sub(col))
+    } else {
+        input.len()
+    };
+    while pos < end {
+        let (c, n, more) = window(k, &input[pos..end], &mut out[w..], strict);
         pos += c;
         w += n;
         if !more || c == 0 {
@@ -125,12 +135,14 @@ struct Window {
     cr: u64,
     lf: u64,
     blank: u64,
+    /// Strict mode: printable ASCII (33..=126); lenient: unused.
+    printable: u64,
 }
 
 impl Consts {
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
     #[inline]
-    fn classify(self, v: __m512i) -> Window {
+    fn classify<const STRICT: bool>(self, v: __m512i) -> Window {
         let (hex, digit) = self.hex(v);
         Window {
             bytes: v,
@@ -140,6 +152,7 @@ impl Consts {
             cr: eq(v, b'\r'),
             lf: eq(v, b'\n'),
             blank: blanks(v),
+            printable: if STRICT { printable(v) } else { 0 },
         }
     }
 }
@@ -156,34 +169,47 @@ static PREVIOUS: Table<64> = {
     Table(t)
 };
 
-/// The fast path (lenient mode): whole windows at a fixed stride of 64
-/// while the window after the current one is inside `input`, so that "the
-/// byte after" comes from the next window's masks and no load waits for the
-/// previous window's outcome. An escape's value goes to the lane of its
-/// second digit, which may be in the next window (hence the carried masks).
-/// Returns `(consumed, written, more)` like [`window`]. (Strict mode never
-/// gets here: the driver hands it one line, at most 76 bytes, at a time.)
+/// The fast path: whole windows at a fixed stride of 64 while the window
+/// after the current one is inside `input`, so that "the byte after" comes
+/// from the next window's masks and no load waits for the previous
+/// window's outcome. An escape's value goes to the lane of its second
+/// digit, which may be in the next window (hence the carried masks).
+///
+/// Strict mode runs the same loop: what strict decoding rejects (lower-case
+/// digits, by the upper-case table; bytes that must be encoded; a counted
+/// byte at column [`LINE_MAX`] or beyond, columns counting from the start
+/// of `input`) is one more reason to stop, at the start of the item
+/// holding it, so the state machine reports it.
+/// Returns `(consumed, written, column, more)`: `column` is that of
+/// `input[consumed]` (strict mode), `more` as for [`window`].
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 #[inline]
-fn stream(k: Consts, input: &[u8], out: &mut [u8]) -> (usize, usize, bool) {
+fn stream<const STRICT: bool>(
+    k: Consts,
+    input: &[u8],
+    out: &mut [u8],
+) -> (usize, usize, usize, bool) {
     let len = input.len();
     if len < 128 || out.len() < len {
-        return (0, 0, true);
+        return (0, 0, 0, true);
     }
     let previous = super::table(&PREVIOUS);
     let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
     // SAFETY: callers pass `at + 64 <= len`.
     let load = |at: usize| unsafe { _mm512_loadu_si512(src.add(at).cast()) };
-    let (mut pos, mut w) = (0, 0);
-    let mut cur = k.classify(load(0));
+    let (mut pos, mut w, mut col) = (0, 0, 0);
+    let mut cur = k.classify::<STRICT>(load(0));
     let mut prev_hex = _mm512_setzero_si512();
     // Lanes of the current window holding the rest of an escape or soft
     // break that starts in the previous one.
     let (mut carry_drop, mut carry_value) = (0u64, 0u64);
+    // Strict: the last byte taken is the CR of a CRLF (`window` would stop
+    // at its LF, leaving the CR pending).
+    let mut cr_last = false;
     while pos + 128 <= len {
-        let next = k.classify(load(pos + 64));
+        let next = k.classify::<STRICT>(load(pos + 64));
         // Bit j: the byte `d` after byte j.
-        let ahead = |m: u64, n: u64, d: u32| m >> d | n << (64 - d);
+        let ahead = |m: u64, n: u64, d: u32| ((u128::from(n) << 64 | u128::from(m)) >> d) as u64;
         let digit1 = ahead(cur.digit, next.digit, 1);
         let digit2 = ahead(cur.digit, next.digit, 2);
         let (cr1, lf1) = (ahead(cur.cr, next.cr, 1), ahead(cur.lf, next.lf, 1));
@@ -192,33 +218,56 @@ fn stream(k: Consts, input: &[u8], out: &mut [u8]) -> (usize, usize, bool) {
 
         let esc = cur.eq & digit1 & digit2;
         let (soft3, soft2) = (cur.eq & cr1 & lf2, cur.eq & lf1);
+        // Strict: the column of the byte after the window.
+        let col_next = if cur.lf != 0 {
+            cur.lf.leading_zeros() as usize
+        } else {
+            col + 64
+        };
         let mut kept_blank = cur.blank & !(blank1 | cr1 | lf1);
         if cur.blank != kept_blank {
             if (cur.blank & blank1) >> 63 != 0 {
                 // A run going on into the next window: kept if it ends there,
-                // before data.
+                // before data (strict: data before column LINE_MAX, so that
+                // the rest of the line `decode` gives `window` holds it).
                 let end = (!next.blank).trailing_zeros();
-                if end < 64 && (next.cr | next.lf) >> end & 1 == 0 {
+                if end < 64
+                    && (next.cr | next.lf) >> end & 1 == 0
+                    && (!STRICT || col_next + (end as usize) < LINE_MAX)
+                {
                     kept_blank |= 1 << 63;
                 }
             }
             kept_blank = prefix_through(kept_blank, cur.blank & blank1);
         }
-        let stop = (cur.eq & !(esc | soft3 | soft2)) | (cur.blank & !kept_blank);
+        let mut stop = (cur.eq & !(esc | soft3 | soft2)) | (cur.blank & !kept_blank);
+        let mut line_cr = 0;
+        if STRICT {
+            line_cr = cur.cr & lf1;
+            stop |= !(cur.printable | cur.blank | cur.lf | line_cr);
+            // Counted bytes at column LINE_MAX or beyond: only the line the
+            // window starts in can get there (a window is shorter than a
+            // line), and an escape going on into the next window.
+            let first = below(cur.lf.trailing_zeros() as usize);
+            let long = first & !(below(LINE_MAX.saturating_sub(col)) | line_cr);
+            let crossing = esc >> 62 & 1 == 1 && col_next >= LINE_MAX
+                || esc >> 63 == 1 && col_next + 1 >= LINE_MAX;
+            if long != 0 || crossing {
+                stop |= long_item(long, esc, cur.blank);
+            }
+        }
         let s = stop.trailing_zeros() as usize;
         let before = below(s);
-        let (esc, soft3, soft2) = (
-            u128::from(esc & before),
-            u128::from(soft3 & before),
-            u128::from(soft2 & before),
-        );
-        let dropped = esc | esc << 1 | soft3 | soft3 << 1 | soft3 << 2 | soft2 | soft2 << 1;
-        let value_at = esc << 2;
-        let keep = before & !(dropped as u64 | carry_drop);
+        let (esc, soft3) = (esc & before, soft3 & before);
+        // An item's `=` and the byte after it are dropped (an escape's
+        // byte goes to the lane of its second digit), and the LF of `=` CRLF.
+        let item = esc | soft3 | (soft2 & before);
+        let dropped = item | item << 1 | soft3 << 2;
+        let keep = before & !(dropped | carry_drop);
 
         let hex_prev = _mm512_permutex2var_epi8(cur.hex, previous, prev_hex);
         let value = hex_value(hex_prev, cur.hex);
-        let bytes = _mm512_mask_blend_epi8(value_at as u64 | carry_value, cur.bytes, value);
+        let bytes = _mm512_mask_blend_epi8(esc << 2 | carry_value, cur.bytes, value);
         let n = keep.count_ones() as usize;
         // SAFETY: every byte written comes from a byte consumed, so
         // `w + n <= pos + 64 <= len <= out.len()`.
@@ -228,12 +277,15 @@ fn stream(k: Consts, input: &[u8], out: &mut [u8]) -> (usize, usize, bool) {
         }
         w += n;
         if s < 64 {
-            return (pos + s, w, false);
+            // (No column: the caller stops here.)
+            return (pos + s, w, 0, false);
         }
-        carry_drop = (dropped >> 64) as u64;
-        carry_value = (value_at >> 64) as u64;
+        carry_drop = item >> 63 | soft3 >> 62;
+        carry_value = esc >> 62;
+        cr_last = (line_cr & keep) >> 63 == 1;
         prev_hex = cur.hex;
         cur = next;
+        col = col_next;
         pos += 64;
     }
     // Finish the item carried into the window at `pos`.
@@ -242,8 +294,45 @@ fn stream(k: Consts, input: &[u8], out: &mut [u8]) -> (usize, usize, bool) {
         out[w] = (HEX_VALUE[input[second - 1] as usize] << 4) | HEX_VALUE[input[second] as usize];
         w += 1;
     }
-    pos += 64 - (carry_drop | carry_value).leading_zeros() as usize;
-    (pos, w, true)
+    let tail = 64 - (carry_drop | carry_value).leading_zeros() as usize;
+    if cr_last {
+        out[w] = b'\n';
+        return (pos + 1, w + 1, 0, true);
+    }
+    // A soft break's line break ends the line.
+    let col = if carry_value == 0 && carry_drop != 0 {
+        0
+    } else {
+        col + tail
+    };
+    (pos + tail, w, col, true)
+}
+
+/// Strict mode: the stop for the first counted byte at column `LINE_MAX`
+/// or beyond (`long`, lanes of the window), or for an escape that goes on
+/// into the next window there: the start of the item holding it (an
+/// escape's `=`, a run of blanks' first blank).
+#[cold]
+fn long_item(long: u64, esc: u64, blank: u64) -> u64 {
+    let v = long.trailing_zeros();
+    if v == 64 {
+        // Only a crossing escape (the first, if two start in lanes 62, 63).
+        return 1 << ((esc >> 62).trailing_zeros().min(1) + 62);
+    }
+    if v >= 1 && esc >> (v - 1) & 1 == 1 {
+        return 1 << (v - 1);
+    }
+    if v >= 2 && esc >> (v - 2) & 1 == 1 {
+        return 1 << (v - 2);
+    }
+    if blank >> v & 1 == 1 {
+        // Lanes `start..=v` are blanks. (A run from the previous window
+        // was kept only if it ended before column LINE_MAX.)
+        let data = !blank & ((1u64 << v) - 1);
+        let start = 64 - data.leading_zeros();
+        return 1 << start;
+    }
+    1 << v
 }
 
 /// The byte of each escape, in the lane of its second digit: `(hi << 4) |

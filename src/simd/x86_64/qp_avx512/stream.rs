@@ -22,9 +22,9 @@
 //! and a hard break follows. Blanks are written literally; the reference
 //! does the same everywhere except near a line end, and the one common
 //! exceptions are handled here: a blank before a hard break is an escape,
-//! and a blank at column 74 before a printable byte takes the soft break
-//! before it. Every rarer case (a blank at columns 72 to 74 next to a blank
-//! or an escape, a blank at column 74 ending a run, `.`/`F` starting a soft
+//! and a blank at column 74 before any token takes the soft break before
+//! it. Every rarer case (a blank at column 72 or 73 next to a blank or an
+//! escape, a blank at column 74 ending a run, `.`/`F` starting a soft
 //! line) ends the stream at the start of the run, and the caller's steps
 //! take over.
 
@@ -291,12 +291,14 @@ fn low(n: usize) -> u64 {
     _bzhi_u64(u64::MAX, n as u32)
 }
 
-/// The output offsets at columns 72 to 74 of the line a run starts on at
-/// column `col`.
+/// The output offsets at columns 72 and 73 of the line a run starts on at
+/// column `col`: where a blank before a blank or an escape needs the
+/// reference. (At column 74 the next token holds column 76, and the soft
+/// break moves before the blank, as the reference puts it.)
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 #[inline]
 fn near_end(col: usize) -> u64 {
-    low(SOFT_MAX.saturating_sub(col)) & !low(72usize.saturating_sub(col))
+    low((SOFT_MAX - 1).saturating_sub(col)) & !low(72usize.saturating_sub(col))
 }
 
 /// A window of copied bytes only. Returns the tokens consumed: all, or 0

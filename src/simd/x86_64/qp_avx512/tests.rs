@@ -169,6 +169,30 @@ fn encode_text_lines_of_every_length() {
 }
 
 #[test]
+fn encode_blanks_crowded_near_line_ends() {
+    // A blank before a blank or an escape, at every column of a line and
+    // every offset in the stream's windows and groups: at column 74 the
+    // stream moves the soft break before it; at 72 and 73 it hands back.
+    if !avx512() {
+        return;
+    }
+    let nexts: [&[u8]; 7] = [b"\xc3\xa9", b" ", b"\t", b"=", b" a", b"\t\xff", b"\r\n"];
+    for next in nexts {
+        for k in 0..150 {
+            let mut input = vec![b'a'; k];
+            input.push(b' ');
+            input.extend_from_slice(next);
+            input.extend_from_slice(&[b'b'; 200]);
+            for col in [0, 1, 2, 10, 50, 70, 72, 73, 74, 75] {
+                for flags in ALL_FLAGS {
+                    check_encode(&input, col, EncodeFlags::new(flags), 8000);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn encode_dense_and_binary_data() {
     if !avx512() {
         return;

@@ -1,0 +1,144 @@
+//! Keeping a message's top-level `Content-Length` field true after a
+//! transform changed the message.
+//!
+//! `Content-Length` is not a MIME field but an mbox one (mboxcl, mboxcl2,
+//! and mail stores that add it on delivery): readers such as mutt use it to
+//! find where a message ends. Once a transform (the downgrade) rewrites a
+//! body, the old value points into the middle of some other bytes, and a
+//! reader that trusts it loses message boundaries. The field is rewritten,
+//! not dropped: a correct length is still useful to those readers, and
+//! dropping a field would be a change the transform did not ask for.
+//!
+//! The value written is the length of the body as a reader of the output
+//! gets it back: for a Maildir file, the body as is; for an mbox, the body
+//! unquoted (as mboxcl2 counts it), plus the line break the writer adds to
+//! a message that lacks a final one. So the value belongs to the message,
+//! whatever archive holds it, and an mboxcl2 input's values stay right
+//! for the messages the transform leaves alone. Within an mboxrd file the
+//! `>` quoting can make the stored body longer than the value; readers
+//! that trust the field check that a separator follows (as septet's and
+//! mutt's do) and fall back to the separators then, and mboxrd quoting
+//! never puts a false separator where the short length ends.
+
+use super::lines::{header_block, line_at, trim, HEADER_SCAN_LIMIT};
+use super::LineEnding;
+
+/// How the output stores a message body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// In an mboxrd file whose added line breaks are this.
+    Mbox(LineEnding),
+    /// As a file of its own (Maildir).
+    File,
+}
+
+/// The body length of `message` once stored as `stored`, counted from
+/// `body` (the first byte after the empty line ending the header).
+fn stored_body_length(message: &[u8], body: usize, stored: Stored) -> u64 {
+    let bytes = &message[body..];
+    let mut len = bytes.len() as u64;
+    if let Stored::Mbox(eol) = stored {
+        if !message.is_empty() && !message.ends_with(b"\n") {
+            len += eol.as_bytes().len() as u64;
+        }
+    }
+    len
+}
+
+/// Where the value of the first top-level `Content-Length` field lies in
+/// `message` (after the colon, to the end of the field's last line,
+/// continuation lines included), and where the body starts.
+fn find_field(message: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
+    const NAME: &[u8] = b"content-length:";
+    let (header_end, body) = header_block(message, 0, HEADER_SCAN_LIMIT)?;
+    let mut pos = 0;
+    while pos < header_end {
+        let (content_end, next) = line_at(message, pos);
+        let line = &message[pos..content_end];
+        if line.len() >= NAME.len() && line[..NAME.len()].eq_ignore_ascii_case(NAME) {
+            let mut end = content_end;
+            let mut at = next;
+            while at < header_end && matches!(message[at], b' ' | b'\t') {
+                let (cont_end, cont_next) = line_at(message, at);
+                end = cont_end;
+                at = cont_next;
+            }
+            return Some((pos + NAME.len()..end, body));
+        }
+        pos = next;
+    }
+    None
+}
+
+/// `message` with its top-level `Content-Length` value replaced by the
+/// body length it has once stored as `stored`; `None` when it has no such
+/// field (or no header/body separator) or the value is already right.
+/// The field keeps its name as written and its place.
+pub(crate) fn fix_content_length(message: &[u8], stored: Stored) -> Option<Vec<u8>> {
+    let (value, body) = find_field(message)?;
+    let length = stored_body_length(message, body, stored);
+    let new_value = format!(" {length}");
+    let old = &message[value.clone()];
+    if trim(old) == new_value.trim_start().as_bytes() && !old.contains(&b'\n') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(message.len() + new_value.len());
+    out.extend_from_slice(&message[..value.start]);
+    out.extend_from_slice(new_value.as_bytes());
+    out.extend_from_slice(&message[value.end..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MBOX_LF: Stored = Stored::Mbox(LineEnding::Lf);
+
+    #[test]
+    fn rewrites_a_stale_value() {
+        let msg = b"Subject: x\nContent-Length: 99\n\nabc\n";
+        let fixed = fix_content_length(msg, MBOX_LF).unwrap();
+        assert_eq!(fixed, b"Subject: x\nContent-Length: 4\n\nabc\n");
+        assert_eq!(fix_content_length(&fixed, MBOX_LF), None);
+    }
+
+    #[test]
+    fn counts_what_the_mbox_writer_adds() {
+        // A missing final CRLF, which the writer adds; quoting is not
+        // counted.
+        let msg = b"content-LENGTH:1\r\n\r\nFrom a\r\n>From b\r\nend";
+        let fixed = fix_content_length(msg, Stored::Mbox(LineEnding::CrLf)).unwrap();
+        let body_len = b"From a\r\n>From b\r\nend".len() + 2;
+        assert_eq!(
+            fixed,
+            format!("content-LENGTH: {body_len}\r\n\r\nFrom a\r\n>From b\r\nend").as_bytes()
+        );
+        let as_file = fix_content_length(msg, Stored::File).unwrap();
+        assert!(as_file.starts_with(b"content-LENGTH: 20\r\n"));
+    }
+
+    #[test]
+    fn folded_values_and_absent_fields() {
+        let msg = b"Content-Length:\n  77\nX: y\n\nab\n";
+        assert_eq!(
+            fix_content_length(msg, Stored::File).unwrap(),
+            b"Content-Length: 3\nX: y\n\nab\n"
+        );
+        assert_eq!(fix_content_length(b"X: y\n\nbody\n", Stored::File), None);
+        // No empty line: no body to measure.
+        assert_eq!(
+            fix_content_length(b"Content-Length: 5\n", Stored::File),
+            None
+        );
+        // A body line is not a header field.
+        assert_eq!(
+            fix_content_length(b"X: y\n\nContent-Length: 5\n", Stored::File),
+            None
+        );
+        assert_eq!(
+            fix_content_length(b"Content-Length: 0\n\n", Stored::File),
+            None
+        );
+    }
+}
