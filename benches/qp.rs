@@ -5,7 +5,8 @@
 //! UTF-8 non-ASCII, some `=`) and `utf8` (Cyrillic and CJK prose, almost
 //! every byte escaped), encoded in text mode, and `binary` (random bytes),
 //! encoded in binary mode. Peers: the `quoted_printable` crate (encode and
-//! decode) and mail-parser's public decoder. Groups are
+//! decode) and mail-parser's public decoder, and a `memcpy` row of the
+//! operation's input as the bandwidth reference. Groups are
 //! `qp/<operation>/<payload>/<size>`;
 //! throughput counts the bytes of each operation's input (raw bytes for
 //! encode, encoded bytes for decode). Outputs go into buffers reused across
@@ -157,6 +158,7 @@ fn bench(c: &mut Criterion) {
                 raw
             );
             g.bench_function("quoted_printable", |b| b.iter(|| theirs(black_box(&raw))));
+            memcpy(&mut g, &raw);
             g.finish();
 
             for (op, options) in [
@@ -199,10 +201,19 @@ fn bench(c: &mut Criterion) {
                         })
                     });
                 }
+                memcpy(&mut g, &wire);
                 g.finish();
             }
         }
     }
+}
+
+/// The bandwidth reference: a copy of the operation's input.
+fn memcpy(g: &mut BenchmarkGroup<'_, WallTime>, input: &[u8]) {
+    let mut dst = vec![0u8; input.len()];
+    g.bench_function("memcpy", |b| {
+        b.iter(|| dst.copy_from_slice(black_box(input)))
+    });
 }
 
 /// A benchmark group; 64 MiB rows take fewer samples.

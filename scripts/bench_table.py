@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turn criterion results of `cargo bench --bench base64` into Markdown tables.
+"""Turn criterion results of `cargo bench --bench base64` (or `--bench qp`) into Markdown tables.
 
 Reads every `<criterion dir>/**/new/benchmark.json` (group, function,
 throughput) and the `estimates.json` beside it, and prints one table per
@@ -9,8 +9,9 @@ computed from the median time per iteration unless --stat mean). Below the
 implementations come ratio rows: the best septet kernel set divided by each
 peer and by memcpy (higher is better for septet).
 
-Group ids are expected to look like `base64/<operation>/<size>` with sizes
-such as `64B`, `4KiB`, `1MiB`, `64MiB`. Standard library only.
+Group ids are expected to look like `base64/<operation>/<size>` or
+`qp/<operation>/<payload>/<size>` with sizes such as `64B`, `4KiB`, `1MiB`,
+`64MiB`. Standard library only.
 
 Usage: scripts/bench_table.py [CRITERION_DIR] [--stat median|mean] [--spread]
 CRITERION_DIR defaults to target/criterion (use $CARGO_TARGET_DIR/criterion
@@ -28,6 +29,9 @@ from collections import defaultdict
 
 OPERATION_ORDER = ["encode", "decode", "mime-encode", "mime-decode"]
 OPERATION_INPUT = {
+    "encode text": "raw bytes",
+    "encode utf8": "raw bytes",
+    "encode binary": "raw bytes",
     "encode": "raw bytes",
     "decode": "base64 characters",
     "mime-encode": "raw bytes",
@@ -43,6 +47,8 @@ ROW_ORDER = [
     "base64-simd",
     "base64",
     "data-encoding",
+    "quoted_printable",
+    "mail-parser",
     "memcpy",
 ]
 UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
@@ -82,8 +88,11 @@ def load(criterion_dir, stat):
         throughput = bench.get("throughput") or {}
         nbytes = throughput.get("Bytes") or throughput.get("BytesDecimal")
         name = bench.get("function_id")
+        if len(parts) == 4:
+            # qp/<operation>/<payload>/<size>: one table per operation and payload.
+            parts = [parts[0], f"{parts[1]} {parts[2]}", parts[3]]
         if len(parts) != 3 or not nbytes or not name:
-            print(f"warning: skipping {bench.get('full_id', root)}: not base64/<op>/<size> "
+            print(f"warning: skipping {bench.get('full_id', root)}: not <family>/<op>/<size> "
                   "with a byte throughput", file=sys.stderr)
             continue
         family, op, size = parts

@@ -53,3 +53,27 @@ fn report_and_refusal() {
     assert!(err.contains("8-bit address"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn signed_content_is_flagged_or_refused() {
+    let msg =
+        "Content-Type: multipart/signed; boundary=s; protocol=\"application/pgp-signature\"\r\n\
+        MIME-Version: 1.0\r\n\r\n--s\r\nContent-Type: text/plain; charset=utf-8\r\n\
+        Content-Transfer-Encoding: 8bit\r\n\r\nGrüße\r\n--s\r\n\
+        Content-Type: application/pgp-signature\r\n\r\nsig\r\n--s--\r\n";
+    let dir = std::env::temp_dir().join(format!("septet-dg-signed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("r.json");
+    let (ok, out, err) = septet(
+        &["downgrade", "--report", report.to_str().unwrap()],
+        msg.as_bytes(),
+    );
+    assert!(ok, "{err}");
+    assert!(out.is_ascii());
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert!(json.contains("\"signed_modified\": true"), "{json}");
+    let (ok, out, err) = septet(&["downgrade", "--refuse-signed"], msg.as_bytes());
+    assert!(!ok && out.is_empty(), "{err}");
+    assert!(err.contains("signed"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

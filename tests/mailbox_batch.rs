@@ -510,8 +510,9 @@ fn cli_downgrade_rewrites_content_length() {
     assert_eq!(messages.len(), 1);
     let data = &messages[0].data;
     assert!(data.is_ascii());
-    // The downgrade writes CRLF: the body starts after the first empty line.
-    let split = data.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    // An LF message stays LF: the body starts after the first empty line.
+    assert!(!data.contains(&b'\r'));
+    let split = data.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
     let header = String::from_utf8_lossy(&data[..split]).into_owned();
     let value: usize = header
         .lines()

@@ -88,6 +88,24 @@
 //! longer than its value; such readers check for a separator where the
 //! length ends and fall back to the separators.
 //!
+//! # Line ends
+//!
+//! [`convert`] writes what the transform returns. A transform that
+//! produces SMTP wire form (the downgrade always writes CRLF) should give
+//! a message back its own line ends, so that an LF archive stays LF and a
+//! message the transform did not otherwise touch stays byte-identical
+//! (and is counted unchanged, since a transform result equal to the input
+//! is): `septet convert --downgrade` does this with
+//! [`LineEnding::of_first_line`] and [`LineEnding::apply_to_wire_form`].
+//! The rule: a message whose **first line break is a bare LF** (or that
+//! has none) gets LF output, every CRLF of the wire form becoming LF; a
+//! message whose first line break is CRLF keeps the CRLF output. Wire
+//! form holds no bare CR or LF (CR and LF in data are base64 or `=0D` /
+//! `=0A`), so a reader that turns LF back into CRLF gets the wire form
+//! exactly. A message mixing both line ends comes out all in the form of
+//! its first line. `Content-Length` rewrites (above) measure the message
+//! as returned, so they count the LF form.
+//!
 //! # Writing
 //!
 //! The mbox writer always writes mboxrd ([`MboxWriter`]); the Maildir
@@ -151,6 +169,18 @@ impl LineEnding {
         match memchr::memchr(b'\n', data) {
             Some(nl) if nl > 0 && data[nl - 1] == b'\r' => LineEnding::CrLf,
             _ => LineEnding::Lf,
+        }
+    }
+
+    /// Rewrites `wire`, a message in SMTP wire form (every line break
+    /// CRLF, no bare CR or LF: what [`crate::downgrade`] writes), into
+    /// this line ending, in place: for `Lf` every CRLF becomes LF, for
+    /// `CrLf` nothing changes. Lossless for wire form: a reader that turns
+    /// each LF back into CRLF gets `wire` exactly. See [line
+    /// ends](self#line-ends).
+    pub fn apply_to_wire_form(self, wire: &mut Vec<u8>) {
+        if self == LineEnding::Lf {
+            lines::crlf_to_lf(wire);
         }
     }
 }

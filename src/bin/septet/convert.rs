@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use septet::mailbox::{self, ConvertOptions, Format, OutputFormat, Progress, Report, Stage};
+use septet::mailbox::{
+    self, ConvertOptions, Format, LineEnding, OutputFormat, Progress, Report, Stage,
+};
 
 use crate::io::Output;
 use crate::Failure;
@@ -40,10 +42,14 @@ pub struct Args {
     report: Option<PathBuf>,
     /// Rewrite every message in 7-bit form (as `septet downgrade`); a
     /// message that cannot be (an 8-bit address) is copied unchanged and
-    /// listed in the report. A changed message's top-level Content-Length
-    /// field, if any, is rewritten to its new body length (as read back
-    /// from the output: unquoted, counting a final line break the mbox
-    /// writer adds); messages left unchanged keep theirs.
+    /// listed in the report. Line ends are kept: a message whose first
+    /// line break is a bare LF is written with LF, one whose first line
+    /// break is CRLF with CRLF, so a message with nothing to rewrite comes
+    /// out byte-identical (and is counted unchanged). A changed message's
+    /// top-level Content-Length field, if any, is rewritten to its new
+    /// body length (as read back from the output: unquoted, counting a
+    /// final line break the mbox writer adds); messages left unchanged
+    /// keep theirs.
     #[arg(long)]
     downgrade: bool,
 }
@@ -103,6 +109,10 @@ impl Transform {
                 d.feed(message, &mut out)
                     .and_then(|()| d.finish(&mut out))
                     .map_err(TransformError::Downgrade)?;
+                // The downgrade writes CRLF; an LF message gets LF back
+                // (in place), so an LF archive stays LF and a message that
+                // needed no other change is written byte for byte.
+                LineEnding::of_first_line(message).apply_to_wire_form(&mut out);
                 Ok(Cow::Owned(out))
             }
         }

@@ -27,6 +27,11 @@ pub struct Args {
     /// Input and output in SMTP DATA form: dot-stuffed, ending in CRLF.CRLF.
     #[arg(long)]
     smtp: bool,
+    /// Refuse (exit 1) instead of converting when content under a
+    /// multipart/signed would change; by default it is converted and flagged
+    /// in the report (`signed_modified`).
+    #[arg(long)]
+    refuse_signed: bool,
 }
 
 /// Runs `septet downgrade`.
@@ -37,7 +42,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
 fn convert(args: &Args) -> Result<(), Failure> {
     let mut input = Input::open(args.input.as_deref())?;
     let mut output = Output::create(args.output.as_deref())?;
-    let mut d = Downgrader::new(Options::default());
+    let mut d = Downgrader::new(Options {
+        refuse_signed: args.refuse_signed,
+        ..Options::default()
+    });
     let mut reader = args.smtp.then(|| DataReader::new(Limits::default()));
     let mut stuffer = DotStuffer::new();
     let mut buf = vec![0; CHUNK];

@@ -20,8 +20,10 @@
 //! - Decode ([`decode`]): `=XY` escapes, lenient soft breaks, line breaks
 //!   and blanks followed by data are found with one set of compares per 64
 //!   bytes, the digits converted with `vpermi2b`, and `vpcompressb` squeezes
-//!   out the bytes that produce no output; in lenient mode at a fixed
-//!   stride, with the next window's masks for what follows each byte.
+//!   out the bytes that produce no output, at a fixed stride with the next
+//!   window's masks for what follows each byte. Strict mode runs the same
+//!   loop with the violations as extra masks and the column carried across
+//!   lines, and stops at the start of the item holding the first one.
 //!
 //! All loads and stores that could cross the end of a slice are masked, and
 //! a masked store only writes lanes that belong to the output, so nothing
