@@ -452,3 +452,21 @@ fn unchanged_signed_content_is_not_flagged() {
     let (_, report) = run_with(lf.as_bytes(), refuse_signed()).unwrap();
     assert!(!report.signed_modified);
 }
+
+/// Found by the downgrade fuzz target: a delimiter line ending in a bare CR
+/// at the end of the input came out with that CR still bare.
+#[test]
+fn bare_cr_ending_a_delimiter_line_becomes_a_line_break() {
+    for tail in ["--x\r", "--x--\r", "--x \r"] {
+        let msg = format!("Content-Type: multipart/mixed; boundary=x\n\n--x\n\nbody\n{tail}");
+        for split in 0..=msg.len() {
+            let (a, b) = msg.as_bytes().split_at(split);
+            let (out, _) = run_chunks([a, b]).unwrap();
+            assert_seven_bit(&out);
+            // After a close delimiter the CR is epilogue: replaced by `?`.
+            if !tail.starts_with("--x--") {
+                assert!(out.ends_with(b"\r\n"), "{tail:?} split at {split}: {out:?}");
+            }
+        }
+    }
+}

@@ -455,7 +455,11 @@ impl Normalizer {
             self.col += 1;
             1
         } else {
-            out.push(b'\r');
+            // Only structural bytes go through unrepaired (a delimiter line
+            // or the break before one): a CR there can only mean a line
+            // end, and a bare CR must never reach the 7-bit output.
+            out.extend_from_slice(b"\r\n");
+            self.col = 0;
             0
         }
     }
