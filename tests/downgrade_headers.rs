@@ -2,7 +2,11 @@
 //! they are too long, encoded where unstructured text has none, refused
 //! where neither is lossless; always 7-bit output with short lines.
 
-use septet::downgrade::{Downgrader, Error, Options, Report};
+#[path = "common/downgrade_util.rs"]
+mod util;
+
+use septet::downgrade::Error;
+use util::{assert_seven_bit, run, run_chunks};
 
 /// A small deterministic generator (splitmix64).
 struct Rng(u64);
@@ -14,43 +18,6 @@ impl Rng {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         ((z ^ (z >> 31)) % n as u64) as usize
-    }
-}
-
-fn run_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<(Vec<u8>, Report), Error> {
-    let mut d = Downgrader::new(Options::default());
-    let mut out = Vec::new();
-    for c in chunks {
-        d.feed(c, &mut out)?;
-    }
-    let r = d.finish(&mut out)?;
-    Ok((out, r))
-}
-
-fn run(msg: &[u8]) -> (Vec<u8>, Report) {
-    run_chunks([msg]).unwrap()
-}
-
-/// Pure 7-bit, no NUL, every line break CRLF, lines of at most 998 octets.
-fn assert_seven_bit(out: &[u8]) {
-    let mut col = 0;
-    for (i, &b) in out.iter().enumerate() {
-        assert!(
-            b < 128 && b != 0,
-            "byte {b:#x} at {i}: {:?}",
-            String::from_utf8_lossy(&out[i.saturating_sub(300)..(i + 40).min(out.len())])
-        );
-        match b {
-            b'\r' => assert_eq!(out.get(i + 1), Some(&b'\n'), "bare CR at {i}"),
-            b'\n' => {
-                assert!(i > 0 && out[i - 1] == b'\r', "bare LF at {i}");
-                col = 0;
-            }
-            _ => {
-                col += 1;
-                assert!(col <= 998, "line too long at {i}");
-            }
-        }
     }
 }
 

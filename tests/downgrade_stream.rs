@@ -3,45 +3,11 @@
 
 #[path = "common/downgrade_gen.rs"]
 mod gen;
+#[path = "common/downgrade_util.rs"]
+mod util;
 
 use septet::downgrade::{Action, Downgrader, Error, Options, Report};
-
-fn run_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<(Vec<u8>, Report), Error> {
-    let mut d = Downgrader::new(Options::default());
-    let mut out = Vec::new();
-    for c in chunks {
-        d.feed(c, &mut out)?;
-    }
-    let r = d.finish(&mut out)?;
-    Ok((out, r))
-}
-
-fn run(msg: &[u8]) -> (Vec<u8>, Report) {
-    run_chunks([msg]).unwrap()
-}
-
-/// Pure 7-bit, no NUL, every line break CRLF, lines of at most 998 octets.
-fn assert_seven_bit(out: &[u8]) {
-    let mut col = 0;
-    for (i, &b) in out.iter().enumerate() {
-        assert!(
-            b < 128 && b != 0,
-            "byte {b:#x} at {i}: {:?}",
-            String::from_utf8_lossy(&out[i.saturating_sub(300)..(i + 40).min(out.len())])
-        );
-        match b {
-            b'\r' => assert_eq!(out.get(i + 1), Some(&b'\n'), "bare CR at {i}"),
-            b'\n' => {
-                assert!(i > 0 && out[i - 1] == b'\r', "bare LF at {i}");
-                col = 0;
-            }
-            _ => {
-                col += 1;
-                assert!(col <= 998, "line too long at {i}");
-            }
-        }
-    }
-}
+use util::{assert_seven_bit, run, run_chunks};
 
 #[test]
 fn every_split_point_gives_the_same_output() {

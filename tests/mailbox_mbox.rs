@@ -410,8 +410,15 @@ proptest! {
             prop_assert_eq!(b, &want);
         }
         // Detection never fails on writer output, and never sees a
-        // Content-Length framing that is not there.
-        prop_assert!(!detect_mbox(&out).unwrap().content_length);
+        // Content-Length framing that is not there. (If every message
+        // carries a Content-Length that happens to be right, the framing is
+        // there: a generated case once had `Content-Length: 3` over a
+        // 3-byte body.)
+        let detected = detect_mbox(&out).unwrap();
+        let all_framed = messages.iter().all(|m| {
+            m.windows(15).any(|w| w.eq_ignore_ascii_case(b"content-length:"))
+        });
+        prop_assert!(!detected.content_length || all_framed);
     }
 
     /// Splitting and detecting arbitrary bytes never panics, and every

@@ -73,7 +73,6 @@ pub(crate) struct Scan {
     pub bare_cr: bool,
     pub long_line: bool,
     pub len: usize,
-    pub valid_utf8: bool,
 }
 
 impl Scan {
@@ -86,7 +85,16 @@ impl Scan {
         // A line is too long if it holds more than MAX_LINE bytes other
         // than CR (a CR before its LF, or a bare one, takes no column).
         let mut long_line = false;
-        if window.len() > MAX_LINE {
+        // If every `SEGMENT` bytes hold an LF, no two LFs (nor an end of
+        // the window and an LF) are `MAX_LINE` bytes apart: the usual
+        // case, settled with a few memchr calls instead of one per line.
+        const SEGMENT: usize = MAX_LINE / 2;
+        let dense = || {
+            window
+                .chunks_exact(SEGMENT)
+                .all(|s| memchr::memchr(b'\n', s).is_some())
+        };
+        if window.len() > MAX_LINE && !dense() {
             let mut start = 0;
             for end in memchr::memchr_iter(b'\n', window).chain(std::iter::once(window.len())) {
                 let line = &window[start..end];
@@ -97,18 +105,27 @@ impl Scan {
                 start = end + 1;
             }
         }
-        let valid_utf8 = match std::str::from_utf8(window) {
-            Ok(_) => true,
-            // A character cut by the window's end is not an error.
-            Err(e) => e.error_len().is_none() && !complete,
-        };
         Scan {
             eight_bit: census.high,
             nul: census.nul > 0,
             bare_cr,
             long_line,
             len: window.len(),
-            valid_utf8,
+        }
+    }
+
+    /// True if `window` (scanned as `self`) is UTF-8, a character cut by
+    /// the end of an incomplete window included. Only a root part without
+    /// Content-Type needs it (for its charset), so it is not part of
+    /// [`Scan::of`]'s pass.
+    pub(crate) fn valid_utf8(&self, window: &[u8], complete: bool) -> bool {
+        if self.eight_bit == 0 {
+            return true;
+        }
+        match std::str::from_utf8(window) {
+            Ok(_) => true,
+            // A character cut by the window's end is not an error.
+            Err(e) => e.error_len().is_none() && !complete,
         }
     }
 
@@ -225,14 +242,20 @@ impl QpEncoder {
 
 /// A body being re-encoded.
 pub(crate) enum Encoder {
-    Base64 { carry: Vec<u8> },
+    /// Input of a partial line is held (`carry[..len]`) until the line is
+    /// complete: an array, so a small part costs no allocation here.
+    Base64 {
+        carry: [u8; B64_LINE],
+        len: usize,
+    },
     Qp(QpEncoder),
 }
 
 impl Encoder {
     pub(crate) fn base64() -> Self {
         Encoder::Base64 {
-            carry: Vec::with_capacity(B64_LINE),
+            carry: [0; B64_LINE],
+            len: 0,
         }
     }
 
@@ -248,30 +271,33 @@ impl Encoder {
     /// Bytes held inside the encoder.
     pub(crate) fn buffered(&self) -> usize {
         match self {
-            Encoder::Base64 { carry } => carry.len(),
+            Encoder::Base64 { len, .. } => *len,
             Encoder::Qp(q) => q.carry_len,
         }
     }
 
     pub(crate) fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
         match self {
-            Encoder::Base64 { carry } => {
-                if !carry.is_empty() {
-                    let take = (B64_LINE - carry.len()).min(input.len());
-                    carry.extend_from_slice(&input[..take]);
+            Encoder::Base64 { carry, len } => {
+                if *len > 0 {
+                    let take = (B64_LINE - *len).min(input.len());
+                    carry[*len..*len + take].copy_from_slice(&input[..take]);
+                    *len += take;
                     input = &input[take..];
-                    if carry.len() < B64_LINE {
+                    if *len < B64_LINE {
                         return;
                     }
-                    encode_lines(carry, out);
-                    carry.clear();
+                    encode_lines(&carry[..], out);
+                    *len = 0;
                 }
                 let whole = input.len() / B64_LINE * B64_LINE;
                 out.reserve(whole / B64_LINE * (76 + 2));
                 for block in input[..whole].chunks(B64_BLOCK) {
                     encode_lines(block, out);
                 }
-                carry.extend_from_slice(&input[whole..]);
+                let rest = &input[whole..];
+                carry[..rest.len()].copy_from_slice(rest);
+                *len = rest.len();
             }
             Encoder::Qp(q) => q.push(input, out),
         }
@@ -279,9 +305,13 @@ impl Encoder {
 
     pub(crate) fn finish(self, out: &mut Vec<u8>) {
         match self {
-            Encoder::Base64 { carry } => {
-                if !carry.is_empty() {
-                    out.extend_from_slice(base64::encode_mime(&carry).as_bytes());
+            Encoder::Base64 { carry, len } => {
+                if len > 0 {
+                    // Straight into `out`, without a String in between.
+                    let at = out.len();
+                    out.resize(at + base64::mime_encoded_len(len), 0);
+                    let n = base64::encode_mime_to_slice(&carry[..len], &mut out[at..]);
+                    out.truncate(at + n);
                 }
             }
             Encoder::Qp(q) => q.finish(out),

@@ -1,41 +1,14 @@
 //! The streaming driver: tokenizer events in, 7-bit bytes out.
 
 use super::body::{Encoder, Normalizer, Scan};
-use super::header;
+use super::pending::{crlf_into, emit_headers, media_type_into, Pending};
+use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
 use crate::mime::{Event, Flags, Kind, Span, Step, Tokenizer, TransferEncoding};
 
 /// New input copied after held-back bytes before the rest of a chunk is
 /// read in place (enough to get past a held line break or delimiter start).
 const BRIDGE: usize = 4096;
-
-/// A part's header block, held until its body's encoding is decided.
-#[derive(Default)]
-struct Pending {
-    /// Output form of each field, CRLF-terminated.
-    fields: Vec<Vec<u8>>,
-    /// Index in `fields` of the first Content-Transfer-Encoding field.
-    cte_at: Option<usize>,
-    cte: Option<TransferEncoding>,
-    has_content_type: bool,
-    text: bool,
-    has_mime_version: bool,
-    blank: Vec<u8>,
-}
-
-impl Pending {
-    fn bytes(&self) -> usize {
-        self.fields.iter().map(Vec::len).sum::<usize>() + self.blank.len()
-    }
-
-    fn set_cte(&mut self, value: &str) {
-        let field = format!("Content-Transfer-Encoding: {value}\r\n").into_bytes();
-        match self.cte_at {
-            Some(i) => self.fields[i] = field,
-            None => self.fields.push(field),
-        }
-    }
-}
 
 enum State {
     Headers(Pending),
@@ -52,7 +25,6 @@ enum State {
 
 struct Open {
     report: usize,
-    section: String,
     children: usize,
     message: bool,
     state: State,
@@ -82,6 +54,11 @@ pub struct Downgrader {
     norm: Normalizer,
     report: Report,
     failed: bool,
+    /// A header buffer to reuse for the next part (one allocation per
+    /// message, not one per field).
+    spare_head: Vec<u8>,
+    /// A decision window buffer to reuse for the next leaf.
+    spare_window: Vec<u8>,
 }
 
 impl Downgrader {
@@ -96,6 +73,8 @@ impl Downgrader {
             norm: Normalizer::default(),
             report: Report::default(),
             failed: false,
+            spare_head: Vec::new(),
+            spare_window: Vec::new(),
         }
     }
 
@@ -249,26 +228,25 @@ impl Downgrader {
     fn part_start(&mut self, start: u64) {
         let (section, signed) = match self.stack.last_mut() {
             None => (String::new(), None),
-            Some(p) if p.message => (p.section.clone(), p.signed),
+            Some(p) if p.message => (self.report.parts[p.report].section.clone(), p.signed),
             Some(p) => {
                 p.children += 1;
-                let signed = if p.children == 1
-                    && self.report.parts[p.report].content_type == "multipart/signed"
-                {
+                let parent = &self.report.parts[p.report];
+                let signed = if p.children == 1 && parent.content_type == "multipart/signed" {
                     Some(p.report)
                 } else {
                     p.signed
                 };
-                let section = if p.section.is_empty() {
+                let section = if parent.section.is_empty() {
                     p.children.to_string()
                 } else {
-                    format!("{}.{}", p.section, p.children)
+                    format!("{}.{}", parent.section, p.children)
                 };
                 (section, signed)
             }
         };
         self.report.parts.push(PartReport {
-            section: section.clone(),
+            section,
             content_type: "text/plain".into(),
             action: Action::Kept,
             header_encoded: false,
@@ -279,10 +257,9 @@ impl Downgrader {
         });
         self.stack.push(Open {
             report: self.report.parts.len() - 1,
-            section,
             children: 0,
             message: false,
-            state: State::Headers(Pending::default()),
+            state: State::Headers(Pending::new(std::mem::take(&mut self.spare_head))),
             start,
             signed,
         });
@@ -296,26 +273,35 @@ impl Downgrader {
             return Ok(());
         };
         let rep = &mut self.report.parts[open.report];
-        if name.eq_ignore_ascii_case(b"content-transfer-encoding") && p.cte.is_none() {
+        let start = p.head.len();
+        let is_cte = name.eq_ignore_ascii_case(b"content-transfer-encoding") && p.cte.is_none();
+        if is_cte {
             p.cte = Some(TransferEncoding::parse(value));
-            p.cte_at = Some(p.fields.len());
         } else if name.eq_ignore_ascii_case(b"content-type") && !p.has_content_type {
             p.has_content_type = true;
-            let ty = media_type(value);
-            p.text = ty.starts_with("text/");
-            rep.content_type = ty;
+            // Written over the part's default, reusing its allocation.
+            media_type_into(value, &mut rep.content_type);
+            p.text = rep.content_type.starts_with("text/");
         } else if name.eq_ignore_ascii_case(b"mime-version") {
             p.has_mime_version = true;
         }
-        let field = crlf(raw);
-        if raw.is_ascii() && !raw.contains(&0) && header::fits(&field) {
-            p.fields.push(field);
-        } else {
-            let r = header::rewrite(name, value, &field).map_err(|e| e.at(at, name))?;
+        // The output form goes straight into the block's buffer; only a
+        // field that has to be rewritten is taken out again.
+        crlf_into(raw, &mut p.head);
+        let field = &p.head[start..];
+        // A field of at most 1000 bytes has no line over 998 (plus CRLF).
+        let fits = field.len() <= fold::HARD + 2 || header::fits(field);
+        if !(fits && raw.is_ascii() && !raw.contains(&0)) {
+            let r = header::rewrite(name, value, field).map_err(|e| e.at(at, name))?;
             rep.header_encoded = true;
             rep.repaired += r.replaced;
-            p.fields.push(r.bytes);
+            p.head.truncate(start);
+            p.head.extend_from_slice(&r.bytes);
         }
+        if is_cte {
+            p.cte_at = Some((start, p.head.len()));
+        }
+        p.fields_end = p.head.len();
         Ok(())
     }
 
@@ -329,7 +315,8 @@ impl Downgrader {
         if !p.has_content_type {
             p.text = true;
         }
-        p.blank = crlf(blank);
+        p.fields_end = p.head.len();
+        crlf_into(blank, &mut p.head);
         let rep = &mut self.report.parts[open.report];
         match kind {
             Kind::Multipart | Kind::Message => {
@@ -343,15 +330,21 @@ impl Downgrader {
                 }
                 self.norm.flush(out, false);
                 emit_headers(&p, out);
+                self.spare_head = p.head;
             }
             Kind::Leaf => match p.cte {
                 Some(TransferEncoding::SevenBit | TransferEncoding::EightBit)
                 | Some(TransferEncoding::Binary)
-                | None => open.state = State::Deciding(p, Vec::new()),
+                | None => {
+                    let mut window = std::mem::take(&mut self.spare_window);
+                    window.clear();
+                    open.state = State::Deciding(p, window);
+                }
                 Some(_) => {
                     self.norm.flush(out, false);
                     emit_headers(&p, out);
                     open.state = State::Keep;
+                    self.spare_head = p.head;
                 }
             },
         }
@@ -405,18 +398,19 @@ impl Downgrader {
         let Some(open) = self.stack.last_mut() else {
             return;
         };
-        let State::Deciding(mut p, window) = std::mem::replace(&mut open.state, State::Keep) else {
+        let State::Deciding(mut p, mut window) = std::mem::replace(&mut open.state, State::Keep)
+        else {
             return;
         };
         let rep = &mut self.report.parts[open.report];
         let scan = Scan::of(&window, complete);
         let seven = matches!(p.cte, None | Some(TransferEncoding::SevenBit));
         self.norm.flush(out, false);
-        let before = out.len();
         if seven && scan.is_clean() {
             open.state = State::KeepSevenBit;
             emit_headers(&p, out);
             rep.repaired += self.norm.push(&window, out, true);
+            rep.body_out += window.len() as u64;
         } else {
             let (mut enc, name, action) = if p.text && scan.suits_qp() {
                 (Encoder::qp(), "quoted-printable", Action::QuotedPrintable)
@@ -424,31 +418,28 @@ impl Downgrader {
                 (Encoder::base64(), "base64", Action::Base64)
             };
             rep.action = action;
+            // Fields added after the block's own, in this order.
+            let mut added: [&[u8]; 2] = [b"", b""];
             if is_root && !p.has_mime_version {
-                p.fields.push(b"MIME-Version: 1.0\r\n".to_vec());
+                added[0] = b"MIME-Version: 1.0\r\n";
             }
             if is_root && !p.has_content_type {
-                let charset = if scan.valid_utf8 {
-                    "utf-8"
+                added[1] = if scan.valid_utf8(&window, complete) {
+                    b"Content-Type: text/plain; charset=utf-8\r\n"
                 } else {
-                    "unknown-8bit"
+                    b"Content-Type: text/plain; charset=unknown-8bit\r\n"
                 };
-                let ct = format!("Content-Type: text/plain; charset={charset}\r\n");
-                p.fields.push(ct.into_bytes());
             }
             p.set_cte(name);
-            if p.blank.is_empty() && !window.is_empty() {
-                p.blank = b"\r\n".to_vec();
-            }
-            emit_headers(&p, out);
+            p.emit(&added, !window.is_empty(), out);
             let body_start = out.len();
             enc.push(&window, out);
             rep.body_out += (out.len() - body_start) as u64;
             open.state = State::Encode(enc);
-            return;
         }
-        let _ = before;
-        rep.body_out += window.len() as u64;
+        self.spare_head = p.head;
+        window.clear();
+        self.spare_window = window;
     }
 
     /// The current part, if it is signed content not yet known to change.
@@ -513,56 +504,4 @@ impl Downgrader {
             self.report.parts[open.report].body_out += (out.len() - before) as u64;
         }
     }
-}
-
-fn emit_headers(p: &Pending, out: &mut Vec<u8>) {
-    for f in &p.fields {
-        out.extend_from_slice(f);
-    }
-    out.extend_from_slice(&p.blank);
-}
-
-/// An ASCII field or blank line with CRLF line breaks (a bare CR becomes a
-/// space; a last line without a break gets one).
-fn crlf(raw: &[u8]) -> Vec<u8> {
-    // Usually every line break is CRLF already: copy.
-    if raw.ends_with(b"\r\n")
-        && memchr::memchr_iter(b'\r', raw).all(|i| raw.get(i + 1) == Some(&b'\n'))
-        && memchr::memchr_iter(b'\n', raw).all(|i| i > 0 && raw[i - 1] == b'\r')
-    {
-        return raw.to_vec();
-    }
-    let mut v = Vec::with_capacity(raw.len() + 2);
-    for (i, &b) in raw.iter().enumerate() {
-        match b {
-            b'\n' => v.extend_from_slice(b"\r\n"),
-            b'\r' if raw.get(i + 1) == Some(&b'\n') => {}
-            b'\r' => v.push(b' '),
-            _ => v.push(b),
-        }
-    }
-    if !v.is_empty() && !v.ends_with(b"\r\n") {
-        v.extend_from_slice(b"\r\n");
-    }
-    v
-}
-
-/// `type/subtype` of a Content-Type value, lowercase (comments ignored).
-fn media_type(value: &[u8]) -> String {
-    let end = value
-        .iter()
-        .position(|&b| b == b';' || b == b'(')
-        .unwrap_or(value.len());
-    let ty = &value[..end];
-    if ty.is_ascii() {
-        // The usual case, without the char round trip.
-        let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
-        let bytes = ty.iter().filter(|b| !blank(b));
-        return bytes.map(|b| char::from(b.to_ascii_lowercase())).collect();
-    }
-    String::from_utf8_lossy(ty)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase()
 }

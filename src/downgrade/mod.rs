@@ -54,6 +54,7 @@ mod body;
 mod driver;
 mod fold;
 mod header;
+mod pending;
 
 pub use driver::Downgrader;
 
