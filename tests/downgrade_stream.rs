@@ -436,3 +436,21 @@ fn bare_cr_ending_a_delimiter_line_becomes_a_line_break() {
         }
     }
 }
+
+/// Found by the downgrade fuzz target: a bare CR replaced by `?` right at
+/// column 998 of a preamble or epilogue line made the line 999 octets long.
+#[test]
+fn replaced_bare_cr_at_the_line_limit_breaks_the_line() {
+    for n in [996, 997, 998, 999] {
+        let line = format!("{}\rbbbbb\n", "a".repeat(n));
+        let preamble =
+            format!("Content-Type: multipart/mixed; boundary=x\n\n{line}--x\n\nbody\n--x--\n");
+        let epilogue =
+            format!("Content-Type: multipart/mixed; boundary=x\n\n--x\n\nbody\n--x--\n{line}");
+        for msg in [preamble, epilogue] {
+            let (out, report) = run(msg.as_bytes());
+            assert_seven_bit(&out);
+            assert!(report.preamble_epilogue_replaced >= 1);
+        }
+    }
+}

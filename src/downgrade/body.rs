@@ -481,9 +481,9 @@ impl Normalizer {
 
     fn bare_cr(&mut self, out: &mut Vec<u8>, repair: bool) -> u64 {
         if repair {
-            out.push(b'?');
-            self.col += 1;
-            1
+            // The `?` is one more character on the line: break first if it
+            // would make the line too long, as `repair_run` does.
+            self.repair_run(b"\0", out)
         } else {
             // Only structural bytes go through unrepaired (a delimiter line
             // or the break before one): a CR there can only mean a line
