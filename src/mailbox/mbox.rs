@@ -118,18 +118,18 @@ impl Mbox {
         let map = if len == 0 {
             None
         } else {
-            // SAFETY: memmap2 requires that the mapped file is not modified
-            // or truncated while the map lives, because `bytes()` hands out
+            // memmap2 requires that the mapped file is not modified or
+            // truncated while the map lives, because `bytes()` hands out
             // `&[u8]` slices that Rust assumes immutable. Nothing in this
             // process writes to the file: it is opened read-only, and
             // outputs are new files renamed into place, so even an output
             // path equal to this input replaces the directory entry, not
-            // the mapped inode. Another process could: a
-            // truncation then makes page faults raise SIGBUS and a write
-            // changes bytes under a borrowed slice. This is the documented
-            // contract of `Mbox::open` (archives are converted at rest), the
-            // same one every mmap-based reader has; reading through `read()`
-            // instead would cost a copy of every message.
+            // the mapped inode. Another process could: a truncation then
+            // makes page faults raise SIGBUS and a write changes bytes
+            // under a borrowed slice. Reading through `read()` instead
+            // would cost a copy of every message.
+            // SAFETY: the file stays unmodified while mapped: the documented
+            // contract of `Mbox::open` (archives are converted at rest).
             let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, "mapping", e))?;
             #[cfg(unix)]
             {
@@ -172,19 +172,17 @@ impl Mbox {
             let start = range.start.next_multiple_of(RELEASE_ALIGN);
             let end = range.end.min(map.len()) / RELEASE_ALIGN * RELEASE_ALIGN;
             if start < end {
-                // SAFETY: `MADV_DONTNEED` is unchecked because on a private
-                // writable map it discards changes, so memory could change
-                // under a live reference. This map is read-only and
-                // `MAP_SHARED` (`Mmap::map`): nothing was ever written to
-                // it, and dropping its pages only means the next access
-                // faults the page back in from the page cache, with the
-                // file's bytes, which `Mbox::open`'s contract says do not
-                // change. So even a slice still borrowed from the range
-                // reads the same bytes afterwards. The range lies inside
-                // the map (clamped above) and is page-aligned (a multiple
-                // of `RELEASE_ALIGN` from the page-aligned start of the
-                // map), so memmap2 does not widen it. Failure is harmless
-                // (the pages simply stay mapped), so it is ignored.
+                // `MADV_DONTNEED` is unchecked because on a private writable
+                // map it discards changes, so memory could change under a
+                // live reference. The range lies inside the map (clamped
+                // above) and is page-aligned (a multiple of `RELEASE_ALIGN`
+                // from the page-aligned start of the map), so memmap2 does
+                // not widen it. Failure is harmless (the pages simply stay
+                // mapped), so it is ignored.
+                // This map is read-only and `MAP_SHARED`, and the file does
+                // not change (`Mbox::open`'s contract).
+                // SAFETY: dropping pages of such a map only refaults the same
+                // file bytes, so a still-borrowed slice reads the same bytes.
                 let _ = unsafe {
                     map.unchecked_advise_range(
                         memmap2::UncheckedAdvice::DontNeed,

@@ -115,34 +115,34 @@ fn store_prefix(dst: &mut [u8], n: usize, v: __m512i) {
     unsafe { _mm512_mask_storeu_epi8(dst.as_mut_ptr().cast(), first_lanes(n.min(dst.len())), v) }
 }
 
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
+#[inline]
 /// Loads 64 bytes from `p`.
 ///
 /// # Safety
 /// `p..p + 64` must be readable.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
 unsafe fn load(p: *const u8) -> __m512i {
     // SAFETY: the caller guarantees 64 readable bytes.
     unsafe { _mm512_loadu_si512(p.cast()) }
 }
 
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
+#[inline]
 /// Stores 64 bytes at `p`.
 ///
 /// # Safety
 /// `p..p + 64` must be writable.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
 unsafe fn store(p: *mut u8, v: __m512i) {
     // SAFETY: the caller guarantees 64 writable bytes.
     unsafe { _mm512_storeu_si512(p.cast(), v) }
 }
 
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
+#[inline]
 /// Stores the lanes of `v` selected by `mask` at the same offsets from `p`.
 ///
 /// # Safety
 /// `p + i` must be writable for every lane `i` set in `mask`.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
 unsafe fn store_lanes(p: *mut u8, mask: u64, v: __m512i) {
     // SAFETY: the caller guarantees every selected lane is writable;
     // unselected lanes are not touched.
@@ -186,11 +186,11 @@ impl Encoder {
     }
 }
 
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 /// Bulk encode of whole 3-byte groups. See `simd::B64EncodeFn`.
 ///
 /// # Safety
 /// The CPU must support the enabled target features.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
     let enc = Encoder::new(alphabet);
     let groups = (input.len() / 3).min(out.len() / 4);
@@ -396,11 +396,11 @@ fn decode_blocks<const SPACES: bool>(
     (i, o)
 }
 
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 /// Bulk decode of alphabet-only blocks. See `simd::B64DecodeFn`.
 ///
 /// # Safety
 /// The CPU must support the enabled target features.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
     let dec = Decoder::new(match alphabet {
         Alphabet::Standard => &DECODE_STANDARD,

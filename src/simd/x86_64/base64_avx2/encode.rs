@@ -108,13 +108,13 @@ fn encode_vec(raw: __m256i, shuffle: __m256i, offsets: __m256i) -> __m256i {
     to_ascii(sextets(_mm256_shuffle_epi8(raw, shuffle)), offsets)
 }
 
+#[target_feature(enable = "avx2")]
+#[inline]
 /// Encodes `src[0..24]` into `dst[0..32]`.
 ///
 /// # Safety
 /// `src[0..28]` must be readable (two 16-byte loads at 0 and 12) and
 /// `dst[0..32]` writable.
-#[target_feature(enable = "avx2")]
-#[inline]
 unsafe fn block_split(src: *const u8, dst: *mut u8, c: Consts) {
     // SAFETY: the caller guarantees src[0..28] readable.
     let raw = unsafe { _mm256_loadu2_m128i(src.add(12).cast(), src.cast()) };
@@ -122,12 +122,12 @@ unsafe fn block_split(src: *const u8, dst: *mut u8, c: Consts) {
     unsafe { _mm256_storeu_si256(dst.cast(), encode_vec(raw, c.split, c.offsets)) };
 }
 
+#[target_feature(enable = "avx2")]
+#[inline]
 /// Encodes `src[0..24]` into `dst[0..32]` with one 32-byte load at `src - 4`.
 ///
 /// # Safety
 /// `src[-4..28]` must be readable and `dst[0..32]` writable.
-#[target_feature(enable = "avx2")]
-#[inline]
 unsafe fn block_shifted(src: *const u8, dst: *mut u8, c: Consts) {
     // SAFETY: the caller guarantees src[-4..28] readable.
     let raw = unsafe { _mm256_loadu_si256(src.sub(4).cast()) };
@@ -135,12 +135,12 @@ unsafe fn block_shifted(src: *const u8, dst: *mut u8, c: Consts) {
     unsafe { _mm256_storeu_si256(dst.cast(), encode_vec(raw, c.shifted, c.offsets)) };
 }
 
+#[target_feature(enable = "avx2")]
+#[inline]
 /// Encodes the 12 bytes at `src[4..16]` into 16 characters, in the low lane.
 ///
 /// # Safety
 /// `src[0..16]` must be readable.
-#[target_feature(enable = "avx2")]
-#[inline]
 unsafe fn half_shifted(src: *const u8, c: Consts) -> __m128i {
     // SAFETY: the caller guarantees src[0..16] readable.
     let raw = unsafe { _mm_loadu_si128(src.cast()) };
@@ -148,6 +148,7 @@ unsafe fn half_shifted(src: *const u8, c: Consts) -> __m128i {
     _mm256_castsi256_si128(wide)
 }
 
+#[target_feature(enable = "avx2")]
 /// Bulk encode of whole 3-byte groups. See `simd::B64EncodeFn`.
 ///
 /// Vector `k` encodes `input[24k..24k + 24]`, reading `input[24k - 4..24k + 28]`
@@ -157,7 +158,6 @@ unsafe fn half_shifted(src: *const u8, c: Consts) -> __m128i {
 ///
 /// # Safety
 /// The CPU must support AVX2.
-#[target_feature(enable = "avx2")]
 pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
     let c = Consts::new(alphabet);
     let blocks = (input.len().saturating_sub(4) / IN).min(out.len() / OUT);
@@ -196,6 +196,7 @@ pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: Alphabet) ->
     (consumed, written)
 }
 
+#[target_feature(enable = "avx2")]
 /// Bulk MIME encode of whole 57-byte lines. See `simd::B64EncodeMimeFn`.
 ///
 /// A line is three steps straight into `out`: bytes 0..24 and 24..48 as full
@@ -205,7 +206,6 @@ pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: Alphabet) ->
 ///
 /// # Safety
 /// The CPU must support AVX2.
-#[target_feature(enable = "avx2")]
 pub(crate) unsafe fn encode_mime(
     input: &[u8],
     out: &mut [u8],

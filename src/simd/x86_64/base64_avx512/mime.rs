@@ -39,12 +39,12 @@ struct Stage<'a> {
 }
 
 impl Stage<'_> {
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
+    #[inline]
     /// Appends the lanes `alpha` of `values` (sextets).
     ///
     /// # Safety
     /// `self.fill <= BATCH`.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-    #[inline]
     unsafe fn push(&mut self, values: __m512i, alpha: u64) {
         // SAFETY: fill + 64 <= BATCH + 64 < BUF by the caller's promise.
         unsafe {
@@ -92,11 +92,11 @@ impl Stage<'_> {
     }
 }
 
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 /// Bulk MIME decode skipping CR, LF, space, tab. See `simd::B64DecodeMimeFn`.
 ///
 /// # Safety
 /// The CPU must support the enabled target features.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 pub(crate) unsafe fn decode_mime(
     input: &[u8],
     out: &mut [u8],

@@ -15,12 +15,12 @@ use super::{load, Encoder};
 /// Output bytes from which the kernels stream.
 pub(super) const STREAM_MIN: usize = 4 << 20;
 
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
+#[inline]
 /// Stores `v` at `p` without reading the line into the cache first.
 ///
 /// # Safety
 /// `p..p + 64` must be writable and `p` aligned to 64.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-#[inline]
 unsafe fn stream(p: *mut u8, v: __m512i) {
     // SAFETY: the caller guarantees 64 writable, aligned bytes.
     unsafe { _mm512_stream_si512(p.cast(), v) }

@@ -82,11 +82,12 @@ pub(super) fn sparse(win: &[u8], from: usize, b: &Block, dst: &mut [u8], p: &Pla
         events &= events - 1;
         let mut to = at - from + shift;
         let mut next = at;
-        // SAFETY: from <= at <= 63, at most 3 breaks and SPARSE_MAX
-        // escapes: the 4-byte writes end by 63 + 9 + 12 + 4, the copy reads
+        // Each 4-byte write's last byte is overwritten by the copy after it.
+        // With from <= at <= 63, at most 3 breaks and SPARSE_MAX escapes,
+        // the 4-byte writes end by 63 + 9 + 12 + 4.
+        // SAFETY: so every write is below REACH; the copy reads
         // `win[next..next + 64]` (next <= 64, READ = 128) and writes up to
-        // 64 + 9 + 12 + 64 < REACH. Each 4-byte write's last byte is
-        // overwritten by the copy after it.
+        // 64 + 9 + 12 + 64 < REACH.
         unsafe {
             if p.softs >> at & 1 == 1 {
                 out.add(to)

@@ -533,11 +533,11 @@ fn store(k: Consts, chars: __m512i, len: usize, soft: usize, out: &mut [u8], st:
     let is_soft = soft < len;
     let split = soft.min(len);
     let after = low(len) & !low(split);
-    // SAFETY: the window started with at least `WINDOW_OUT` bytes of room
-    // and its runs take at most `len + 3` (<= 66) bytes each, 3 runs at
-    // most; a run's stores reach at most `len + 3` bytes past `st.w`, and
-    // `split <= 63`, so every address below is within `out`; masked-off
-    // lanes are not accessed.
+    // The window started with at least `WINDOW_OUT` bytes of room and its
+    // runs take at most `len + 3` (<= 66) bytes each, 3 runs at most.
+    // SAFETY: the stores reach at most `len + 3` bytes past `st.w` (inside
+    // `out`, by the room above) with `split <= 63`; masked-off lanes are not
+    // accessed.
     unsafe {
         let dst = out.as_mut_ptr().add(st.w);
         _mm512_mask_storeu_epi8(dst.cast(), low(split), chars);
