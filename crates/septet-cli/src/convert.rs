@@ -1,0 +1,213 @@
+//! `septet convert`: mail archives (mbox variants, Maildir, `.eml`) into
+//! one mboxrd file or Maildir, through a per-message transform run in
+//! parallel, in input order.
+
+use std::borrow::Cow;
+use std::io::{IsTerminal, Write};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use septet_mailbox::{
+    self, ConvertOptions, Format, LineEnding, OutputFormat, Progress, Report, Stage,
+};
+
+use crate::io::Output;
+use crate::Failure;
+
+/// Arguments of `septet convert`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Input archives, converted in this order: mbox files, Maildir
+    /// folders, `.eml` files or folders of them.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// The output: an mboxrd file, or a Maildir folder with --to maildir.
+    /// Created atomically (a temporary name, renamed when complete).
+    #[arg(short, long, value_name = "OUTPUT")]
+    output: PathBuf,
+    /// Input format; `auto` detects it per input (Content-Length on every
+    /// message: mboxcl/mboxcl2; a `>>From ` line: mboxrd; else mboxo).
+    #[arg(long, value_enum, default_value_t = FromArg::Auto)]
+    from: FromArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ToArg::Mboxrd)]
+    to: ToArg,
+    /// Worker threads (default: one per core).
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<NonZeroUsize>,
+    /// Write the JSON report (counts, bytes, failed messages) to this file.
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Rewrite every message in 7-bit form (as `septet downgrade`); a
+    /// message that cannot be (an 8-bit address) is copied unchanged and
+    /// listed in the report. Line ends are kept: a message whose first
+    /// line break is a bare LF is written with LF, one whose first line
+    /// break is CRLF with CRLF, so a message with nothing to rewrite comes
+    /// out byte-identical (and is counted unchanged). A changed message's
+    /// top-level Content-Length field, if any, is rewritten to its new
+    /// body length (as read back from the output: unquoted, counting a
+    /// final line break the mbox writer adds); messages left unchanged
+    /// keep theirs.
+    #[arg(long)]
+    downgrade: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum FromArg {
+    Auto,
+    Mboxo,
+    Mboxrd,
+    Mboxcl,
+    Mboxcl2,
+    Maildir,
+    Eml,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ToArg {
+    Mboxrd,
+    Maildir,
+}
+
+/// The per-message transform.
+///
+/// A new transform is a variant, its arm in [`Transform::apply`], and a
+/// choice of it in [`run`]; nothing else in the conversion changes.
+#[derive(Clone, Copy, Debug)]
+enum Transform {
+    /// Messages are written as read.
+    Identity,
+    /// Messages are rewritten in 7-bit form (septet::downgrade).
+    Downgrade,
+}
+
+/// Why a transform failed on one message (the message is then copied
+/// unchanged and listed in the report).
+#[derive(Debug)]
+enum TransformError {
+    Downgrade(septet::downgrade::Error),
+}
+
+impl std::fmt::Display for TransformError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransformError::Downgrade(e) => write!(f, "downgrade: {e}"),
+        }
+    }
+}
+
+impl Transform {
+    fn apply<'m>(&self, message: &'m [u8]) -> Result<Cow<'m, [u8]>, TransformError> {
+        match self {
+            Transform::Identity => Ok(Cow::Borrowed(message)),
+            Transform::Downgrade => {
+                use septet::downgrade::{Downgrader, Options};
+                let mut d = Downgrader::new(Options::default());
+                let mut out = Vec::with_capacity(message.len() + message.len() / 3);
+                d.feed(message, &mut out)
+                    .and_then(|()| d.finish(&mut out))
+                    .map_err(TransformError::Downgrade)?;
+                // The downgrade writes CRLF; an LF message gets LF back
+                // (in place), so an LF archive stays LF and a message that
+                // needed no other change is written byte for byte.
+                LineEnding::of_first_line(message).apply_to_wire_form(&mut out);
+                Ok(Cow::Owned(out))
+            }
+        }
+    }
+}
+
+/// Runs the conversion.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let options = ConvertOptions {
+        from: match args.from {
+            FromArg::Auto => None,
+            FromArg::Mboxo => Some(Format::Mboxo),
+            FromArg::Mboxrd => Some(Format::Mboxrd),
+            FromArg::Mboxcl => Some(Format::Mboxcl),
+            FromArg::Mboxcl2 => Some(Format::Mboxcl2),
+            FromArg::Maildir => Some(Format::Maildir),
+            FromArg::Eml => Some(Format::Eml),
+        },
+        to: match args.to {
+            ToArg::Mboxrd => OutputFormat::Mboxrd,
+            ToArg::Maildir => OutputFormat::Maildir,
+        },
+        jobs: args.jobs,
+        ..ConvertOptions::default()
+    };
+    let transform = if args.downgrade {
+        Transform::Downgrade
+    } else {
+        Transform::Identity
+    };
+    let bar = progress_bar();
+    let report = septet_mailbox::convert(
+        &args.inputs,
+        &args.output,
+        &options,
+        |m: &[u8]| transform.apply(m),
+        |p: Progress| {
+            bar.set_length(p.total_bytes);
+            bar.set_position(p.bytes);
+            bar.set_message(match p.stage {
+                Stage::Converting => format!("{} messages", p.messages),
+                Stage::Committing | Stage::Done => format!("{} messages, syncing", p.messages),
+            });
+        },
+    );
+    bar.finish_and_clear();
+    let report = report.map_err(|e| Failure::Error(format!("convert: {e}")))?;
+    if let Some(path) = &args.report {
+        write_report(&report, path)?;
+    }
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "septet: convert: {} messages, {} changed, {} failed; {} bytes in, {} bytes out",
+            report.messages, report.changed, report.failed, report.bytes_in, report.bytes_out
+        );
+    }
+    if report.failed > 0 {
+        // Shown even when quiet: these messages were not converted.
+        eprintln!(
+            "septet: convert: {} message(s) could not be transformed and were copied unchanged{}",
+            report.failed,
+            if args.report.is_some() {
+                " (listed in the report)"
+            } else {
+                "; use --report FILE.json to list them"
+            }
+        );
+    }
+    Ok(())
+}
+
+/// A bar with bytes/s, message count and ETA on a terminal; hidden
+/// otherwise.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let template = "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} \
+                    {binary_bytes_per_sec} {msg} ETA {eta}";
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    // Detection reads every mbox once before the first message is written.
+    bar.set_message("opening and detecting inputs");
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn write_report(report: &Report, path: &std::path::Path) -> Result<(), Failure> {
+    let mut json = simd_json::to_string(report)
+        .map_err(|e| Failure::Error(format!("convert: report: {e}")))?;
+    json.push('\n');
+    let mut out = Output::create(Some(path))?;
+    out.write_all(json.as_bytes())
+        .map_err(|e| out.write_failure(e))?;
+    out.commit()
+}

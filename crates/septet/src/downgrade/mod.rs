@@ -1,0 +1,254 @@
+//! SMTP 8bit-to-7bit downgrade (RFC 6152 in reverse), streaming.
+//!
+//! [`Downgrader`] is a second driver of the MIME
+//! [`Tokenizer`](crate::mime::Tokenizer): it is fed
+//! the message in chunks of any size and writes a 7-bit, CRLF form of it.
+//! Memory is bounded by the header-block limit plus a small lookahead,
+//! never by the body size ([`Downgrader::buffered_bytes`]).
+//!
+//! - Leaf parts labelled 8bit/binary, or labelled 7bit (or unlabelled) but
+//!   holding 8-bit bytes, NUL, bare CR or lines over 998 octets in their
+//!   first [`Options::window`] bytes, are re-encoded: text with few 8-bit
+//!   bytes as quoted-printable (`.` and `From ` escaped), the rest as base64.
+//!   The Content-Transfer-Encoding field is replaced in place or added.
+//! - base64 and quoted-printable parts pass through (line breaks made CRLF).
+//! - Containers labelled 8bit/binary are relabelled 7bit.
+//! - 8-bit header fields: RFC 2047 words, RFC 2231 parameters; 8-bit
+//!   addresses are [`Error::EightBitAddress`] (reply 5.6.7, RFC 6531 3.7.5).
+//! - Header lines: every output line is at most 998 octets. A 7-bit field
+//!   with a longer line is folded at its white space (aiming at 78
+//!   columns) where it is too long, and kept as written elsewhere. Where a
+//!   line has no white space to fold at, unstructured text is written as
+//!   encoded words (of its decoded text: words already there are decoded
+//!   first), and Content-Type/Content-Disposition parameters as RFC 2231
+//!   sections. A field name over 996 octets, or a longer run without white
+//!   space in a structured field (addresses, Message-ID, Received...), has
+//!   no lossless 7-bit form: [`Error::HeaderLineTooLong`].
+//! - A part labelled 7bit (or unlabelled) whose first [`Options::window`]
+//!   bytes are 7-bit is passed through as it streams; if later bytes are not
+//!   7-bit (it lied about its encoding past the window), the downgrade is
+//!   refused with [`Error::LateEightBit`], because the part's headers have
+//!   already gone out. [`Options::repair_late_8bit`] opts in to a lossy
+//!   repair instead (such bytes become `?`, counted in the [`Report`]).
+//! - 8-bit bytes and NUL in preambles, epilogues and delimiter lines (which
+//!   no reader decodes) become `?`, counted in the [`Report`].
+//! - multipart/signed: if its signed content (the first child and
+//!   anything below it) has to change in any of these ways, the signature
+//!   no longer verifies. By default the content is converted and the
+//!   container flagged ([`PartReport::signed_modified`]);
+//!   [`Options::refuse_signed`] refuses with [`Error::SignedModified`]
+//!   instead. Making line breaks CRLF does not count: RFC 1847 signs the
+//!   canonical CRLF form.
+//!
+//! ```
+//! use septet::downgrade::{Downgrader, Options};
+//! let mut d = Downgrader::new(Options::default());
+//! let mut out = Vec::new();
+//! d.feed("Subject: Grüße\r\n\r\nGrüße\r\n".as_bytes(), &mut out).unwrap();
+//! let report = d.finish(&mut out).unwrap();
+//! assert!(out.is_ascii());
+//! assert_eq!(report.parts.len(), 1);
+//! ```
+
+mod body;
+mod driver;
+mod fold;
+mod header;
+mod pending;
+
+pub use driver::Downgrader;
+
+use std::fmt;
+
+use crate::mime::Limits;
+
+/// Downgrade options.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Parser limits (the header-block limit bounds memory).
+    pub limits: Limits,
+    /// Body bytes examined before deciding how to encode a part (4 KiB).
+    pub window: usize,
+    /// What to do when a part labelled 7bit (or unlabelled) looked 7-bit in
+    /// its first `window` bytes, and so is being passed through, but later
+    /// holds 8-bit bytes, NUL, a bare CR or a line over 998 octets. By
+    /// default (`false`) the downgrade refuses with [`Error::LateEightBit`]:
+    /// RFC 6152 allows only a lossless conversion or a refusal. With `true`
+    /// such bytes become `?` and long lines are broken, counted per part in
+    /// [`PartReport::repaired`].
+    pub repair_late_8bit: bool,
+    /// What to do when the signed content of a multipart/signed (its first
+    /// child, and anything below it) has to change: a body re-encoded or
+    /// repaired, a header field encoded or folded. The signature then no
+    /// longer verifies. By default (`false`) the part is converted and the
+    /// container flagged ([`PartReport::signed_modified`],
+    /// [`Report::signed_modified`]); with `true` the downgrade is refused
+    /// with [`Error::SignedModified`].
+    pub refuse_signed: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits {
+                max_depth: 50,
+                ..Limits::default()
+            },
+            window: 4096,
+            repair_late_8bit: false,
+            refuse_signed: false,
+        }
+    }
+}
+
+/// Why a message cannot be downgraded. Offsets count input bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// An address (not a display name) holds 8-bit bytes: no 7-bit form
+    /// exists. SMTP reply 550 5.6.7 (RFC 6531).
+    EightBitAddress {
+        /// Offset of the field.
+        offset: u64,
+        /// The field name.
+        field: String,
+    },
+    /// Containers nest deeper than [`Limits::max_depth`].
+    TooDeep {
+        /// Offset of the part's body.
+        offset: u64,
+    },
+    /// A header block is larger than [`Limits::max_header_block`] or has
+    /// too many fields.
+    HeaderTooLarge {
+        /// Offset where the limit was reached.
+        offset: u64,
+    },
+    /// A part passed through as 7-bit (its first bytes were 7-bit) turned
+    /// out to hold bytes with no 7-bit form after the part had started
+    /// streaming out, so it cannot be converted without loss (see
+    /// [`Options::repair_late_8bit`]). SMTP reply 554 5.6.9 or similar.
+    LateEightBit {
+        /// Offset of the first such byte (or of the body chunk holding a
+        /// bare CR or an over-long line).
+        offset: u64,
+    },
+    /// A header line is over 998 octets and cannot be folded or encoded
+    /// without changing the field: its name is over 996 octets (no room for
+    /// `: ` on its line), or a structured field (addresses, Message-ID,
+    /// Received, DKIM-Signature...) holds a run of that length without
+    /// white space. SMTP reply 554 5.6.0 or similar.
+    HeaderLineTooLong {
+        /// Offset of the field.
+        offset: u64,
+        /// The field name (its first 64 bytes, then `...`, if longer).
+        field: String,
+    },
+    /// The signed content of a multipart/signed would have to change, and
+    /// [`Options::refuse_signed`] is set. SMTP reply 554 5.6.0 or similar.
+    SignedModified {
+        /// Offset of the part that would change.
+        offset: u64,
+    },
+    /// `feed` or `finish` after an error, or input after `finish`.
+    Failed,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::EightBitAddress { offset, field } => {
+                write!(f, "8-bit address in {field} field at byte {offset}")
+            }
+            Error::TooDeep { offset } => write!(f, "MIME nesting too deep at byte {offset}"),
+            Error::HeaderTooLarge { offset } => {
+                write!(f, "header block too large at byte {offset}")
+            }
+            Error::LateEightBit { offset } => write!(
+                f,
+                "8-bit data at byte {offset} in a part already passed through as 7bit: \
+                 cannot convert without loss"
+            ),
+            Error::HeaderLineTooLong { offset, field } => write!(
+                f,
+                "header line over 998 octets with no fold point in {field} field at byte {offset}"
+            ),
+            Error::SignedModified { offset } => write!(
+                f,
+                "the part at byte {offset} is signed content (multipart/signed) \
+                 that would have to change"
+            ),
+            Error::Failed => f.write_str("downgrade already failed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What happened to a part's body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+pub enum Action {
+    /// Passed through.
+    Kept,
+    /// Re-encoded as quoted-printable.
+    QuotedPrintable,
+    /// Re-encoded as base64.
+    Base64,
+    /// A container relabelled 7bit.
+    Relabelled,
+}
+
+/// One part in the [`Report`].
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PartReport {
+    /// Section path: `""` for the root, `"1.2"` for the second child of the
+    /// first child (a nested message shares its container's section).
+    pub section: String,
+    /// `type/subtype` as written (lowercase), or `text/plain` if absent.
+    pub content_type: String,
+    /// What was done to the body.
+    pub action: Action,
+    /// Some header field was rewritten: encoded to 7-bit form, or folded
+    /// because a line was over 998 octets.
+    pub header_encoded: bool,
+    /// Input bytes of the body (leaf parts).
+    pub body_in: u64,
+    /// Output bytes of the body (leaf parts).
+    pub body_out: u64,
+    /// Bytes replaced by `?` or lines broken (lossy repairs).
+    pub repaired: u64,
+    /// Set on a multipart/signed whose signed content had to change: its
+    /// signature no longer verifies ([`Options::refuse_signed`]).
+    pub signed_modified: bool,
+}
+
+/// What a downgrade did.
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Report {
+    /// Every part, in input order.
+    pub parts: Vec<PartReport>,
+    /// 8-bit bytes and NUL outside parts (preambles, epilogues, delimiter
+    /// lines) replaced by `?`.
+    pub preamble_epilogue_replaced: u64,
+    /// Total input bytes.
+    pub input_bytes: u64,
+    /// Total output bytes.
+    pub output_bytes: u64,
+    /// Some multipart/signed had its signed content changed (see
+    /// [`PartReport::signed_modified`]).
+    pub signed_modified: bool,
+}
+
+impl Report {
+    /// True if nothing had to change (the message was 7-bit already).
+    pub fn unchanged(&self) -> bool {
+        self.preamble_epilogue_replaced == 0
+            && self
+                .parts
+                .iter()
+                .all(|p| p.action == Action::Kept && !p.header_encoded && p.repaired == 0)
+    }
+}

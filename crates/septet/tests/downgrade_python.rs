@@ -1,0 +1,219 @@
+//! Differential test of the downgrade against Python's `email` package
+//! (policy=email.policy.default, tests/python/downgrade_oracle.py, one
+//! process for all messages): before and after the downgrade, the same
+//! tree (types, containers), byte-identical decoded payloads (line breaks
+//! aside for LF input, which the downgrade turns into CRLF), the same file
+//! names and subject text, and no new defects on the output.
+//!
+//! Python 3 must be installed; set `SEPTET_SKIP_PYTHON=1` to skip loudly.
+
+#[path = "common/downgrade_gen.rs"]
+mod gen;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use septet::downgrade::{Downgrader, Error, Options};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct Oracle {
+    subject: Option<String>,
+    parts: Option<Vec<OraclePart>>,
+    /// `[name, text]` for every field of the root.
+    headers: Option<Vec<(String, String)>>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OraclePart {
+    #[serde(rename = "type")]
+    ty: String,
+    multipart: bool,
+    filename: Option<String>,
+    body: Option<String>,
+    defects: usize,
+    header_defects: usize,
+}
+
+fn oracle(messages: &[Vec<u8>]) -> Vec<Oracle> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/downgrade_oracle.py"
+    );
+    let mut child = Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is required (set SEPTET_SKIP_PYTHON=1 to skip)");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut input = Vec::new();
+    for m in messages {
+        input.extend_from_slice(format!("{}\n", m.len()).as_bytes());
+        input.extend_from_slice(m);
+    }
+    let writer = std::thread::spawn(move || stdin.write_all(&input).unwrap());
+    let mut out = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let mut line = line.unwrap().into_bytes();
+        out.push(simd_json::from_slice::<Oracle>(&mut line).expect("oracle JSON"));
+    }
+    writer.join().unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(out.len(), messages.len());
+    out
+}
+
+fn downgrade(msg: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut d = Downgrader::new(Options::default());
+    let mut out = Vec::new();
+    for c in msg.chunks(777) {
+        d.feed(c, &mut out)?;
+    }
+    d.finish(&mut out)?;
+    Ok(out)
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+fn lf(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len());
+    for (i, &b) in v.iter().enumerate() {
+        if !(b == b'\r' && v.get(i + 1) == Some(&b'\n')) {
+            out.push(b);
+        }
+    }
+    out
+}
+
+fn compare(name: &str, before: &Oracle, after: &Oracle) {
+    assert!(after.error.is_none(), "{name}: {:?}", after.error);
+    if before.error.is_some() {
+        return;
+    }
+    let (b, a) = (
+        before.parts.as_ref().unwrap(),
+        after.parts.as_ref().unwrap(),
+    );
+    let types = |p: &[OraclePart]| {
+        p.iter()
+            .map(|x| (x.ty.clone(), x.multipart))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(types(b), types(a), "{name}: tree");
+    for (i, (pb, pa)) in b.iter().zip(a).enumerate() {
+        assert_eq!(pb.filename, pa.filename, "{name} part {i}: filename");
+        assert!(
+            pa.defects <= pb.defects,
+            "{name} part {i}: new defects {} > {}",
+            pa.defects,
+            pb.defects
+        );
+        assert!(
+            pa.header_defects <= pb.header_defects,
+            "{name} part {i}: new header defects {} > {}",
+            pa.header_defects,
+            pb.header_defects
+        );
+        if let (Some(xb), Some(xa)) = (&pb.body, &pa.body) {
+            let (xb, xa) = (unhex(xb), unhex(xa));
+            assert!(
+                xb == xa || lf(&xb) == lf(&xa),
+                "{name} part {i} ({}): payload differs",
+                pb.ty
+            );
+        }
+    }
+    assert_eq!(before.subject, after.subject, "{name}: subject");
+}
+
+/// Messages with header lines over 998 octets: folded at white space, or
+/// encoded where there is none.
+fn long_header_messages() -> Vec<Vec<u8>> {
+    let words: Vec<String> = (0..300).map(|i| format!("word{i}")).collect();
+    let spaced = words.join(" ");
+    let long = "x".repeat(1500);
+    let fields = [
+        format!("Subject: {long}"),
+        format!("Subject: {spaced}"),
+        format!("Subject: caf\u{e9} {spaced}"),
+        format!("Subject: =?utf-8?q?caf=C3=A9?= {long}"),
+        format!("Subject: short\r\nX-Note: a\r\n {long}\r\n b"),
+        format!("Subject: s\r\nX-Folded: first\r\n\t{spaced}"),
+        format!("Subject: s\r\nReceived: from a.example (a [192.0.2.1]) {spaced}"),
+        format!("Subject: s\r\n{}: {long}", "N".repeat(900)),
+        format!("Subject: s\r\nX-Tail: {long} tail words here"),
+    ];
+    fields
+        .iter()
+        .map(|f| format!("{f}\r\nFrom: a@example.org\r\n\r\nbody\r\n").into_bytes())
+        .collect()
+}
+
+#[test]
+fn python_sees_the_same_message() {
+    if std::env::var_os("SEPTET_SKIP_PYTHON").is_some() {
+        eprintln!("SEPTET_SKIP_PYTHON is set: SKIPPING the Python differential test");
+        return;
+    }
+    let mut names = Vec::new();
+    let mut inputs = Vec::new();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus");
+    for form in ["crlf", "lf"] {
+        let mut files: Vec<_> = std::fs::read_dir(format!("{root}/{form}"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        files.sort();
+        for f in files {
+            names.push(f.display().to_string());
+            inputs.push(std::fs::read(&f).unwrap());
+        }
+    }
+    for (i, msg) in long_header_messages().into_iter().enumerate() {
+        names.push(format!("long header #{i}"));
+        inputs.push(msg);
+    }
+    let mut g = gen::Gen::new(42);
+    for i in 0..120 {
+        names.push(format!("generated #{i}"));
+        inputs.push(gen::message(&mut g, i, i % 4 >= 2));
+    }
+    let mut messages = Vec::new();
+    let mut pairs = Vec::new();
+    let mut refused = 0;
+    for (name, input) in names.iter().zip(&inputs) {
+        match downgrade(input) {
+            Ok(out) => {
+                pairs.push(name.clone());
+                messages.push(input.clone());
+                messages.push(out);
+            }
+            Err(Error::EightBitAddress { .. }) => refused += 1,
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+    let results = oracle(&messages);
+    for (k, name) in pairs.iter().enumerate() {
+        let (before, after) = (&results[2 * k], &results[2 * k + 1]);
+        compare(name, before, after);
+        if name.starts_with("long header") {
+            // Folded or encoded, every field reads the same, with no defect.
+            assert_eq!(before.headers, after.headers, "{name}: header text");
+            for p in after.parts.as_ref().unwrap() {
+                assert_eq!((p.defects, p.header_defects), (0, 0), "{name}: defects");
+            }
+        }
+    }
+    assert!(pairs.len() > 100, "only {} messages compared", pairs.len());
+    eprintln!(
+        "compared {} messages, {refused} refused for 8-bit addresses",
+        pairs.len()
+    );
+}
