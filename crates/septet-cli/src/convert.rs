@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,18 +13,37 @@ use septet_mailbox::{
     self, ConvertOptions, Format, LineEnding, OutputFormat, Progress, Report, Stage,
 };
 
+use crate::convert_checks::{check_output, parse_jobs, OutputPlan};
 use crate::io::Output;
+use crate::stdio::{copy_to_stdout, is_dash, Spool};
 use crate::Failure;
+
+/// What `septet convert --help` adds after the options.
+const AFTER_HELP: &str = "\
+Exit status:
+  0  every message converted (or copied as it was, when nothing needed changing)
+  1  error (an input that is not mail, an existing output, I/O); nothing was written
+  2  usage error (bad arguments)
+  3  finished, but some messages could not be converted and were copied
+     unchanged: their count is printed on stderr, --report FILE.json lists them";
 
 /// Arguments of `septet convert`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct Args {
     /// Input archives, converted in this order: mbox files, Maildir
-    /// folders, `.eml` files or folders of them.
+    /// folders, `.eml` files or folders of them; `-` reads an mbox or a
+    /// single message from standard input (spooled to a temporary file).
+    /// A file that is neither an mbox nor a message with a header block
+    /// (a compressed file, binary data) is refused before anything is
+    /// written.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// The output: an mboxrd file, or a Maildir folder with --to maildir.
-    /// Created atomically (a temporary name, renamed when complete).
+    /// The output: an mboxrd file, or a Maildir folder with --to maildir;
+    /// `-` writes the mboxrd to standard output (once it is complete).
+    /// Created atomically (a temporary name, renamed when complete). An
+    /// existing mbox is replaced only with --force, an existing Maildir
+    /// holding messages is added to only with --append.
     #[arg(short, long, value_name = "OUTPUT")]
     output: PathBuf,
     /// Input format; `auto` detects it per input (Content-Length on every
@@ -34,15 +53,24 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ToArg::Mboxrd)]
     to: ToArg,
-    /// Worker threads (default: one per core).
-    #[arg(short, long, value_name = "N")]
+    /// Replace an existing mbox output file (atomically, only once the
+    /// conversion has succeeded).
+    #[arg(long)]
+    force: bool,
+    /// Add the messages to an existing Maildir output that already holds
+    /// messages (a taken name gets a `.dupN` suffix; nothing is
+    /// overwritten).
+    #[arg(long, conflicts_with = "force")]
+    append: bool,
+    /// Worker threads, at least 1 (default: one per core).
+    #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<NonZeroUsize>,
     /// Write the JSON report (counts, bytes, failed messages) to this file.
     #[arg(long, value_name = "FILE.json")]
     report: Option<PathBuf>,
     /// Rewrite every message in 7-bit form (as `septet downgrade`); a
     /// message that cannot be (an 8-bit address) is copied unchanged and
-    /// listed in the report. Line ends are kept: a message whose first
+    /// listed in the report (exit status 3). Line ends are kept: a message whose first
     /// line break is a bare LF is written with LF, one whose first line
     /// break is CRLF with CRLF, so a message with nothing to rewrite comes
     /// out byte-identical (and is counted unchanged). A changed message's
@@ -119,8 +147,78 @@ impl Transform {
     }
 }
 
+/// The spool file names for `-` (shown as the user wrote them).
+const STDIN_FILE: &str = "stdin";
+const STDOUT_FILE: &str = "stdout.mbox";
+
 /// Runs the conversion.
 pub fn run(args: Args) -> Result<(), Failure> {
+    run_checked(args).map_err(|f| f.context("convert"))
+}
+
+fn run_checked(args: Args) -> Result<(), Failure> {
+    check_output(OutputPlan {
+        path: &args.output,
+        maildir: matches!(args.to, ToArg::Maildir),
+        append: args.append,
+        force: args.force,
+    })?;
+    let stdin_inputs = args.inputs.iter().filter(|p| is_dash(p)).count();
+    if stdin_inputs > 1 {
+        return Err(Failure::Usage(
+            "standard input (-) can be given only once".into(),
+        ));
+    }
+    let to_stdout = is_dash(&args.output);
+    // `-` in or out goes through files in a private temporary folder: the
+    // library maps mbox inputs and renames its output into place.
+    let spool = if stdin_inputs > 0 || to_stdout {
+        Some(Spool::new()?)
+    } else {
+        None
+    };
+    let mut inputs = args.inputs.clone();
+    if let Some(spool) = spool.as_ref().filter(|_| stdin_inputs > 0) {
+        let spooled = spool.stdin_to(STDIN_FILE)?;
+        for input in inputs.iter_mut().filter(|p| is_dash(p)) {
+            input.clone_from(&spooled);
+        }
+    }
+    let output = match &spool {
+        Some(spool) if to_stdout => spool.path(STDOUT_FILE),
+        _ => args.output.clone(),
+    };
+    let shown = |msg: String| match &spool {
+        Some(spool) => spool.rename_in(
+            &msg,
+            &[
+                (STDIN_FILE, "standard input"),
+                (STDOUT_FILE, "standard output"),
+            ],
+        ),
+        None => msg,
+    };
+    let mut report =
+        convert_paths(&args, &inputs, &output).map_err(|e| Failure::Error(shown(e.to_string())))?;
+    if to_stdout {
+        copy_to_stdout(&output)?;
+        report.output = "-".to_owned();
+    }
+    for (input, given) in report.inputs.iter_mut().zip(&args.inputs) {
+        input.path = given.display().to_string();
+    }
+    if let Some(path) = &args.report {
+        write_report(&report, path)?;
+    }
+    summarize(&report, args.report.is_some())
+}
+
+/// Runs the library's conversion with the transform and a progress bar.
+fn convert_paths(
+    args: &Args,
+    inputs: &[PathBuf],
+    output: &Path,
+) -> Result<Report, septet_mailbox::Error> {
     let options = ConvertOptions {
         from: match args.from {
             FromArg::Auto => None,
@@ -145,8 +243,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let bar = progress_bar();
     let report = septet_mailbox::convert(
-        &args.inputs,
-        &args.output,
+        inputs,
+        output,
         &options,
         |m: &[u8]| transform.apply(m),
         |p: Progress| {
@@ -159,29 +257,32 @@ pub fn run(args: Args) -> Result<(), Failure> {
         },
     );
     bar.finish_and_clear();
-    let report = report.map_err(|e| Failure::Error(format!("convert: {e}")))?;
-    if let Some(path) = &args.report {
-        write_report(&report, path)?;
-    }
+    report
+}
+
+/// Prints the summary (on a terminal) and the count of messages copied
+/// unchanged (always); the latter makes the exit status 3.
+fn summarize(report: &Report, listed: bool) -> Result<(), Failure> {
     if std::io::stderr().is_terminal() {
         eprintln!(
             "septet: convert: {} messages, {} changed, {} failed; {} bytes in, {} bytes out",
             report.messages, report.changed, report.failed, report.bytes_in, report.bytes_out
         );
     }
-    if report.failed > 0 {
-        // Shown even when quiet: these messages were not converted.
-        eprintln!(
-            "septet: convert: {} message(s) could not be transformed and were copied unchanged{}",
-            report.failed,
-            if args.report.is_some() {
-                " (listed in the report)"
-            } else {
-                "; use --report FILE.json to list them"
-            }
-        );
+    if report.failed == 0 {
+        return Ok(());
     }
-    Ok(())
+    // Shown even when quiet: these messages were not converted.
+    eprintln!(
+        "septet: convert: {} message(s) could not be transformed and were copied unchanged{}",
+        report.failed,
+        if listed {
+            " (listed in the report)"
+        } else {
+            "; use --report FILE.json to list them"
+        }
+    );
+    Err(Failure::Partial)
 }
 
 /// A bar with bytes/s, message count and ETA on a terminal; hidden
@@ -202,9 +303,9 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-fn write_report(report: &Report, path: &std::path::Path) -> Result<(), Failure> {
-    let mut json = simd_json::to_string(report)
-        .map_err(|e| Failure::Error(format!("convert: report: {e}")))?;
+fn write_report(report: &Report, path: &Path) -> Result<(), Failure> {
+    let mut json =
+        simd_json::to_string(report).map_err(|e| Failure::Error(format!("report: {e}")))?;
     json.push('\n');
     let mut out = Output::create(Some(path))?;
     out.write_all(json.as_bytes())

@@ -9,24 +9,53 @@
 //! The kernel set is chosen by the library (best available, or the
 //! `SEPTET_FORCE_ISA` environment variable); an invalid choice is reported
 //! before any work, with exit status 2.
+//!
+//! # Exit status
+//!
+//! The same for every subcommand, and printed by `septet --help`
+//! ([`EXIT_STATUS_HELP`]), so scripts can tell a run that did nothing from
+//! one that finished with messages left as they were:
+//!
+//! | status | meaning |
+//! |---|---|
+//! | 0 | success (also when the reader of standard output went away) |
+//! | 1 | error: bad input data, I/O error, input that is not mail; nothing was written |
+//! | 2 | usage error: bad arguments (clap's own status), a bad `SEPTET_FORCE_ISA` |
+//! | 3 | `convert` finished, but some messages could not be converted and were copied unchanged (counted on standard error, listed with `--report`) |
 
 mod base64;
 mod convert;
+mod convert_checks;
 mod downgrade;
 mod inspect;
 mod io;
 mod isa;
 mod qp;
+mod stdio;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The exit statuses, as `--help` shows them (see the [module docs](self)).
+const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  success
+  1  error (bad input data, I/O error, input that is not mail); nothing was written
+  2  usage error (bad arguments, a bad SEPTET_FORCE_ISA)
+  3  convert finished, but some messages could not be converted and were
+     copied unchanged (counted on stderr; listed with --report)";
+
+/// Exit status for a usage error, as clap uses.
+const EXIT_USAGE: u8 = 2;
+/// Exit status for a `convert` run that copied some messages unchanged.
+const EXIT_PARTIAL: u8 = 3;
+
 /// septet: SIMD base64 (and more) for mail data, streaming in constant memory.
 ///
 /// Set SEPTET_FORCE_ISA=scalar|avx2|avx512 to pin the kernel set.
 #[derive(Debug, Parser)]
-#[command(name = "septet", version)]
+#[command(name = "septet", version, after_help = EXIT_STATUS_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,6 +84,12 @@ pub enum Failure {
     BrokenPipe,
     /// An error to report on standard error (without the `septet: ` prefix).
     Error(String),
+    /// Arguments that cannot work together (beyond what clap checks):
+    /// reported like an error, with the usage-error status.
+    Usage(String),
+    /// The work is done, but some of it could not be (messages copied
+    /// unchanged); the subcommand already said how much.
+    Partial,
 }
 
 impl Failure {
@@ -72,6 +107,7 @@ impl Failure {
     pub fn context(self, what: &str) -> Self {
         match self {
             Failure::Error(msg) => Failure::Error(format!("{what}: {msg}")),
+            Failure::Usage(msg) => Failure::Usage(format!("{what}: {msg}")),
             quiet => quiet,
         }
     }
@@ -83,7 +119,7 @@ fn main() -> ExitCode {
     // error here rather than a panic inside a codec call.
     if let Err(err) = septet::simd::try_kernels() {
         eprintln!("septet: {err}");
-        return ExitCode::from(2);
+        return ExitCode::from(EXIT_USAGE);
     }
     let result = match cli.command {
         Command::Base64(args) => base64::run(args),
@@ -99,5 +135,10 @@ fn main() -> ExitCode {
             eprintln!("septet: {msg}");
             ExitCode::FAILURE
         }
+        Err(Failure::Usage(msg)) => {
+            eprintln!("septet: {msg}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(Failure::Partial) => ExitCode::from(EXIT_PARTIAL),
     }
 }

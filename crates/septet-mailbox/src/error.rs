@@ -7,7 +7,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use super::Format;
+use super::{Format, NotMailReason};
 
 /// Why an archive could not be read, written or converted.
 #[derive(Debug)]
@@ -27,6 +27,20 @@ pub enum Error {
         path: PathBuf,
         /// The format asked for.
         format: Format,
+    },
+    /// The input is not mail: neither an mbox nor a message with a header
+    /// block (see [`sniff()`](crate::sniff())). Nothing was written.
+    NotMail {
+        /// The input.
+        path: PathBuf,
+        /// What it looks like instead.
+        reason: NotMailReason,
+    },
+    /// A folder input holds no messages: it is not a Maildir and has no
+    /// `.eml` files.
+    NoMessages {
+        /// The folder.
+        path: PathBuf,
     },
     /// An I/O error, with the path and what was being done.
     Io {
@@ -67,6 +81,14 @@ impl fmt::Display for Error {
                 path.display(),
                 format.name(),
                 if format.is_folder() { "folder" } else { "file" }
+            ),
+            Error::NotMail { path, reason } => {
+                write!(f, "{}: not mail: {reason}", path.display())
+            }
+            Error::NoMessages { path } => write!(
+                f,
+                "{}: no messages found (not a Maildir with cur/ and new/, and no .eml files)",
+                path.display()
             ),
             Error::Io {
                 path,

@@ -73,8 +73,12 @@
 //!    read the same then).
 //!
 //! A file input that does not start with `From ` (after blank lines) is a
-//! single message ([`Format::Eml`]). A folder with `cur/` and `new/` is a
-//! Maildir; any other folder is read as a folder of `.eml` files.
+//! single message ([`Format::Eml`]) if it starts with a header field line
+//! ([`sniff()`]); anything else (a compressed archive, binary data, plain
+//! text) is refused with [`Error::NotMail`] before any output exists. A
+//! folder with `cur/` and `new/` is a Maildir; any other folder is read as
+//! a folder of `.eml` files, and refused with [`Error::NoMessages`] if it
+//! has none.
 //!
 //! # Content-Length
 //!
@@ -131,6 +135,7 @@ mod mbox_writer;
 mod pages;
 mod quote;
 mod report;
+mod sniff;
 mod source;
 
 use std::borrow::Cow;
@@ -145,6 +150,7 @@ pub use mbox::{split, Mbox, MboxRecord, MboxVariant, Split};
 pub use mbox_writer::MboxWriter;
 pub use quote::{quote_positions, unquote};
 pub use report::{FailureRecord, InputReport, Progress, Report, Stage};
+pub use sniff::{sniff, Compression, NotMailReason, Sniffed};
 pub use source::{read_file_message, Format};
 
 /// The line terminator a message or archive uses.

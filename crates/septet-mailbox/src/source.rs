@@ -6,11 +6,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use super::lines::skip_blank_lines;
 use super::pages::Releaser;
 use super::{
-    list_eml, list_maildir, Detection, Envelope, Error, LineEnding, MailFile, Mbox, MboxVariant,
-    Message, Split,
+    list_eml, list_maildir, sniff, Detection, Envelope, Error, LineEnding, MailFile, Mbox,
+    MboxVariant, Message, NotMailReason, Sniffed, Split,
 };
 
 /// An archive format septet reads.
@@ -146,6 +145,10 @@ impl OpenInput {
             path: path.to_owned(),
             format,
         };
+        let not_mail = |reason| Error::NotMail {
+            path: path.to_owned(),
+            reason,
+        };
         if !meta.is_dir() && !meta.is_file() {
             // A pipe or device has no size to map: refuse rather than read
             // it as an empty archive.
@@ -163,30 +166,47 @@ impl OpenInput {
                 Some(Format::Maildir) => {
                     (Format::Maildir, Source::Files(list_maildir(path)?), None)
                 }
-                None | Some(Format::Eml) => (Format::Eml, Source::Files(list_eml(path)?), None),
+                None | Some(Format::Eml) => (Format::Eml, eml_folder(path)?, None),
                 Some(other) => return Err(mismatch(other)),
             }
         } else {
             match format {
                 Some(Format::Maildir) => return Err(mismatch(Format::Maildir)),
-                Some(Format::Eml) => (Format::Eml, single_file(path)?, None),
+                Some(Format::Eml) => {
+                    // Asked for a message: refuse only what is plainly no
+                    // text at all (the caller vouched for the rest).
+                    let mbox = Mbox::open(path)?;
+                    if let Sniffed::NotMail(
+                        reason @ (NotMailReason::Compressed(_) | NotMailReason::Binary { .. }),
+                    ) = sniff(mbox.bytes())
+                    {
+                        return Err(not_mail(reason));
+                    }
+                    (Format::Eml, single_file(path)?, None)
+                }
                 Some(other) => {
                     let variant = other.mbox_variant().ok_or_else(|| mismatch(other))?;
                     let mbox = Mbox::open(path)?;
+                    if let Sniffed::NotMail(reason @ NotMailReason::Compressed(_)) =
+                        sniff(mbox.bytes())
+                    {
+                        return Err(not_mail(reason));
+                    }
                     // Fail now, before any output exists, if it is no mbox.
                     mbox.split(variant)?;
                     (other, Source::Mbox(mbox, variant), None)
                 }
                 None => {
                     let mbox = Mbox::open(path)?;
-                    let bytes = mbox.bytes();
-                    let first = skip_blank_lines(bytes, 0);
-                    if first < bytes.len() && !bytes[first..].starts_with(b"From ") {
-                        (Format::Eml, single_file(path)?, None)
-                    } else {
-                        let detection = mbox.detect()?;
-                        let variant = detection.variant;
-                        (variant.into(), Source::Mbox(mbox, variant), Some(detection))
+                    match sniff(mbox.bytes()) {
+                        Sniffed::Message => (Format::Eml, single_file(path)?, None),
+                        Sniffed::NotMail(reason) => return Err(not_mail(reason)),
+                        // An empty file is an empty mbox.
+                        Sniffed::Mbox | Sniffed::Empty => {
+                            let detection = mbox.detect()?;
+                            let variant = detection.variant;
+                            (variant.into(), Source::Mbox(mbox, variant), Some(detection))
+                        }
                     }
                 }
             }
@@ -219,6 +239,19 @@ impl OpenInput {
             Source::Files(_) => Ok(None),
         }
     }
+}
+
+/// The `.eml` files of a folder; none is an error, since a folder of
+/// other things (or an empty one) is far more likely a wrong path than an
+/// empty archive.
+fn eml_folder(path: &Path) -> Result<Source, Error> {
+    let files = list_eml(path)?;
+    if files.is_empty() {
+        return Err(Error::NoMessages {
+            path: path.to_owned(),
+        });
+    }
+    Ok(Source::Files(files))
 }
 
 fn single_file(path: &Path) -> Result<Source, Error> {
