@@ -22,21 +22,41 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 enum Action {
     /// Encode binary input as base64 (no line breaks unless --mime).
-    Encode(Options),
+    Encode(EncodeArgs),
     /// Decode base64 input.
     ///
-    /// Without --mime the input must be strict RFC 4648: padding required and
-    /// no line breaks or spaces, not even a final newline. With --mime, CR,
-    /// LF, space and tab are skipped anywhere.
-    Decode(Options),
+    /// By default CR, LF, space and tab are skipped anywhere, so what GNU
+    /// `base64` writes (76-column lines, a final newline) and MIME bodies
+    /// decode as they are; any other byte outside the alphabet is an error.
+    /// With --strict the input must be strict RFC 4648: padding required
+    /// and no line breaks or spaces, not even a final newline.
+    Decode(DecodeArgs),
 }
 
 #[derive(Debug, clap::Args)]
-struct Options {
-    /// MIME form (RFC 2045): 76-character lines ending in CRLF when encoding;
-    /// line breaks and spaces skipped when decoding.
+struct EncodeArgs {
+    /// MIME form (RFC 2045): 76-character lines ending in CRLF.
     #[arg(long)]
     mime: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, clap::Args)]
+struct DecodeArgs {
+    /// Strict RFC 4648: no line breaks or spaces anywhere.
+    #[arg(long)]
+    strict: bool,
+    /// Skip line breaks and spaces (the default; kept so `--mime` works
+    /// for both directions).
+    #[arg(long, conflicts_with = "strict")]
+    mime: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, clap::Args)]
+struct Common {
     /// The URL- and filename-safe alphabet (`-` and `_` for `+` and `/`).
     #[arg(long)]
     url: bool,
@@ -48,7 +68,7 @@ struct Options {
     output: Option<PathBuf>,
 }
 
-impl Options {
+impl Common {
     fn codec(&self) -> Codec {
         let alphabet = if self.url {
             Alphabet::UrlSafe
@@ -67,11 +87,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
 }
 
-fn encode(opts: &Options) -> Result<(), Failure> {
+fn encode(args: &EncodeArgs) -> Result<(), Failure> {
+    let opts = &args.common;
     let mut input = Input::open(opts.input.as_deref())?;
     let output = Output::create(opts.output.as_deref())?;
     let out_name = output.name().to_owned();
-    let mut encoder = EncoderWriter::with_codec(output, opts.codec(), opts.mime);
+    let mut encoder = EncoderWriter::with_codec(output, opts.codec(), args.mime);
     let mut buf = vec![0; CHUNK];
     loop {
         let n = input.read_chunk(&mut buf)?;
@@ -86,18 +107,19 @@ fn encode(opts: &Options) -> Result<(), Failure> {
     output.commit()
 }
 
-fn decode(opts: &Options) -> Result<(), Failure> {
+fn decode(args: &DecodeArgs) -> Result<(), Failure> {
+    let opts = &args.common;
     let mut input = Input::open(opts.input.as_deref())?;
     let mut output = Output::create(opts.output.as_deref())?;
-    let mut decoder = if opts.mime {
-        StreamDecoder::mime(opts.codec(), MimeDecodeOptions::default())
-    } else {
+    let mut decoder = if args.strict {
         StreamDecoder::new(opts.codec())
+    } else {
+        StreamDecoder::mime(opts.codec(), MimeDecodeOptions::default())
     };
     let mut text = vec![0; CHUNK];
     let mut bytes = vec![0; StreamDecoder::max_output(CHUNK)];
-    let mime = opts.mime;
-    let invalid = |e: DecodeError| Failure::Error(decode_message(e, mime));
+    let strict = args.strict;
+    let invalid = |e: DecodeError| Failure::Error(decode_message(e, strict));
     loop {
         let n = input.read_chunk(&mut text)?;
         if n == 0 {
@@ -115,10 +137,10 @@ fn decode(opts: &Options) -> Result<(), Failure> {
 }
 
 /// The error message, with a hint when strict mode trips over whitespace.
-fn decode_message(err: DecodeError, mime: bool) -> String {
+fn decode_message(err: DecodeError, strict: bool) -> String {
     match err.kind {
-        DecodeErrorKind::InvalidByte(b'\r' | b'\n' | b' ' | b'\t') if !mime => {
-            format!("{err} (use --mime to skip line breaks and spaces)")
+        DecodeErrorKind::InvalidByte(b'\r' | b'\n' | b' ' | b'\t') if strict => {
+            format!("{err} (without --strict, line breaks and spaces are skipped, as with --mime)")
         }
         _ => err.to_string(),
     }

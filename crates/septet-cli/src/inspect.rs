@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use septet::mime::{Flags, Message, Part};
+use septet_mailbox::{sniff, Sniffed};
 use serde::Serialize;
 
 use crate::io::{Input, Output, CHUNK};
@@ -131,6 +132,23 @@ fn section_label(section: &str) -> String {
     }
 }
 
+/// A warning when `data` does not look like one message (the library's
+/// [`sniff`](septet_mailbox::sniff) decides, as for `septet convert`); the
+/// tree is printed anyway, since the parser reads anything.
+fn not_a_message(data: &[u8]) -> Option<String> {
+    match sniff(data) {
+        Sniffed::Message => None,
+        Sniffed::Empty => Some("the input is empty (no header block)".into()),
+        Sniffed::Mbox => Some(
+            "this looks like an mbox (it starts with a `From ` line), not one message; \
+             use `septet convert IN --to maildir -o DIR` to split it into message files, \
+             then inspect one of them"
+                .into(),
+        ),
+        Sniffed::NotMail(reason) => Some(format!("this does not look like a message: {reason}")),
+    }
+}
+
 fn read_all(input: &mut Input) -> Result<Vec<u8>, Failure> {
     let mut data = Vec::new();
     loop {
@@ -148,6 +166,9 @@ fn read_all(input: &mut Input) -> Result<Vec<u8>, Failure> {
 pub fn run(args: Args) -> Result<(), Failure> {
     let mut input = Input::open(args.input.as_deref())?;
     let data = read_all(&mut input)?;
+    if let Some(warning) = not_a_message(&data) {
+        eprintln!("septet: inspect: warning: {warning}");
+    }
     let msg = Message::parse(&data).map_err(|e| Failure::Error(format!("inspect: {e}")))?;
     let mut out = Output::create(None)?;
     let text = if args.json {

@@ -22,9 +22,13 @@ enum Action {
     /// Encode input as quoted-printable (RFC 2045 6.7): 76-column lines,
     /// `.` and `From ` at line starts escaped.
     ///
-    /// Text mode (the default) keeps CRLF line breaks and escapes any other
-    /// CR or LF; --lf-breaks also takes bare LF as a line break (written as
-    /// CRLF). --binary escapes every CR and LF.
+    /// Text mode (the default) takes CRLF and LF as line breaks and keeps
+    /// the input's style, as Python's quopri and binascii.b2a_qp do: CRLF
+    /// line breaks (hard and soft) if the first line ends in CRLF, else LF
+    /// (decided within the first MiB). A CR not before an LF is escaped
+    /// (=0D). --crlf writes CRLF whatever the input uses; --crlf-only takes
+    /// only CRLF as a line break and escapes a bare LF (=0A), so any input
+    /// decodes back byte for byte. --binary escapes every CR and LF.
     Encode(EncodeArgs),
     /// Decode quoted-printable input (lenient unless --strict).
     ///
@@ -36,11 +40,15 @@ enum Action {
 #[derive(Debug, clap::Args)]
 struct EncodeArgs {
     /// Binary mode: encode every CR and LF.
-    #[arg(long, conflicts_with = "lf_breaks")]
+    #[arg(long, conflicts_with_all = ["crlf", "crlf_only"])]
     binary: bool,
-    /// Text mode: a bare LF is a line break too (for Unix line endings).
+    /// Text mode: write CRLF line breaks, also for LF input (`--lf-breaks`
+    /// is an older name for this).
+    #[arg(long, alias = "lf-breaks")]
+    crlf: bool,
+    /// Text mode: only CRLF is a line break; a bare LF is data (=0A).
     #[arg(long)]
-    lf_breaks: bool,
+    crlf_only: bool,
     #[command(flatten)]
     files: Files,
 }
@@ -83,23 +91,74 @@ fn encode(args: &EncodeArgs) -> Result<(), Failure> {
     } else {
         Mode::Text
     };
+    let text = !args.binary;
     let options = EncodeOptions {
-        bare_lf_is_line_break: args.lf_breaks,
+        bare_lf_is_line_break: text && !args.crlf_only,
         ..EncodeOptions::new(mode)
     };
-    let mut encoder = EncoderWriter::new(output, options);
     let mut buf = vec![0; CHUNK];
-    loop {
-        let n = input.read_chunk(&mut buf)?;
-        if n == 0 {
-            break;
-        }
+    let mut n = input.read_chunk(&mut buf)?;
+    // The style comes from the first line break of the first chunk, which
+    // must be read before the first output is written.
+    let lf_style = options.bare_lf_is_line_break
+        && !args.crlf
+        && LineStyle::of_first_line(&buf[..n]) == LineStyle::Lf;
+    let sink = LineEnds {
+        inner: output,
+        crlf_to_lf: lf_style,
+    };
+    let mut encoder = EncoderWriter::new(sink, options);
+    while n > 0 {
         encoder
             .write_all(&buf[..n])
             .map_err(|e| write_failure(&out_name, e))?;
+        n = input.read_chunk(&mut buf)?;
     }
-    let output = encoder.finish().map_err(|e| write_failure(&out_name, e))?;
-    output.commit()
+    let sink = encoder.finish().map_err(|e| write_failure(&out_name, e))?;
+    sink.inner.commit()
+}
+
+/// The line-break style of text input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LineStyle {
+    Lf,
+    CrLf,
+}
+
+impl LineStyle {
+    /// CRLF if the first line ends in CRLF, else LF (also without any line
+    /// break): binascii.b2a_qp's rule.
+    fn of_first_line(data: &[u8]) -> LineStyle {
+        match data.iter().position(|&b| b == b'\n') {
+            Some(nl) if nl > 0 && data[nl - 1] == b'\r' => LineStyle::CrLf,
+            _ => LineStyle::Lf,
+        }
+    }
+}
+
+/// The encoder's output, turned from CRLF to LF line breaks when the input
+/// uses LF. Dropping every CR does that losslessly: with LF taken as a line
+/// break, the encoder writes CR only as part of a CRLF line break (a CR in
+/// the data is written `=0D`).
+struct LineEnds {
+    inner: Output,
+    crlf_to_lf: bool,
+}
+
+impl Write for LineEnds {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.crlf_to_lf {
+            return self.inner.write(buf);
+        }
+        for piece in buf.split(|&b| b == b'\r') {
+            self.inner.write_all(piece)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn decode(args: &DecodeArgs) -> Result<(), Failure> {
