@@ -6,6 +6,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod common;
+
+use common::python::python3;
+
 const SEPTET: &str = env!("CARGO_BIN_EXE_septet");
 
 /// A fresh, empty directory for one test.
@@ -144,7 +148,10 @@ fn mime_and_url() {
     }
     // Strict decoding refuses the CRLF that ends the first 76-character line.
     let wrapped = septet::base64::encode_mime(&data(60, 9));
-    let strict = run_with_stdin(septet(&["base64", "decode"]), wrapped.as_bytes());
+    let strict = run_with_stdin(
+        septet(&["base64", "decode", "--strict"]),
+        wrapped.as_bytes(),
+    );
     assert_eq!(strict.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&strict.stderr);
     assert!(
@@ -322,16 +329,13 @@ fn isa_lists_kernels() {
     );
 }
 
-/// Python's `base64` module as an independent reference, when python3 exists.
+/// Python's `base64` module as an independent reference (python3 >= 3.11
+/// required unless SEPTET_SKIP_PYTHON=1, see tests/common/python.rs).
 #[test]
 fn matches_python() {
-    let Ok(probe) = Command::new("python3").arg("--version").output() else {
-        eprintln!("python3 not found; skipping");
+    let Some(mut python) = python3() else {
         return;
     };
-    if !probe.status.success() {
-        return;
-    }
     let dir = scratch("matches_python");
     let bin = dir.join("in.bin");
     let input = data(1_000_001, 8);
@@ -340,7 +344,7 @@ fn matches_python() {
                   sys.stdout.buffer.write(base64.b64encode(d)); sys.stdout.buffer.write(b'|'); \
                   sys.stdout.buffer.write(base64.urlsafe_b64encode(d)); sys.stdout.buffer.write(b'|'); \
                   sys.stdout.buffer.write(base64.encodebytes(d))";
-    let py = Command::new("python3")
+    let py = python
         .args(["-c", script, str_path(&bin)])
         .output()
         .unwrap();

@@ -20,7 +20,10 @@ fn messages_copied_unchanged_exit_3_with_the_count() {
     let mut input = EIGHT_BIT_ADDRESS.to_vec();
     input.extend_from_slice(&mbox(&["ok@example.org"]));
     fs::write(dir.join("in.mbox"), &input).unwrap();
-    let out = septet(&dir, ["convert", "in.mbox", "--downgrade", "-o", "out.mbox"]);
+    let out = septet(
+        &dir,
+        ["convert", "in.mbox", "--downgrade", "-o", "out.mbox"],
+    );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("1 message(s) could not be transformed and were copied unchanged"),
@@ -55,7 +58,11 @@ fn exit_statuses_are_documented_in_help() {
 fn inputs_that_are_not_mail_are_refused_before_any_output() {
     let dir = scratch("not-mail");
     // gzip magic, then deflate bytes.
-    fs::write(dir.join("in.mbox.gz"), b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb").unwrap();
+    fs::write(
+        dir.join("in.mbox.gz"),
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb",
+    )
+    .unwrap();
     let random: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
@@ -93,7 +100,11 @@ fn inputs_that_are_not_mail_are_refused_before_any_output() {
 #[test]
 fn a_single_message_file_is_still_accepted() {
     let dir = scratch("single");
-    fs::write(dir.join("one.eml"), b"Subject: hi\r\nFrom: <a@b>\r\n\r\nbody\r\n").unwrap();
+    fs::write(
+        dir.join("one.eml"),
+        b"Subject: hi\r\nFrom: <a@b>\r\n\r\nbody\r\n",
+    )
+    .unwrap();
     let out = septet(&dir, ["convert", "one.eml", "-o", "out.mbox"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let written = fs::read(dir.join("out.mbox")).unwrap();
@@ -108,7 +119,11 @@ fn an_existing_mbox_needs_force() {
     fs::write(dir.join("out.mbox"), b"keep me").unwrap();
     let out = septet(&dir, ["convert", "in.mbox", "-o", "out.mbox"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("already exists; use --force"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already exists; use --force"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(fs::read(dir.join("out.mbox")).unwrap(), b"keep me");
 
     let out = septet(&dir, ["convert", "in.mbox", "-o", "out.mbox", "--force"]);
@@ -121,14 +136,21 @@ fn an_existing_mbox_needs_force() {
     let out = septet(&dir, ["convert", "in.mbox", "-o", "out.mbox", "--append"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
-    let out = septet(&dir, ["convert", "in.mbox", "-o", "x", "--force", "--append"]);
+    let out = septet(
+        &dir,
+        ["convert", "in.mbox", "-o", "x", "--force", "--append"],
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn a_maildir_with_messages_needs_append() {
     let dir = scratch("append");
-    fs::write(dir.join("a.mbox"), mbox(&["a@example.org", "b@example.org"])).unwrap();
+    fs::write(
+        dir.join("a.mbox"),
+        mbox(&["a@example.org", "b@example.org"]),
+    )
+    .unwrap();
     fs::write(dir.join("c.mbox"), mbox(&["c@example.org"])).unwrap();
     let md = dir.join("md");
     let count = || {
@@ -152,19 +174,28 @@ fn a_maildir_with_messages_needs_append() {
 
     let append = septet(
         &dir,
-        ["convert", "c.mbox", "--to", "maildir", "-o", "md", "--append"],
+        [
+            "convert", "c.mbox", "--to", "maildir", "-o", "md", "--append",
+        ],
     );
     assert!(append.status.success(), "{}", stderr(&append));
     assert_eq!(count(), 3);
 
     // An empty folder is fine; a folder of other files is never mixed into.
     fs::create_dir(dir.join("fresh")).unwrap();
-    let fresh = septet(&dir, ["convert", "c.mbox", "--to", "maildir", "-o", "fresh"]);
+    let fresh = septet(
+        &dir,
+        ["convert", "c.mbox", "--to", "maildir", "-o", "fresh"],
+    );
     assert!(fresh.status.success(), "{}", stderr(&fresh));
     fs::create_dir(dir.join("docs")).unwrap();
     fs::write(dir.join("docs/thesis.tex"), b"x").unwrap();
     for extra in [&[][..], &["--append"]] {
-        let args = [&["convert", "c.mbox", "--to", "maildir", "-o", "docs"][..], extra].concat();
+        let args = [
+            &["convert", "c.mbox", "--to", "maildir", "-o", "docs"][..],
+            extra,
+        ]
+        .concat();
         let out = septet(&dir, args);
         assert_eq!(out.status.code(), Some(1));
         assert!(stderr(&out).contains("not a Maildir"), "{}", stderr(&out));
@@ -190,7 +221,10 @@ fn dash_is_standard_input_and_output() {
 
     // A file into standard output, with the report naming `-`.
     fs::write(dir.join("in.mbox"), &input).unwrap();
-    let out = septet(&dir, ["convert", "in.mbox", "-o", "-", "--report", "r.json"]);
+    let out = septet(
+        &dir,
+        ["convert", "in.mbox", "-o", "-", "--report", "r.json"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(out.stdout, input);
     let report = fs::read_to_string(dir.join("r.json")).unwrap();
@@ -209,8 +243,15 @@ fn dash_is_standard_input_and_output() {
 fn jobs_zero_is_a_clear_usage_error() {
     let dir = scratch("jobs");
     fs::write(dir.join("in.mbox"), mbox(&["a@example.org"])).unwrap();
-    let out = septet(&dir, ["convert", "in.mbox", "-o", "out.mbox", "--jobs", "0"]);
+    let out = septet(
+        &dir,
+        ["convert", "in.mbox", "-o", "out.mbox", "--jobs", "0"],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--jobs must be at least 1"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--jobs must be at least 1"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(entries(&dir), ["in.mbox"]);
 }

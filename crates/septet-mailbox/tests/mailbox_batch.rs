@@ -378,10 +378,16 @@ fn eml_folders_in_name_order() {
         fs::write(src.join(name), body).unwrap();
     }
     let out = dir.join("out.mbox");
+    // `x` has no header block: detection refuses it as not mail, so the
+    // format is given (a forced .eml refuses only compressed or binary data).
+    let eml = ConvertOptions {
+        from: Some(Format::Eml),
+        ..ConvertOptions::default()
+    };
     let report = convert(
         &[src.clone(), src.join("c.txt")],
         &out,
-        &ConvertOptions::default(),
+        &eml,
         identity,
         |_| {},
     )
