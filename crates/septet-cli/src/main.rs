@@ -19,7 +19,7 @@
 //! | status | meaning |
 //! |---|---|
 //! | 0 | success (also when the reader of standard output went away) |
-//! | 1 | error: bad input data, I/O error, input that is not mail; nothing was written |
+//! | 1 | error: bad input data, I/O error, input that is not mail; no output file is left behind (an existing one is kept) |
 //! | 2 | usage error: bad arguments (clap's own status), a bad `SEPTET_FORCE_ISA` |
 //! | 3 | `convert` finished, but some messages could not be converted and were copied unchanged (counted on standard error, listed with `--report`) |
 
@@ -41,7 +41,8 @@ use clap::{Parser, Subcommand};
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success
-  1  error (bad input data, I/O error, input that is not mail); nothing was written
+  1  error (bad input data, I/O error, input that is not mail); no output file
+     is left behind (an existing one is kept)
   2  usage error (bad arguments, a bad SEPTET_FORCE_ISA)
   3  convert finished, but some messages could not be converted and were
      copied unchanged (counted on stderr; listed with --report)";

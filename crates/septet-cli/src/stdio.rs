@@ -26,14 +26,18 @@ pub struct Spool {
 
 impl Spool {
     /// Creates `septet-<pid>-<n>` in the system's temporary folder
-    /// (`TMPDIR`).
+    /// (`TMPDIR`), readable only by the user: it holds their mail. A run
+    /// killed by a signal leaves it behind.
     pub fn new() -> Result<Spool, Failure> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let base = std::env::temp_dir();
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         for _ in 0..100 {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let dir = base.join(format!("septet-{}-{n}", std::process::id()));
-            match fs::create_dir(&dir) {
+            match builder.create(&dir) {
                 Ok(()) => return Ok(Spool { dir }),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(e) => {

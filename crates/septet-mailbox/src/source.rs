@@ -263,3 +263,65 @@ fn single_file(path: &Path) -> Result<Source, Error> {
         })?;
     Ok(Source::Files(vec![file]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Compression, NotMailReason};
+
+    /// A scratch folder for one test, removed at the end.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let dir =
+                std::env::temp_dir().join(format!("septet-source-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_mail_with_the_path() {
+        let dir = Scratch::new("not-mail");
+        let gz = dir.0.join("in.mbox.gz");
+        std::fs::write(&gz, b"\x1f\x8b\x08\x00").unwrap();
+        for format in [None, Some(Format::Eml), Some(Format::Mboxrd)] {
+            match OpenInput::open(&gz, format) {
+                Err(Error::NotMail { path, reason }) => {
+                    assert_eq!(path, gz);
+                    assert_eq!(reason, NotMailReason::Compressed(Compression::Gzip));
+                }
+                other => panic!("{format:?}: {other:?}"),
+            }
+        }
+        let text = dir.0.join("notes.txt");
+        std::fs::write(&text, b"no header here\n").unwrap();
+        assert!(matches!(
+            OpenInput::open(&text, None),
+            Err(Error::NotMail {
+                reason: NotMailReason::NoHeader { offset: 0 },
+                ..
+            })
+        ));
+        // Forced, a text file is taken as the message it was said to be.
+        assert!(OpenInput::open(&text, Some(Format::Eml)).is_ok());
+        let empty = dir.0.join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        assert!(matches!(
+            OpenInput::open(&empty, None),
+            Err(Error::NoMessages { path }) if path == empty
+        ));
+        // An empty file is an empty mbox.
+        let nothing = dir.0.join("nothing");
+        std::fs::write(&nothing, b"").unwrap();
+        assert!(OpenInput::open(&nothing, None).is_ok());
+    }
+}
