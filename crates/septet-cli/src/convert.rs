@@ -22,7 +22,8 @@ use crate::Failure;
 const AFTER_HELP: &str = "\
 Exit status:
   0  every message converted (or copied as it was, when nothing needed changing)
-  1  error (an input that is not mail, an existing output, I/O); nothing was written
+  1  error (an input that is not mail, an existing output, I/O); no output is
+     written (an existing one is kept)
   2  usage error (bad arguments)
   3  finished, but some messages could not be converted and were copied
      unchanged: their count is printed on stderr, --report FILE.json lists them";
@@ -70,14 +71,14 @@ pub struct Args {
     report: Option<PathBuf>,
     /// Rewrite every message in 7-bit form (as `septet downgrade`); a
     /// message that cannot be (an 8-bit address) is copied unchanged and
-    /// listed in the report (exit status 3). Line ends are kept: a message whose first
-    /// line break is a bare LF is written with LF, one whose first line
-    /// break is CRLF with CRLF, so a message with nothing to rewrite comes
-    /// out byte-identical (and is counted unchanged). A changed message's
-    /// top-level Content-Length field, if any, is rewritten to its new
-    /// body length (as read back from the output: unquoted, counting a
-    /// final line break the mbox writer adds); messages left unchanged
-    /// keep theirs.
+    /// listed in the report (exit status 3). Line ends are kept: a message
+    /// whose first line break is a bare LF is written with LF, one whose
+    /// first line break is CRLF with CRLF, so a message with nothing to
+    /// rewrite comes out byte-identical (and is counted unchanged). A
+    /// changed message's top-level Content-Length field, if any, is
+    /// rewritten to its new body length (as read back from the output:
+    /// unquoted, counting a final line break the mbox writer adds);
+    /// messages left unchanged keep theirs.
     #[arg(long)]
     downgrade: bool,
 }
