@@ -4,7 +4,7 @@ use super::body::{Encoder, Normalizer, Scan};
 use super::pending::{crlf_into, emit_headers, media_type_into, Pending};
 use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
-use crate::mime::{Event, Flags, Kind, Span, Step, Tokenizer, TransferEncoding};
+use crate::mime::{Event, Flags, Kind, SectionPath, Span, Step, Tokenizer, TransferEncoding};
 
 /// New input copied after held-back bytes before the rest of a chunk is
 /// read in place (enough to get past a held line break or delimiter start).
@@ -26,6 +26,10 @@ enum State {
 struct Open {
     report: usize,
     children: usize,
+    /// Position among the parent multipart's parts (from 1; 0 for a root
+    /// or a nested message).
+    index: usize,
+    section: SectionPath,
     message: bool,
     state: State,
     /// Offset of the part's first byte.
@@ -226,9 +230,9 @@ impl Downgrader {
     }
 
     fn part_start(&mut self, start: u64) {
-        let (section, signed) = match self.stack.last_mut() {
-            None => (String::new(), None),
-            Some(p) if p.message => (self.report.parts[p.report].section.clone(), p.signed),
+        let (index, signed) = match self.stack.last_mut() {
+            None => (0, None),
+            Some(p) if p.message => (0, p.signed),
             Some(p) => {
                 p.children += 1;
                 let parent = &self.report.parts[p.report];
@@ -237,16 +241,12 @@ impl Downgrader {
                 } else {
                     p.signed
                 };
-                let section = if parent.section.is_empty() {
-                    p.children.to_string()
-                } else {
-                    format!("{}.{}", parent.section, p.children)
-                };
-                (section, signed)
+                (p.children, signed)
             }
         };
         self.report.parts.push(PartReport {
-            section,
+            // Numbered once the part's kind is known (`headers_end`).
+            section: String::new(),
             content_type: "text/plain".into(),
             action: Action::Kept,
             header_encoded: false,
@@ -258,6 +258,8 @@ impl Downgrader {
         self.stack.push(Open {
             report: self.report.parts.len() - 1,
             children: 0,
+            index,
+            section: SectionPath::default(),
             message: false,
             state: State::Headers(Pending::new(std::mem::take(&mut self.spare_head))),
             start,
@@ -306,9 +308,12 @@ impl Downgrader {
     }
 
     fn headers_end(&mut self, blank: &[u8], kind: Kind, out: &mut Vec<u8>) {
+        let section = self.section(kind);
         let Some(open) = self.stack.last_mut() else {
             return;
         };
+        self.report.parts[open.report].section = section.to_string();
+        open.section = section;
         let State::Headers(mut p) = std::mem::replace(&mut open.state, State::Container) else {
             return;
         };
@@ -347,6 +352,17 @@ impl Downgrader {
                     self.spare_head = p.head;
                 }
             },
+        }
+    }
+
+    /// The section of the current part, of kind `kind` (the rule shared
+    /// with [`Part::section`](crate::mime::Part::section)).
+    fn section(&self, kind: Kind) -> SectionPath {
+        let parent = self.stack.len().checked_sub(2).map(|i| &self.stack[i]);
+        match (parent, self.stack.last()) {
+            (Some(p), _) if p.message => p.section.nested(kind),
+            (Some(p), Some(open)) => p.section.child(open.index),
+            _ => SectionPath::root(kind),
         }
     }
 

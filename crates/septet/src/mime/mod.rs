@@ -39,6 +39,7 @@ mod params;
 mod part;
 mod rfc2047;
 mod rfc2231;
+mod section;
 pub mod tokenizer;
 mod types;
 
@@ -51,5 +52,6 @@ pub use limits::{Limits, ParseError};
 pub use message::Message;
 pub use part::Part;
 pub use rfc2047::decode_header_text;
+pub use section::SectionPath;
 pub use tokenizer::{Step, Tokenizer, MAX_DELIMITER_LOOKAHEAD};
 pub use types::{ContentType, Disposition, TransferEncoding};
