@@ -176,9 +176,8 @@ impl<'m, 'a> Part<'m, 'a> {
 
     /// The Content-Transfer-Encoding (7bit if absent).
     pub fn transfer_encoding(&self) -> TransferEncoding {
-        self.header("content-transfer-encoding")
-            .map(|h| TransferEncoding::parse(h.raw_value()))
-            .unwrap_or(TransferEncoding::SevenBit)
+        // As the tokenizer read it (the first field), not parsed again.
+        self.node().cte.to_transfer_encoding(self.msg.input, 0)
     }
 
     /// The Content-Disposition, if present.
