@@ -55,7 +55,11 @@ fn corpus_sections_and_types_match_the_parse() {
     let corpus = corpus();
     let converted = corpus.iter().filter(|(n, d)| agree(n, d)).count();
     // Nearly all of the corpus downgrades; the refusals are deliberate cases.
-    assert!(converted * 10 >= corpus.len() * 9, "{converted} of {}", corpus.len());
+    assert!(
+        converted * 10 >= corpus.len() * 9,
+        "{converted} of {}",
+        corpus.len()
+    );
 }
 
 #[test]

@@ -174,7 +174,9 @@ mod tests {
     #[test]
     fn first_defect_offsets() {
         let at = |s: &[u8]| {
-            let e = decode_lenient_into(s, &mut Vec::new()).first_defect.unwrap();
+            let e = decode_lenient_into(s, &mut Vec::new())
+                .first_defect
+                .unwrap();
             (e.offset, e.kind)
         };
         assert_eq!(at(b"QU*JD"), (2, DecodeErrorKind::InvalidByte(b'*')));
@@ -184,10 +186,7 @@ mod tests {
             at(b"QUJDQU"),
             (6, DecodeErrorKind::NonCanonicalTrailingBits)
         );
-        assert_eq!(
-            at(b"QR==*"),
-            (2, DecodeErrorKind::NonCanonicalTrailingBits)
-        );
+        assert_eq!(at(b"QR==*"), (2, DecodeErrorKind::NonCanonicalTrailingBits));
         assert_eq!(at(b"QQ==QUI="), (4, DecodeErrorKind::InvalidPadding));
         assert_eq!(at(b"="), (0, DecodeErrorKind::InvalidPadding));
     }

@@ -90,7 +90,13 @@ impl PartAcc {
     /// `value_at`, and says what it is to the structure. The first
     /// Content-Type and the first Content-Transfer-Encoding count (as in
     /// Python and mailparse); later ones are flagged.
-    pub(crate) fn field(&mut self, name: &[u8], value: &[u8], value_at: u64, len: u64) -> FieldRole {
+    pub(crate) fn field(
+        &mut self,
+        name: &[u8],
+        value: &[u8],
+        value_at: u64,
+        len: u64,
+    ) -> FieldRole {
         self.fields += 1;
         self.header_bytes += len;
         if name.eq_ignore_ascii_case(b"content-type") {
@@ -226,8 +232,14 @@ mod tests {
     fn boundary_spans() {
         let at = |v: &[u8]| classify(v, 10).and_then(|(_, m)| m.boundary);
         // `multipart/mixed; boundary=` is 26 bytes.
-        assert_eq!(at(b"multipart/mixed; boundary=abc"), Some(Span::new(36, 39)));
-        assert_eq!(at(b"multipart/mixed; boundary=\"x  \""), Some(Span::new(37, 38)));
+        assert_eq!(
+            at(b"multipart/mixed; boundary=abc"),
+            Some(Span::new(36, 39))
+        );
+        assert_eq!(
+            at(b"multipart/mixed; boundary=\"x  \""),
+            Some(Span::new(37, 38))
+        );
         assert_eq!(at(b"multipart/mixed; boundary*0=a; boundary*1=b"), None);
         assert_eq!(at(b"multipart/mixed; boundary=\"a\\b\""), None);
         assert_eq!(at(b"text/plain; boundary=abc"), None);
