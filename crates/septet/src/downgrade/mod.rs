@@ -208,7 +208,8 @@ pub struct PartReport {
     /// multipart root, `"1"` for a single-part one, `"1.2"` for the second
     /// part of the first part.
     pub section: String,
-    /// `type/subtype` as written (lowercase), or `text/plain` if absent.
+    /// `type/subtype` as the parser read it (lowercase), or `text/plain` if
+    /// absent or invalid.
     pub content_type: String,
     /// What was done to the body.
     pub action: Action,
