@@ -66,8 +66,8 @@ pub fn decode_mime_lenient_into(input: &[u8], out: &mut Vec<u8>) -> Leniency {
 /// Decodes base64 (standard alphabet) with the lenient rules of the
 /// [module docs](self) alone, appending to `out`.
 ///
-/// Unlike [`decode_mime_lenient_into`], a lone or doubled `=` after a
-/// complete quantum is not a defect here (encoded words in headers are
+/// Unlike [`decode_mime_lenient_into`], incomplete or excess padding
+/// (`QQ=`, `QUI==`) is not a defect here (encoded words in headers are
 /// judged this way); everything else the strict decoder refuses is.
 pub fn decode_lenient_into(input: &[u8], out: &mut Vec<u8>) -> Leniency {
     let table = Alphabet::Standard.decode_table();
@@ -169,6 +169,14 @@ mod tests {
         assert_eq!(lenient(b"QU*JD"), (b"ABC".to_vec(), false));
         assert_eq!(lenient(b"="), (b"".to_vec(), false));
         assert_eq!(lenient(b""), (b"".to_vec(), true));
+    }
+
+    #[test]
+    fn loose_padding_is_regular_for_the_scan_only() {
+        for s in [&b"QQ="[..], b"QUI==", b"QQ===\r\n"] {
+            assert!(decode_lenient_into(s, &mut Vec::new()).is_regular());
+            assert!(!decode_mime_lenient_into(s, &mut Vec::new()).is_regular());
+        }
     }
 
     #[test]
