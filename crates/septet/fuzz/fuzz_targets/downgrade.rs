@@ -25,7 +25,21 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let split = usize::from(u16::from_le_bytes([*a, *b])) % (message.len() + 1);
-    let whole = run(&[message]).map(|(out, _)| out);
+    let whole = run(&[message]);
+    if let Ok((_, report)) = &whole {
+        // The report numbers and types parts as the parser does.
+        let msg = septet::mime::Message::parse_with(message, Options::default().limits)
+            .expect("no input limit is set");
+        assert_eq!(report.parts.len(), msg.part_count(), "part count");
+        for (r, p) in report.parts.iter().zip(msg.parts()) {
+            assert_eq!(r.section, p.section(), "section");
+            let ct = p.content_type();
+            if !ct.is_default() {
+                assert_eq!(r.content_type, ct.mime_type(), "content type");
+            }
+        }
+    }
+    let whole = whole.map(|(out, _)| out);
     let parts = run(&[&message[..split], &message[split..]]).map(|(out, _)| out);
     assert_eq!(whole, parts, "split at {split} changed the result");
     let Ok(out) = whole else {

@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use septet::mime::{Event, Limits, Message, Step, Tokenizer};
+use septet::mime::{Cte, Event, FieldRole, Limits, Message, Span, Step, Tokenizer};
 
 fn events(input: &[u8], chunk: usize, limits: Limits) -> Vec<Event> {
     let mut tok = Tokenizer::new(limits);
@@ -61,6 +61,20 @@ fuzz_target!(|data: &[u8]| {
         pos = e.span().end;
     }
     assert_eq!(pos, input.len() as u64);
+    // What the tokenizer publishes about a field lies within its value.
+    let inside = |s: Span, v: Span| v.start <= s.start && s.start <= s.end && s.end <= v.end;
+    for e in &whole {
+        if let Event::Field { value, role, .. } = *e {
+            match role {
+                FieldRole::ContentType(Some(m)) => {
+                    assert!(inside(m.main, value) && inside(m.sub, value) && inside(m.params, value));
+                    assert!(m.boundary.is_none_or(|b| inside(b, value) && !b.is_empty()));
+                }
+                FieldRole::TransferEncoding(Cte::Other(s)) => assert!(inside(s, value)),
+                _ => {}
+            }
+        }
+    }
     assert_eq!(
         events(input, chunk, limits),
         whole,

@@ -25,11 +25,13 @@
 
 mod engine;
 mod error;
+pub mod lenient;
 pub(crate) mod scalar;
 pub mod stream;
 pub mod url;
 
 pub use error::{DecodeError, DecodeErrorKind};
+pub use lenient::{decode_lenient_into, decode_mime_lenient_into, Leniency};
 pub use stream::{DecoderReader, EncoderWriter, StreamDecoder};
 
 use crate::simd::{self, IsaError, Kernels};

@@ -1,10 +1,10 @@
 //! The streaming driver: tokenizer events in, 7-bit bytes out.
 
 use super::body::{Encoder, Normalizer, Scan};
-use super::pending::{crlf_into, emit_headers, media_type_into, Pending};
+use super::pending::{crlf_into, emit_headers, Pending};
 use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
-use crate::mime::{Event, Flags, Kind, Span, Step, Tokenizer, TransferEncoding};
+use crate::mime::{Cte, Event, FieldRole, Flags, Kind, SectionPath, Span, Step, Tokenizer};
 
 /// New input copied after held-back bytes before the rest of a chunk is
 /// read in place (enough to get past a held line break or delimiter start).
@@ -26,6 +26,10 @@ enum State {
 struct Open {
     report: usize,
     children: usize,
+    /// Position among the parent multipart's parts (from 1; 0 for a root
+    /// or a nested message).
+    index: usize,
+    section: SectionPath,
     message: bool,
     state: State,
     /// Offset of the part's first byte.
@@ -33,6 +37,14 @@ struct Open {
     /// The multipart/signed (report index) whose signed content this part
     /// is in: its first child or anything below it.
     signed: Option<usize>,
+}
+
+/// A header field's bytes, and the offset of its first byte.
+struct Field<'b> {
+    name: &'b [u8],
+    value: &'b [u8],
+    raw: &'b [u8],
+    at: u64,
 }
 
 /// A part inside signed content, watched across one event.
@@ -185,15 +197,23 @@ impl Downgrader {
     fn event(&mut self, ev: Event, buf: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         match ev {
             Event::PartStart { at } => self.part_start(at),
-            Event::Field { name, value, span } => {
-                let (name, value, raw) = (
-                    self.bytes(buf, name),
-                    self.bytes(buf, value),
-                    self.bytes(buf, span),
-                );
-                self.field(name, value, raw, span.start)?;
+            Event::Field {
+                name,
+                value,
+                span,
+                role,
+            } => {
+                let field = Field {
+                    name: self.bytes(buf, name),
+                    value: self.bytes(buf, value),
+                    raw: self.bytes(buf, span),
+                    at: span.start,
+                };
+                self.field(field, role, buf)?;
             }
-            Event::HeadersEnd { span, kind, flags } => {
+            Event::HeadersEnd {
+                span, kind, flags, ..
+            } => {
                 if flags.contains(Flags::DEPTH_LIMIT) {
                     return Err(Error::TooDeep { offset: span.end });
                 }
@@ -226,9 +246,9 @@ impl Downgrader {
     }
 
     fn part_start(&mut self, start: u64) {
-        let (section, signed) = match self.stack.last_mut() {
-            None => (String::new(), None),
-            Some(p) if p.message => (self.report.parts[p.report].section.clone(), p.signed),
+        let (index, signed) = match self.stack.last_mut() {
+            None => (0, None),
+            Some(p) if p.message => (0, p.signed),
             Some(p) => {
                 p.children += 1;
                 let parent = &self.report.parts[p.report];
@@ -237,16 +257,12 @@ impl Downgrader {
                 } else {
                     p.signed
                 };
-                let section = if parent.section.is_empty() {
-                    p.children.to_string()
-                } else {
-                    format!("{}.{}", parent.section, p.children)
-                };
-                (section, signed)
+                (p.children, signed)
             }
         };
         self.report.parts.push(PartReport {
-            section,
+            // Numbered once the part's kind is known (`headers_end`).
+            section: String::new(),
             content_type: "text/plain".into(),
             action: Action::Kept,
             header_encoded: false,
@@ -258,6 +274,8 @@ impl Downgrader {
         self.stack.push(Open {
             report: self.report.parts.len() - 1,
             children: 0,
+            index,
+            section: SectionPath::default(),
             message: false,
             state: State::Headers(Pending::new(std::mem::take(&mut self.spare_head))),
             start,
@@ -265,7 +283,15 @@ impl Downgrader {
         });
     }
 
-    fn field(&mut self, name: &[u8], value: &[u8], raw: &[u8], at: u64) -> Result<(), Error> {
+    /// A header field; `role` is what the tokenizer made of it, its spans
+    /// into `buf` (the input from `self.base` on).
+    fn field(&mut self, f: Field<'_>, role: FieldRole, buf: &[u8]) -> Result<(), Error> {
+        let Field {
+            name,
+            value,
+            raw,
+            at,
+        } = f;
         let Some(open) = self.stack.last_mut() else {
             return Ok(());
         };
@@ -274,17 +300,24 @@ impl Downgrader {
         };
         let rep = &mut self.report.parts[open.report];
         let start = p.head.len();
-        let is_cte = name.eq_ignore_ascii_case(b"content-transfer-encoding") && p.cte.is_none();
-        if is_cte {
-            p.cte = Some(TransferEncoding::parse(value));
-        } else if name.eq_ignore_ascii_case(b"content-type") && !p.has_content_type {
-            p.has_content_type = true;
-            // Written over the part's default, reusing its allocation.
-            media_type_into(value, &mut rep.content_type);
-            p.text = rep.content_type.starts_with("text/");
-        } else if name.eq_ignore_ascii_case(b"mime-version") {
-            p.has_mime_version = true;
+        match role {
+            FieldRole::TransferEncoding(cte) => p.cte = Some(cte),
+            FieldRole::ContentType(media) => {
+                p.has_content_type = true;
+                // Written over the part's default, reusing its allocation.
+                // An invalid type leaves the default (RFC 2045 5.2).
+                if let Some(m) = media {
+                    m.mime_type_into(buf, self.base, &mut rep.content_type);
+                }
+                p.text = rep.content_type.starts_with("text/");
+            }
+            FieldRole::Other => {
+                if name.eq_ignore_ascii_case(b"mime-version") {
+                    p.has_mime_version = true;
+                }
+            }
         }
+        let is_cte = matches!(role, FieldRole::TransferEncoding(_));
         // The output form goes straight into the block's buffer; only a
         // field that has to be rewritten is taken out again.
         crlf_into(raw, &mut p.head);
@@ -306,9 +339,12 @@ impl Downgrader {
     }
 
     fn headers_end(&mut self, blank: &[u8], kind: Kind, out: &mut Vec<u8>) {
+        let section = self.section(kind);
         let Some(open) = self.stack.last_mut() else {
             return;
         };
+        self.report.parts[open.report].section = section.to_string();
+        open.section = section;
         let State::Headers(mut p) = std::mem::replace(&mut open.state, State::Container) else {
             return;
         };
@@ -321,10 +357,7 @@ impl Downgrader {
         match kind {
             Kind::Multipart | Kind::Message => {
                 open.message = kind == Kind::Message;
-                if matches!(
-                    p.cte,
-                    Some(TransferEncoding::EightBit | TransferEncoding::Binary)
-                ) {
+                if matches!(p.cte, Some(Cte::EightBit | Cte::Binary)) {
                     p.set_cte("7bit");
                     rep.action = Action::Relabelled;
                 }
@@ -333,9 +366,7 @@ impl Downgrader {
                 self.spare_head = p.head;
             }
             Kind::Leaf => match p.cte {
-                Some(TransferEncoding::SevenBit | TransferEncoding::EightBit)
-                | Some(TransferEncoding::Binary)
-                | None => {
+                Some(Cte::SevenBit | Cte::EightBit | Cte::Binary) | None => {
                     let mut window = std::mem::take(&mut self.spare_window);
                     window.clear();
                     open.state = State::Deciding(p, window);
@@ -347,6 +378,17 @@ impl Downgrader {
                     self.spare_head = p.head;
                 }
             },
+        }
+    }
+
+    /// The section of the current part, of kind `kind` (the rule shared
+    /// with [`Part::section`](crate::mime::Part::section)).
+    fn section(&self, kind: Kind) -> SectionPath {
+        let parent = self.stack.len().checked_sub(2).map(|i| &self.stack[i]);
+        match (parent, self.stack.last()) {
+            (Some(p), _) if p.message => p.section.nested(kind),
+            (Some(p), Some(open)) => p.section.child(open.index),
+            _ => SectionPath::root(kind),
         }
     }
 
@@ -404,7 +446,7 @@ impl Downgrader {
         };
         let rep = &mut self.report.parts[open.report];
         let scan = Scan::of(&window, complete);
-        let seven = matches!(p.cte, None | Some(TransferEncoding::SevenBit));
+        let seven = matches!(p.cte, None | Some(Cte::SevenBit));
         self.norm.flush(out, false);
         if seven && scan.is_clean() {
             open.state = State::KeepSevenBit;

@@ -203,10 +203,13 @@ pub enum Action {
 #[derive(Clone, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PartReport {
-    /// Section path: `""` for the root, `"1.2"` for the second child of the
-    /// first child (a nested message shares its container's section).
+    /// IMAP section number, as [`Part::section`](crate::mime::Part::section)
+    /// gives it ([`SectionPath`](crate::mime::SectionPath)): `""` for a
+    /// multipart root, `"1"` for a single-part one, `"1.2"` for the second
+    /// part of the first part.
     pub section: String,
-    /// `type/subtype` as written (lowercase), or `text/plain` if absent.
+    /// `type/subtype` as the parser read it (lowercase), or `text/plain` if
+    /// absent or invalid.
     pub content_type: String,
     /// What was done to the body.
     pub action: Action,

@@ -1,7 +1,7 @@
 //! A part's header block as the driver holds it until the body's encoding
-//! is decided, and the per-field helpers: CRLF form, media type.
+//! is decided, and the CRLF form of its fields.
 
-use crate::mime::TransferEncoding;
+use crate::mime::Cte;
 
 /// Initial room for a header block.
 const HEAD_CAPACITY: usize = 1024;
@@ -22,7 +22,8 @@ pub(super) struct Pending {
     /// The value that field is written with instead (or, if there is no
     /// such field, the value of a field added after the others).
     pub(super) cte_new: Option<&'static str>,
-    pub(super) cte: Option<TransferEncoding>,
+    /// The part's Content-Transfer-Encoding, as the tokenizer read it.
+    pub(super) cte: Option<Cte>,
     pub(super) has_content_type: bool,
     pub(super) text: bool,
     pub(super) has_mime_version: bool,
@@ -124,27 +125,4 @@ pub(super) fn crlf_into(raw: &[u8], v: &mut Vec<u8>) {
     if v.len() > start && !v.ends_with(b"\r\n") {
         v.extend_from_slice(b"\r\n");
     }
-}
-
-/// Replaces `into` with the `type/subtype` of a Content-Type value,
-/// lowercase (comments ignored).
-pub(super) fn media_type_into(value: &[u8], into: &mut String) {
-    let end = value
-        .iter()
-        .position(|&b| b == b';' || b == b'(')
-        .unwrap_or(value.len());
-    let ty = &value[..end];
-    into.clear();
-    if ty.is_ascii() {
-        // The usual case, without the char round trip.
-        let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
-        into.reserve(ty.iter().filter(|b| !blank(b)).count());
-        for &b in ty.iter().filter(|b| !blank(b)) {
-            into.push(char::from(b.to_ascii_lowercase()));
-        }
-        return;
-    }
-    let text = String::from_utf8_lossy(ty);
-    into.extend(text.chars().filter(|c| !c.is_whitespace()));
-    into.make_ascii_lowercase();
 }

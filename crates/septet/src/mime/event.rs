@@ -1,6 +1,6 @@
 //! What the tokenizer reports: events with absolute byte offsets.
 
-use super::Flags;
+use super::{FieldRole, Flags, HeadInfo};
 
 /// A byte range `start..end` in the whole input (absolute offsets, counted
 /// from the first byte ever fed).
@@ -71,6 +71,11 @@ pub enum Event {
         value: Span,
         /// The whole field.
         span: Span,
+        /// What the field is to the structure: the part's Content-Type or
+        /// Content-Transfer-Encoding as the tokenizer read it, or neither.
+        /// A streaming consumer reads the spans now, while it still holds
+        /// the field's bytes.
+        role: FieldRole,
     },
     /// The header block of the current part ended.
     HeadersEnd {
@@ -80,6 +85,9 @@ pub enum Event {
         kind: Kind,
         /// Header and structure defects of this part.
         flags: Flags,
+        /// The Content-Type and Content-Transfer-Encoding the decision was
+        /// made from (spans into this part's header fields).
+        head: HeadInfo,
     },
     /// Body bytes of a leaf part (possibly reported in several pieces).
     Body(Span),

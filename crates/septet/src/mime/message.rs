@@ -5,7 +5,7 @@
 use encoding_rs::Encoding;
 
 use super::tokenizer::{Step, Tokenizer};
-use super::{charset, Event, Flags, Kind, Limits, ParseError, Part};
+use super::{charset, Cte, Event, Flags, Kind, Limits, ParseError, Part};
 
 /// Sentinel parent index of the root.
 pub(crate) const NO_PARENT: usize = usize::MAX;
@@ -29,6 +29,8 @@ pub(crate) struct Node {
     pub index_in_parent: usize,
     pub kind: Kind,
     pub flags: Flags,
+    /// The Content-Transfer-Encoding as the tokenizer read it.
+    pub cte: Cte,
     pub start: usize,
     /// End of the last field (start of the blank line).
     pub header_end: usize,
@@ -177,6 +179,7 @@ impl Builder {
                     index_in_parent,
                     kind: Kind::Leaf,
                     flags: Flags::empty(),
+                    cte: Cte::SevenBit,
                     start: at,
                     header_end: at,
                     body_start: at,
@@ -189,7 +192,9 @@ impl Builder {
                     epilogue: None,
                 });
             }
-            Event::Field { name, value, span } => {
+            Event::Field {
+                name, value, span, ..
+            } => {
                 self.fields.push(FieldPos {
                     start: span.start as usize,
                     name_end: name.end as usize,
@@ -203,8 +208,14 @@ impl Builder {
                     node.header_end = span.end as usize;
                 }
             }
-            Event::HeadersEnd { span, kind, flags } => {
+            Event::HeadersEnd {
+                span,
+                kind,
+                flags,
+                head,
+            } => {
                 if let Some(node) = self.top() {
+                    node.cte = head.transfer_encoding;
                     node.header_end = span.start as usize;
                     node.body_start = span.end as usize;
                     node.body_end = span.end as usize;

@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::message::{Node, NO_PARENT};
 use super::{
     charset, decode, rfc2231, ContentType, DecodeError, Disposition, Flags, Header, Kind, Message,
-    TransferEncoding,
+    SectionPath, TransferEncoding,
 };
 
 /// One part of a [`Message`]: a cheap, copyable handle.
@@ -100,27 +100,31 @@ impl<'m, 'a> Part<'m, 'a> {
     /// message/rfc822 part `"n"` shares `"n"` if it is a multipart, and its
     /// body is `"n.1"` otherwise.
     pub fn section(&self) -> String {
-        let mut numbers = Vec::new();
+        self.section_path().to_string()
+    }
+
+    /// The IMAP section number as a [`SectionPath`] (see [`section`](Self::section)).
+    pub fn section_path(&self) -> SectionPath {
+        let nodes = &self.msg.nodes;
+        // Ancestors, innermost first; the tree is an arena, so no recursion.
+        let mut chain = vec![self.idx];
         let mut i = self.idx;
-        loop {
-            let node = &self.msg.nodes[i];
-            let parent = (node.parent != NO_PARENT).then(|| &self.msg.nodes[node.parent]);
-            match parent {
-                Some(p) if p.kind == Kind::Multipart => numbers.push(node.index_in_parent),
-                // The root, or the message inside a message/rfc822 part.
-                _ => {
-                    if node.kind != Kind::Multipart {
-                        numbers.push(1);
-                    }
-                }
-            }
-            match parent {
-                Some(_) => i = node.parent,
-                None => break,
-            }
+        while let Some(p) = nodes.get(i).map(|n| n.parent).filter(|&p| p != NO_PARENT) {
+            chain.push(p);
+            i = p;
         }
-        let parts: Vec<String> = numbers.iter().rev().map(usize::to_string).collect();
-        parts.join(".")
+        let mut path = SectionPath::default();
+        let mut parent: Option<&Node> = None;
+        for &i in chain.iter().rev() {
+            let node = &nodes[i];
+            path = match parent {
+                Some(p) if p.kind == Kind::Multipart => path.child(node.index_in_parent),
+                // The root, or the message inside a message/rfc822 part.
+                _ => path.nested(node.kind),
+            };
+            parent = Some(node);
+        }
+        path
     }
 
     /// Every header field in order.
@@ -172,9 +176,8 @@ impl<'m, 'a> Part<'m, 'a> {
 
     /// The Content-Transfer-Encoding (7bit if absent).
     pub fn transfer_encoding(&self) -> TransferEncoding {
-        self.header("content-transfer-encoding")
-            .map(|h| TransferEncoding::parse(h.raw_value()))
-            .unwrap_or(TransferEncoding::SevenBit)
+        // As the tokenizer read it (the first field), not parsed again.
+        self.node().cte.to_transfer_encoding(self.msg.input, 0)
     }
 
     /// The Content-Disposition, if present.

@@ -168,7 +168,7 @@ pub(crate) fn decode(value: &[u8], legacy: &'static Encoding, flags: &mut Flags)
                     pending.enc = Some(enc);
                 }
                 let ok = if w.b {
-                    decode::base64_lenient_into(w.text, &mut pending.bytes)
+                    crate::base64::decode_lenient_into(w.text, &mut pending.bytes).is_regular()
                 } else {
                     q_decode(w.text, &mut pending.bytes)
                 };

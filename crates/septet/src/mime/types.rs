@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use encoding_rs::Encoding;
 
-use super::params::{self, Lexer};
+use super::params;
+use super::Cte;
 use super::{rfc2231, Flags};
 
 /// Lowercases a token, borrowing when it already is lowercase ASCII.
@@ -154,23 +155,8 @@ impl TransferEncoding {
     /// Parses a raw field value: case-insensitive, comments and blanks
     /// around the token allowed (`BASE64 (comment)`).
     pub fn parse(value: &[u8]) -> Self {
-        let mut lx = Lexer::new(value);
-        lx.skip_cfws();
-        let token = lx.token();
-        let known = [
-            (&b"7bit"[..], TransferEncoding::SevenBit),
-            (b"8bit", TransferEncoding::EightBit),
-            (b"binary", TransferEncoding::Binary),
-            (b"quoted-printable", TransferEncoding::QuotedPrintable),
-            (b"base64", TransferEncoding::Base64),
-            (b"", TransferEncoding::SevenBit),
-        ];
-        for (name, te) in known {
-            if token.eq_ignore_ascii_case(name) {
-                return te;
-            }
-        }
-        TransferEncoding::Other(String::from_utf8_lossy(token).to_ascii_lowercase())
+        // One reading of the field: the tokenizer's.
+        Cte::parse(value, 0).to_transfer_encoding(value, 0)
     }
 
     /// True for 7bit, 8bit and binary: the body is its own decoding, and a

@@ -1,8 +1,10 @@
 //! What the tokenizer remembers of a header block, and the one decision of
 //! how a part's body is structured.
 
-use super::super::params;
-use super::super::{rfc2231, Flags, Kind, Limits, TransferEncoding};
+use std::borrow::Cow;
+
+use super::super::head::{self, Cte, FieldRole, HeadInfo, MediaTypeSpans};
+use super::super::{rfc2231, Flags, Kind, Limits};
 use super::delimiter::MAX_BOUNDARY;
 
 /// The structural meaning of a Content-Type value.
@@ -19,27 +21,36 @@ pub(crate) enum TypeClass {
     Other,
 }
 
-/// Classifies a raw Content-Type value; `None` if it does not parse.
-pub(crate) fn classify(value: &[u8]) -> Option<TypeClass> {
-    let t = params::media_type(value)?;
+/// Classifies a raw Content-Type value whose first byte is at absolute
+/// offset `at`; `None` if it does not parse.
+pub(crate) fn classify(value: &[u8], at: u64) -> Option<(TypeClass, MediaTypeSpans)> {
+    let (mut spans, t) = head::media_type(value, at)?;
     if t.main.eq_ignore_ascii_case(b"multipart") {
         let boundary = rfc2231::lookup(t.params, b"boundary").and_then(|j| {
             // Python and RFC 2046 agree: a boundary cannot end in a blank.
             let b = j.bytes.trim_ascii_end();
-            (!b.is_empty() && b.len() <= MAX_BOUNDARY && !b.contains(&b'\n') && !b.contains(&b'\r'))
-                .then(|| b.into())
+            if b.is_empty() || b.len() > MAX_BOUNDARY || b.contains(&b'\n') || b.contains(&b'\r') {
+                return None;
+            }
+            if let Cow::Borrowed(raw) = &j.bytes {
+                // Written in one piece: publish where.
+                let b = &raw[..b.len()];
+                spans.boundary = head::offset_in(value, b).map(|_| head::span_in(value, b, at));
+            }
+            Some(b.into())
         });
-        return Some(TypeClass::Multipart {
+        let class = TypeClass::Multipart {
             boundary,
             digest: t.sub.eq_ignore_ascii_case(b"digest"),
-        });
+        };
+        return Some((class, spans));
     }
     if t.main.eq_ignore_ascii_case(b"message")
         && (t.sub.eq_ignore_ascii_case(b"rfc822") || t.sub.eq_ignore_ascii_case(b"global"))
     {
-        return Some(TypeClass::Message);
+        return Some((TypeClass::Message, spans));
     }
-    Some(TypeClass::Other)
+    Some((TypeClass::Other, spans))
 }
 
 /// The first Content-Type of a header block.
@@ -63,7 +74,8 @@ pub(crate) struct PartAcc {
     /// The parent is a multipart/digest (default type message/rfc822).
     pub in_digest: bool,
     ct: Ct,
-    cte: Option<TransferEncoding>,
+    media: Option<MediaTypeSpans>,
+    cte: Option<Cte>,
 }
 
 impl PartAcc {
@@ -74,31 +86,43 @@ impl PartAcc {
         }
     }
 
-    /// Records a complete field. The first Content-Type and the first
-    /// Content-Transfer-Encoding count (as in Python and mailparse); later
-    /// ones are flagged.
-    pub(crate) fn field(&mut self, name: &[u8], value: &[u8], len: u64) {
+    /// Records a complete field whose value starts at absolute offset
+    /// `value_at`, and says what it is to the structure. The first
+    /// Content-Type and the first Content-Transfer-Encoding count (as in
+    /// Python and mailparse); later ones are flagged.
+    pub(crate) fn field(
+        &mut self,
+        name: &[u8],
+        value: &[u8],
+        value_at: u64,
+        len: u64,
+    ) -> FieldRole {
         self.fields += 1;
         self.header_bytes += len;
         if name.eq_ignore_ascii_case(b"content-type") {
-            if matches!(self.ct, Ct::Absent) {
-                self.ct = match classify(value) {
-                    Some(c) => Ct::Valid(c),
-                    None => {
-                        self.flags.insert(Flags::INVALID_CONTENT_TYPE);
-                        Ct::Invalid
-                    }
-                };
-            } else {
+            if !matches!(self.ct, Ct::Absent) {
                 self.flags.insert(Flags::DUPLICATE_CONTENT_TYPE);
+                return FieldRole::Other;
             }
-        } else if name.eq_ignore_ascii_case(b"content-transfer-encoding") {
-            if self.cte.is_none() {
-                self.cte = Some(TransferEncoding::parse(value));
-            } else {
-                self.flags.insert(Flags::DUPLICATE_TRANSFER_ENCODING);
-            }
+            let Some((class, spans)) = classify(value, value_at) else {
+                self.flags.insert(Flags::INVALID_CONTENT_TYPE);
+                self.ct = Ct::Invalid;
+                return FieldRole::ContentType(None);
+            };
+            self.ct = Ct::Valid(class);
+            self.media = Some(spans);
+            return FieldRole::ContentType(Some(spans));
         }
+        if name.eq_ignore_ascii_case(b"content-transfer-encoding") {
+            if self.cte.is_some() {
+                self.flags.insert(Flags::DUPLICATE_TRANSFER_ENCODING);
+                return FieldRole::Other;
+            }
+            let cte = Cte::parse(value, value_at);
+            self.cte = Some(cte);
+            return FieldRole::TransferEncoding(cte);
+        }
+        FieldRole::Other
     }
 }
 
@@ -106,6 +130,8 @@ impl PartAcc {
 pub(crate) struct Decision {
     pub kind: Kind,
     pub flags: Flags,
+    /// What the header block said, as the tokenizer read it.
+    pub head: HeadInfo,
     /// For a multipart: its boundary and whether it is a digest.
     pub boundary: Option<(Box<[u8]>, bool)>,
 }
@@ -122,13 +148,18 @@ pub(crate) fn decide(acc: PartAcc, depth: usize, parts_full: bool, limits: &Limi
         Ct::Absent | Ct::Invalid if acc.in_digest => TypeClass::Message,
         Ct::Absent | Ct::Invalid => TypeClass::Other,
     };
-    let cte = acc.cte.unwrap_or(TransferEncoding::SevenBit);
-    if let TransferEncoding::Other(_) = cte {
+    let cte = acc.cte.unwrap_or_default();
+    if let Cte::Other(_) = cte {
         flags.insert(Flags::UNKNOWN_TRANSFER_ENCODING);
     }
+    let head = HeadInfo {
+        content_type: acc.media,
+        transfer_encoding: cte,
+    };
     let leaf = |flags| Decision {
         kind: Kind::Leaf,
         flags,
+        head,
         boundary: None,
     };
     match class {
@@ -148,6 +179,7 @@ pub(crate) fn decide(acc: PartAcc, depth: usize, parts_full: bool, limits: &Limi
             Decision {
                 kind: Kind::Multipart,
                 flags,
+                head,
                 boundary: Some((boundary, digest)),
             }
         }
@@ -164,6 +196,7 @@ pub(crate) fn decide(acc: PartAcc, depth: usize, parts_full: bool, limits: &Limi
             Decision {
                 kind: Kind::Message,
                 flags,
+                head,
                 boundary: None,
             }
         }
@@ -173,11 +206,12 @@ pub(crate) fn decide(acc: PartAcc, depth: usize, parts_full: bool, limits: &Limi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mime::Span;
 
     #[test]
     fn boundaries() {
-        let b = |v: &[u8]| match classify(v) {
-            Some(TypeClass::Multipart { boundary, .. }) => boundary.map(|b| b.to_vec()),
+        let b = |v: &[u8]| match classify(v, 0) {
+            Some((TypeClass::Multipart { boundary, .. }, _)) => boundary.map(|b| b.to_vec()),
             _ => panic!("not multipart"),
         };
         assert_eq!(b(b"multipart/mixed; boundary=\"x  \""), Some(b"x".to_vec()));
@@ -188,8 +222,26 @@ mod tests {
             Some(b"ab".to_vec())
         );
         assert_eq!(b(b"multipart/mixed; boundary=---"), Some(b"---".to_vec()));
-        assert_eq!(classify(b"message/global"), Some(TypeClass::Message));
-        assert_eq!(classify(b"message/partial"), Some(TypeClass::Other));
-        assert_eq!(classify(b"nonsense"), None);
+        let class = |v: &[u8]| classify(v, 0).map(|(c, _)| c);
+        assert_eq!(class(b"message/global"), Some(TypeClass::Message));
+        assert_eq!(class(b"message/partial"), Some(TypeClass::Other));
+        assert_eq!(class(b"nonsense"), None);
+    }
+
+    #[test]
+    fn boundary_spans() {
+        let at = |v: &[u8]| classify(v, 10).and_then(|(_, m)| m.boundary);
+        // `multipart/mixed; boundary=` is 26 bytes.
+        assert_eq!(
+            at(b"multipart/mixed; boundary=abc"),
+            Some(Span::new(36, 39))
+        );
+        assert_eq!(
+            at(b"multipart/mixed; boundary=\"x  \""),
+            Some(Span::new(37, 38))
+        );
+        assert_eq!(at(b"multipart/mixed; boundary*0=a; boundary*1=b"), None);
+        assert_eq!(at(b"multipart/mixed; boundary=\"a\\b\""), None);
+        assert_eq!(at(b"text/plain; boundary=abc"), None);
     }
 }

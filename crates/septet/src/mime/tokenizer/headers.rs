@@ -120,12 +120,17 @@ impl Tokenizer {
         if !field.is_ascii() {
             self.acc.flags.insert(Flags::EIGHT_BIT_HEADER);
         }
-        self.acc
-            .field(&field[..name_end], &field[colon + 1..value_end], end as u64);
+        let role = self.acc.field(
+            &field[..name_end],
+            &field[colon + 1..value_end],
+            self.at(colon + 1),
+            end as u64,
+        );
         self.push(Event::Field {
             name: Span::new(self.at(0), self.at(name_end)),
             value: Span::new(self.at(colon + 1), self.at(value_end)),
             span: Span::new(self.at(0), self.at(end)),
+            role,
         });
         true
     }

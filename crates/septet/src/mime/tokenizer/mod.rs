@@ -255,6 +255,7 @@ impl Tokenizer {
             span: Span::new(self.at(rel), self.at(end)),
             kind: d.kind,
             flags: d.flags,
+            head: d.head,
         });
         match (d.kind, d.boundary) {
             (Kind::Multipart, Some((boundary, digest))) => {
