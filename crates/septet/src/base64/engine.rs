@@ -5,8 +5,7 @@
 
 use super::error::{DecodeError, DecodeErrorKind};
 use super::scalar::{self, is_mime_space, LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
-use super::Alphabet;
-use crate::simd::{B64DecodeFn, Kernels};
+use crate::simd::{B64Alphabet as Alphabet, B64DecodeFn, Kernels};
 
 /// Encodes `input` with padding into `out`; returns the bytes written.
 pub(crate) fn encode(k: &Kernels, alphabet: Alphabet, input: &[u8], out: &mut [u8]) -> usize {

@@ -25,14 +25,14 @@
 
 mod engine;
 mod error;
-pub(crate) mod scalar;
 pub mod stream;
 pub mod url;
 
 pub use error::{DecodeError, DecodeErrorKind};
 pub use stream::{DecoderReader, EncoderWriter, StreamDecoder};
 
-use crate::simd::{self, IsaError, Kernels};
+pub(crate) use crate::simd::scalar::base64 as scalar;
+use crate::simd::{self, B64Alphabet, IsaError, Kernels};
 use engine::DecodeRules;
 
 /// The 64-character alphabet.
@@ -48,16 +48,19 @@ pub enum Alphabet {
 impl Alphabet {
     /// The 64 characters in value order.
     pub fn encode_table(self) -> &'static [u8; 64] {
-        match self {
-            Alphabet::Standard => scalar::STANDARD_ENCODE,
-            Alphabet::UrlSafe => scalar::URL_SAFE_ENCODE,
-        }
+        self.kernel().encode_table()
     }
 
+    /// Sextet value of every byte, `scalar::INVALID` outside the alphabet.
     pub(crate) fn decode_table(self) -> &'static [u8; 256] {
+        self.kernel().decode_table()
+    }
+
+    /// The kernel-level alphabet this one maps onto.
+    pub(crate) const fn kernel(self) -> B64Alphabet {
         match self {
-            Alphabet::Standard => &scalar::STANDARD_DECODE,
-            Alphabet::UrlSafe => &scalar::URL_SAFE_DECODE,
+            Alphabet::Standard => B64Alphabet::Standard,
+            Alphabet::UrlSafe => B64Alphabet::UrlSafe,
         }
     }
 }
@@ -148,7 +151,12 @@ impl Codec {
             "base64 encode: output holds {} bytes, {need} needed",
             out.len()
         );
-        engine::encode(self.kernels, self.alphabet, input, &mut out[..need])
+        engine::encode(
+            self.kernels,
+            self.alphabet.kernel(),
+            input,
+            &mut out[..need],
+        )
     }
 
     /// Encodes into a new `String`.
@@ -164,7 +172,7 @@ impl Codec {
     /// If `out` is shorter than [`decoded_len_estimate`]`(input.len())`.
     pub fn decode_to_slice(&self, input: &[u8], out: &mut [u8]) -> Result<usize, DecodeError> {
         check_decode_room(input.len(), out.len());
-        engine::decode(self.kernels, self.alphabet, STRICT, input, out)
+        engine::decode(self.kernels, self.alphabet.kernel(), STRICT, input, out)
     }
 
     /// Decodes strict RFC 4648 base64 into a new `Vec`.
@@ -187,7 +195,12 @@ impl Codec {
             "base64 MIME encode: output holds {} bytes, {need} needed",
             out.len()
         );
-        engine::encode_mime(self.kernels, self.alphabet, input, &mut out[..need])
+        engine::encode_mime(
+            self.kernels,
+            self.alphabet.kernel(),
+            input,
+            &mut out[..need],
+        )
     }
 
     /// Encodes in MIME form into a new `String`.
@@ -208,7 +221,13 @@ impl Codec {
         options: MimeDecodeOptions,
     ) -> Result<usize, DecodeError> {
         check_decode_room(input.len(), out.len());
-        engine::decode(self.kernels, self.alphabet, options.rules(), input, out)
+        engine::decode(
+            self.kernels,
+            self.alphabet.kernel(),
+            options.rules(),
+            input,
+            out,
+        )
     }
 
     /// Decodes MIME base64 into a new `Vec`.
@@ -333,3 +352,6 @@ pub fn decode_mime(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
 pub fn decode_mime_with(input: &[u8], options: MimeDecodeOptions) -> Result<Vec<u8>, DecodeError> {
     standard().decode_mime_with(input, options)
 }
+
+#[cfg(test)]
+mod kernel_tests;

@@ -65,7 +65,7 @@
 mod decode;
 pub(crate) mod encode;
 mod error;
-pub(crate) mod scalar;
+pub(crate) use crate::simd::scalar::qp as scalar;
 pub mod stream;
 
 pub use error::{DecodeError, DecodeErrorKind};
@@ -298,5 +298,7 @@ pub fn decode_with(input: &[u8], options: DecodeOptions) -> Result<Vec<u8>, Deco
 
 #[cfg(test)]
 mod kernel_tests;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod simd_tests;
 #[cfg(test)]
 mod tests;

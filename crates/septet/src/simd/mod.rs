@@ -22,12 +22,15 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::base64::scalar as b64_scalar;
-use crate::base64::Alphabet;
-use crate::qp::scalar::{self as qp_scalar, EncodeFlags};
-
+pub(crate) mod scalar;
+#[cfg(test)]
+pub(crate) mod test_data;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86_64;
+
+pub(crate) use scalar::base64::B64Alphabet;
+pub(crate) use scalar::qp::EncodeFlags;
+use scalar::{base64 as b64_scalar, qp as qp_scalar};
 
 /// The environment variable that pins the kernel set (`scalar`, `avx2`, `avx512`, `neon`).
 pub const FORCE_ISA_ENV: &str = "SEPTET_FORCE_ISA";
@@ -124,18 +127,18 @@ impl fmt::Display for IsaError {
 impl std::error::Error for IsaError {}
 
 /// Bulk base64 encode: whole 3-byte groups, returns `(consumed, written)`.
-pub(crate) type B64EncodeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
+pub(crate) type B64EncodeFn = fn(&[u8], &mut [u8], B64Alphabet) -> (usize, usize);
 /// Bulk base64 decode of alphabet characters only; stops before any block
 /// holding another byte (including `=`). Returns `(consumed, written)` with
 /// `consumed % 4 == 0`.
-pub(crate) type B64DecodeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
+pub(crate) type B64DecodeFn = fn(&[u8], &mut [u8], B64Alphabet) -> (usize, usize);
 /// Bulk MIME base64 encode: whole 57-byte input lines, each written as 76
 /// characters plus CRLF. Returns `(consumed, written)`.
-pub(crate) type B64EncodeMimeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
+pub(crate) type B64EncodeMimeFn = fn(&[u8], &mut [u8], B64Alphabet) -> (usize, usize);
 /// Bulk MIME base64 decode: skips CR, LF, space and tab; stops before any
 /// other non-alphabet byte. Returns `(consumed, written)` where the alphabet
 /// characters in `input[..consumed]` number a multiple of 4.
-pub(crate) type B64DecodeMimeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
+pub(crate) type B64DecodeMimeFn = fn(&[u8], &mut [u8], B64Alphabet) -> (usize, usize);
 
 /// Bulk quoted-printable encode:
 /// `fn(input, out, col, flags) -> (consumed, written, new_col)`.
@@ -143,11 +146,11 @@ pub(crate) type B64DecodeMimeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usiz
 /// The kernel encodes a prefix `input[..consumed]` into `out[..written]`,
 /// starting on an output line that already holds `col` characters
 /// (`col <= 76`), and returns the column after it. Its output must be
-/// byte-for-byte what the reference `qp::scalar::encode_token`, called
+/// byte-for-byte what the reference `scalar::qp::encode_token`, called
 /// token after token from the same `col` and `flags`, writes for that prefix
 /// (the rules are in the `qp` module docs: greedy 76-column lines, soft
 /// breaks, `.`/`From ` guards, blanks before breaks escaped). Besides:
-/// - It never consumes any of the last `qp::scalar::LOOKAHEAD` (4) bytes of
+/// - It never consumes any of the last `scalar::qp::LOOKAHEAD` (4) bytes of
 ///   `input`: a byte's encoding depends on up to 4 bytes after it, and only
 ///   the driver knows whether the input ends there. So every decision the
 ///   kernel makes can see all the bytes it depends on, inside `input`.

@@ -53,7 +53,7 @@ impl StreamDecoder {
     fn with_rules(codec: Codec, rules: DecodeRules) -> Self {
         StreamDecoder {
             codec,
-            state: DecodeState::new(codec.alphabet(), rules),
+            state: DecodeState::new(codec.alphabet().kernel(), rules),
             error: None,
         }
     }

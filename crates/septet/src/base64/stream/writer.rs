@@ -119,7 +119,7 @@ impl<W: Write> EncoderWriter<W> {
     /// Writes out the buffer, encodes and writes the tail, then flushes `inner`.
     fn finish_output(&mut self) -> io::Result<()> {
         self.write_out()?;
-        let (k, alphabet) = (self.codec.kernels(), self.codec.alphabet());
+        let (k, alphabet) = (self.codec.kernels(), self.codec.alphabet().kernel());
         let tail = &self.pending[..self.pending_len];
         // The tail is shorter than a unit, so it fits the empty buffer; an
         // empty tail encodes to nothing in both modes.
@@ -177,7 +177,7 @@ impl<W: Write> EncoderWriter<W> {
     /// Encodes as many whole units of `input` as fit after the buffered
     /// output; returns the input consumed (a multiple of the unit).
     fn encode_units(&mut self, input: &[u8]) -> usize {
-        let (k, alphabet) = (self.codec.kernels(), self.codec.alphabet());
+        let (k, alphabet) = (self.codec.kernels(), self.codec.alphabet().kernel());
         let room = OUT_CAPACITY - self.out_len;
         let out = &mut self.out[self.out_len..];
         let (take, written) = if self.mime {
