@@ -87,7 +87,7 @@ fn encode(args: &EncodeArgs) -> Result<(), Failure> {
         bare_lf_is_line_break: args.lf_breaks,
         ..EncodeOptions::new(mode)
     };
-    let mut encoder = EncoderWriter::new(output, options);
+    let mut encoder = EncoderWriter::new(output, options.into());
     let mut buf = vec![0; CHUNK];
     loop {
         let n = input.read_chunk(&mut buf)?;

@@ -3,7 +3,7 @@
 //! ISA. The decode state machine here also carries state across the chunks
 //! of the streaming decoders.
 
-use super::error::{DecodeError, DecodeErrorKind};
+use super::error::{DecodeError, DecodeErrorKind, DecodeSliceError};
 use super::scalar::{self, is_mime_space, LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
 use crate::simd::{B64Alphabet as Alphabet, B64DecodeFn, Kernels};
 
@@ -105,6 +105,15 @@ impl DecodeState {
     /// The most output that decoding `n` more input bytes can produce.
     pub(crate) fn max_output(&self, n: usize) -> usize {
         (usize::from(self.chars) + n) / 4 * 3 + 2
+    }
+
+    /// The most input whose worst-case output fits `room` bytes (the
+    /// inverse of [`max_output`](Self::max_output)).
+    fn max_input(&self, room: usize) -> usize {
+        match room.checked_sub(2) {
+            Some(r) => (r / 3 * 4 + 3).saturating_sub(usize::from(self.chars)),
+            None => 0,
+        }
     }
 
     fn at_boundary(&self) -> bool {
@@ -243,18 +252,58 @@ impl DecodeState {
     }
 }
 
-/// One-shot decode of a whole input with the given rules.
+/// Below this much input, the last part of a slice decode goes through the
+/// scratch buffer rather than straight into the caller's slice.
+const SCRATCH_IN: usize = 256;
+
+/// One-shot decode of a whole input with the given rules into `out`.
+///
+/// Succeeds whenever `out` holds the decoded bytes, however many line
+/// breaks or other skipped bytes the input has: the input goes straight into
+/// `out` while its worst case ([`DecodeState::max_output`]) fits the room
+/// left, and the rest through a small scratch buffer, copied while it fits.
+/// When it does not, decoding goes on (only counting) so the error gives the
+/// exact length needed; an invalid input reports its decode error instead.
 pub(crate) fn decode(
     k: &Kernels,
     alphabet: Alphabet,
     rules: DecodeRules,
     input: &[u8],
     out: &mut [u8],
-) -> Result<usize, DecodeError> {
+) -> Result<usize, DecodeSliceError> {
     let mut state = DecodeState::new(alphabet, rules);
-    let written = state.feed(k, input, out)?;
+    let (mut pos, mut written) = (0, 0);
+    while pos < input.len() {
+        let rest = input.len() - pos;
+        let room = out.len() - written;
+        let n = if state.max_output(rest) <= room {
+            rest
+        } else {
+            state.max_input(room).min(rest)
+        };
+        if n < SCRATCH_IN && n < rest {
+            break;
+        }
+        written += state.feed(k, &input[pos..pos + n], &mut out[written..])?;
+        pos += n;
+    }
+    let mut scratch = [0u8; SCRATCH_IN];
+    let (mut needed, mut fits) = (written, true);
+    // Chunks of SCRATCH_IN - 64 input bytes decode to at most 146 bytes.
+    for chunk in input[pos..].chunks(SCRATCH_IN - 64) {
+        let n = state.feed(k, chunk, &mut scratch)?;
+        fits = fits && n <= out.len() - needed;
+        if fits {
+            out[needed..needed + n].copy_from_slice(&scratch[..n]);
+        }
+        needed += n;
+    }
     state.finish()?;
-    Ok(written)
+    if fits {
+        Ok(needed)
+    } else {
+        Err(DecodeSliceError::OutputTooSmall { needed })
+    }
 }
 
 #[cfg(test)]
@@ -273,7 +322,11 @@ mod tests {
 
     fn dec(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
         let mut out = vec![0; input.len() / 4 * 3 + 3];
-        let n = decode(scalar(), Alphabet::Standard, STRICT, input, &mut out)?;
+        let n =
+            decode(scalar(), Alphabet::Standard, STRICT, input, &mut out).map_err(|e| match e {
+                DecodeSliceError::Decode(e) => e,
+                DecodeSliceError::OutputTooSmall { .. } => unreachable!("room for all"),
+            })?;
         out.truncate(n);
         Ok(out)
     }

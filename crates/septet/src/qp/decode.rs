@@ -387,17 +387,59 @@ pub(crate) fn reference_prefix(
     Ok((buf, state.idle()))
 }
 
-/// Input bytes decoded per step of [`decode_to_vec`]: the output of one
-/// step is zero-filled and then overwritten while it is still in cache.
+/// Input bytes decoded per step of [`DecodeState::feed_vec`]: the output
+/// of one step is zero-filled and then overwritten while it is still in cache.
 const CHUNK: usize = 16 << 10;
+
+impl DecodeState {
+    /// Decodes `input` (continuing from earlier calls) and appends the result
+    /// to `out`. On error `out` is cut back to `keep` bytes.
+    ///
+    /// The input goes through the state machine in chunks, so output and
+    /// errors are those of one call; each chunk's output room is zero-filled
+    /// just before the kernel overwrites it, instead of the whole output at
+    /// once.
+    pub(crate) fn feed_vec(
+        &mut self,
+        k: &Kernels,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        keep: usize,
+    ) -> Result<(), DecodeError> {
+        for chunk in input.chunks(CHUNK) {
+            let at = out.len();
+            out.resize(at + self.max_output(chunk.len()), 0);
+            match self.feed(k, chunk, &mut out[at..]) {
+                Ok(n) => out.truncate(at + n),
+                Err(e) => {
+                    out.truncate(keep);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`finish`](Self::finish), appending to `out`; on error `out` is cut
+    /// back to `keep` bytes.
+    pub(crate) fn finish_vec(&mut self, out: &mut Vec<u8>, keep: usize) -> Result<(), DecodeError> {
+        let at = out.len();
+        out.resize(at + self.max_output(0), 0);
+        match self.finish(&mut out[at..]) {
+            Ok(n) => {
+                out.truncate(at + n);
+                Ok(())
+            }
+            Err(e) => {
+                out.truncate(keep);
+                Err(e)
+            }
+        }
+    }
+}
 
 /// One-shot decode of a whole input, appended to `out`. On error `out` is
 /// left as it was.
-///
-/// The input goes through the state machine in chunks (as the streaming
-/// decoder does), so output and errors are those of one call; each chunk's
-/// output room is zero-filled just before the kernel overwrites it, instead
-/// of the whole output at once.
 pub(crate) fn decode_to_vec(
     k: &Kernels,
     strict: bool,
@@ -408,27 +450,6 @@ pub(crate) fn decode_to_vec(
     // Decoding never makes anything longer.
     out.reserve(input.len());
     let mut state = DecodeState::new(strict);
-    let step = |state: &mut DecodeState, chunk: &[u8], out: &mut Vec<u8>| {
-        let at = out.len();
-        out.resize(at + state.max_output(chunk.len()), 0);
-        let n = if chunk.is_empty() {
-            state.finish(&mut out[at..])
-        } else {
-            state.feed(k, chunk, &mut out[at..])
-        };
-        match n {
-            Ok(n) => {
-                out.truncate(at + n);
-                Ok(())
-            }
-            Err(e) => {
-                out.truncate(start);
-                Err(e)
-            }
-        }
-    };
-    for chunk in input.chunks(CHUNK) {
-        step(&mut state, chunk, out)?;
-    }
-    step(&mut state, &[], out)
+    state.feed_vec(k, input, out, start)?;
+    state.finish_vec(out, start)
 }

@@ -25,7 +25,7 @@ fn decode_matches_the_scalar_codec() {
     for round in 0..1500 {
         let len = rng.below(if round % 8 == 0 { 3000 } else { 500 });
         let mode = [Mode::Text, Mode::Binary][rng.below(2)];
-        let mut wire = scalar.encode(&rng.data(len), EncodeOptions::new(mode));
+        let mut wire = scalar.encode_with(&rng.data(len), EncodeOptions::new(mode));
         for _ in 0..rng.below(8) {
             let at = rng.below(wire.len() + 1);
             let junk: &[u8] = [
@@ -49,8 +49,8 @@ fn decode_matches_the_scalar_codec() {
         for strict in [false, true] {
             let options = DecodeOptions { strict };
             assert_eq!(
-                avx2.decode(&wire, options),
-                scalar.decode(&wire, options),
+                avx2.decode_with(&wire, options),
+                scalar.decode_with(&wire, options),
                 "strict {strict} wire {wire:?}"
             );
         }
@@ -66,7 +66,7 @@ fn decode_kernel_writes_only_its_output() {
     let mut rng = Rng(0x5eed_0004);
     for _ in 0..2000 {
         let len = 40 + rng.below(400);
-        let mut wire = scalar.encode(&rng.data(len), EncodeOptions::new(Mode::Text));
+        let mut wire = scalar.encode_with(&rng.data(len), EncodeOptions::new(Mode::Text));
         let at = rng.below(wire.len());
         wire.insert(at, [b'=', b' ', b'\r', b'\n', b'\t'][rng.below(5)]);
         for strict in [false, true] {
@@ -106,8 +106,12 @@ fn decode_takes_soft_breaks_and_escapes_across_windows() {
 /// ones (output or error), and the kernel alone for canaries and progress.
 fn check_decode(input: &[u8], strict: bool) {
     let options = DecodeOptions { strict };
-    let want = Codec::with_isa(Isa::Scalar).unwrap().decode(input, options);
-    let got = Codec::with_isa(Isa::Avx512).unwrap().decode(input, options);
+    let want = Codec::with_isa(Isa::Scalar)
+        .unwrap()
+        .decode_with(input, options);
+    let got = Codec::with_isa(Isa::Avx512)
+        .unwrap()
+        .decode_with(input, options);
     assert_eq!(
         got,
         want,

@@ -18,6 +18,15 @@
 //! Shared scalar code finishes the tail, validates it and computes error
 //! offsets, so results and error messages are identical whichever kernel ran.
 //! A kernel never writes outside `out[..written]`.
+//!
+//! # An unusable `SEPTET_FORCE_ISA`
+//! Never a panic and never a silent fallback: [`try_kernels`] returns the
+//! [`IsaError`], and so does every fallible codec entry point that uses the
+//! process-wide table (`decode*`, `*_to_slice`, the push decoders), carried
+//! in its error type. The few infallible functions (`base64::encode`,
+//! `qp::encode`, the push encoders) run the scalar table instead, whose
+//! output is identical (see [`kernels`]). Tests reproduce the error per codec,
+//! without the process environment, with the codecs' `forcing_isa`.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -96,10 +105,14 @@ impl fmt::Display for Isa {
 }
 
 /// Why a requested kernel set cannot be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Copy`, so the codecs' error types (which are `Copy`) can carry it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IsaError {
-    /// The name is not one of `scalar`, `avx2`, `avx512`, `neon`.
-    UnknownName(String),
+    /// The name is not one of `scalar`, `avx2`, `avx512`, `neon`. The name
+    /// comes from `SEPTET_FORCE_ISA`, which is read once per process, so it
+    /// is kept for the life of the process.
+    UnknownName(&'static str),
     /// The ISA exists but this CPU (or this build's target) cannot run it.
     Unsupported(Isa),
 }
@@ -261,35 +274,81 @@ static SCALAR: Kernels = Kernels {
 static CHOSEN: OnceLock<Result<&'static Kernels, IsaError>> = OnceLock::new();
 
 /// The process-wide kernel table: `SEPTET_FORCE_ISA` if set, else the best
-/// this CPU supports. Decided on the first call, then cached.
+/// this CPU supports. Decided on the first call, then cached (one `OnceLock`
+/// read per call after that).
+///
+/// This is the source of truth for the forced ISA: an unknown name or an ISA
+/// this CPU lacks is an error here, and every fallible codec entry point
+/// (`decode*`, `*_to_slice`, the push decoders) returns it.
 pub fn try_kernels() -> Result<&'static Kernels, IsaError> {
-    CHOSEN.get_or_init(choose).clone()
+    *CHOSEN.get_or_init(choose)
 }
 
-/// Like [`try_kernels`], for the infallible codec functions.
+/// The table the infallible codec functions run (`base64::encode`,
+/// `qp::encode`, the push encoders): [`try_kernels`] when it succeeds.
 ///
-/// # Panics
-/// If `SEPTET_FORCE_ISA` names an unknown ISA or one this CPU cannot run.
-/// That is a configuration error the user asked to be told about rather than
-/// silently ignored; programs that want to report it themselves call
-/// [`try_kernels`] at start-up (the `septet` CLI does).
+/// When `SEPTET_FORCE_ISA` is set but unusable, they cannot report it (their
+/// signatures have no error), and septet never panics on configuration, so
+/// they run the scalar reference table: their output is byte-identical on
+/// every table, only slower. That is not a silent fallback: [`try_kernels`]
+/// keeps returning the error, every fallible entry point fails with it, and
+/// programs that want to refuse to run check [`try_kernels`] at start-up
+/// (the `septet` CLI exits with status 2).
 pub fn kernels() -> &'static Kernels {
-    match try_kernels() {
-        Ok(k) => k,
-        Err(e) => panic!("{e}"),
-    }
+    try_kernels().unwrap_or(&SCALAR)
 }
 
 fn choose() -> Result<&'static Kernels, IsaError> {
     match std::env::var(FORCE_ISA_ENV) {
-        Ok(name) if !name.trim().is_empty() => {
-            let isa = Isa::from_name(&name).ok_or(IsaError::UnknownName(name))?;
-            Kernels::for_isa(isa)
-        }
+        Ok(name) if !name.trim().is_empty() => match Isa::from_name(&name) {
+            Some(isa) => Kernels::for_isa(isa),
+            // Read once per process (this runs inside the `OnceLock`), so
+            // the leak is bounded; it lets `IsaError` stay `Copy`.
+            None => Err(IsaError::UnknownName(Box::leak(name.into_boxed_str()))),
+        },
         _ => {
             let best = available().last().copied().unwrap_or(Isa::Scalar);
             Kernels::for_isa(best)
         }
+    }
+}
+
+/// Which kernel table a codec runs, resolved on each call.
+///
+/// A `const` codec cannot hold the run-time table, so it holds
+/// [`KernelChoice::Process`] and resolves it with one `OnceLock` read per
+/// call (never per block).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum KernelChoice {
+    /// The process-wide table ([`try_kernels`]).
+    Process,
+    /// A table pinned by `with_isa`, checked when it was chosen.
+    Pinned(&'static Kernels),
+    /// An ISA named by the caller and checked on use, like
+    /// `SEPTET_FORCE_ISA` for one codec.
+    Forced(Isa),
+}
+
+impl KernelChoice {
+    /// The table, or why it cannot be used (for the fallible entry points).
+    #[inline]
+    pub(crate) fn resolve(self) -> Result<&'static Kernels, IsaError> {
+        match self {
+            KernelChoice::Process => try_kernels(),
+            KernelChoice::Pinned(k) => Ok(k),
+            KernelChoice::Forced(isa) => Kernels::for_isa(isa),
+        }
+    }
+
+    /// The table for the infallible entry points (see [`kernels`]).
+    #[inline]
+    pub(crate) fn resolve_or_scalar(self) -> &'static Kernels {
+        self.resolve().unwrap_or(&SCALAR)
+    }
+
+    /// The ISA that runs: what [`resolve_or_scalar`](Self::resolve_or_scalar) gives.
+    pub(crate) fn isa(self) -> Isa {
+        self.resolve_or_scalar().isa
     }
 }
 
@@ -301,10 +360,9 @@ pub fn available() -> Vec<Isa> {
         .collect()
 }
 
-/// The ISA of the process-wide kernel table (see [`try_kernels`]).
-///
-/// # Panics
-/// Like [`kernels`], if `SEPTET_FORCE_ISA` is invalid.
+/// The ISA the infallible codec functions run (see [`kernels`]): the
+/// process-wide choice, or `Scalar` while `SEPTET_FORCE_ISA` is unusable
+/// (then [`try_kernels`] says why).
 pub fn active() -> Isa {
     kernels().isa
 }
