@@ -17,9 +17,10 @@ fn data(n: usize) -> Vec<u8> {
 
 type EncodeFn = fn(&[u8], &mut [u8]) -> Result<usize, EncodeSliceError>;
 type DecodeFn = fn(&[u8], &mut [u8]) -> Result<usize, DecodeSliceError>;
+type ReferenceFn = fn(&[u8]) -> String;
 
 /// Every encode entry point, with the encoding it must produce.
-fn encoders() -> Vec<(&'static str, EncodeFn, fn(&[u8]) -> String)> {
+fn encoders() -> Vec<(&'static str, EncodeFn, ReferenceFn)> {
     vec![
         ("encode_to_slice", b64::encode_to_slice, b64::encode),
         (
@@ -47,7 +48,7 @@ fn encoders() -> Vec<(&'static str, EncodeFn, fn(&[u8]) -> String)> {
 }
 
 /// Every decode entry point, with an encoder whose output it decodes.
-fn decoders() -> Vec<(&'static str, DecodeFn, fn(&[u8]) -> String)> {
+fn decoders() -> Vec<(&'static str, DecodeFn, ReferenceFn)> {
     vec![
         ("decode_to_slice", b64::decode_to_slice, b64::encode),
         (
