@@ -31,7 +31,7 @@
 use std::fmt;
 use std::io;
 
-use crate::simd::IsaError;
+use crate::simd::{IsaError, Kernels};
 
 /// An encoder that takes its input in pieces of any size.
 ///
@@ -210,3 +210,124 @@ impl<K> From<DecodeError<K>> for DecodeSliceError<K> {
         DecodeSliceError::Decode(e)
     }
 }
+
+/// A decoder as the shared driver [`drive`] sees it: a bulk path (the
+/// kernel table) usable whenever nothing is pending, and the byte-at-a-time
+/// reference for everything else.
+pub(crate) trait ByteDecoder {
+    /// The decode error.
+    type Error;
+    /// Nothing is pending: the bulk path may take over.
+    fn settled(&self) -> bool;
+    /// The bulk path on `input` (called only when settled): returns
+    /// `(consumed, written)`, having advanced the state's offset.
+    fn bulk(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize);
+    /// One byte through the reference; returns the bytes written to `out`.
+    fn step(&mut self, byte: u8, out: &mut [u8]) -> Result<usize, Self::Error>;
+}
+
+/// The decode loop both codecs share: hands `input` to the bulk path
+/// whenever the state is settled, steps over whatever stopped it with the
+/// reference, and hands back at the next settled point. After a bulk call
+/// that made no progress, at least `stall_run` bytes go through the
+/// reference first, so a kernel that needs lookahead is not retried for
+/// every byte. `out` must hold the decoder's worst case for `input`.
+/// Returns the bytes written.
+#[inline]
+pub(crate) fn drive<D: ByteDecoder>(
+    d: &mut D,
+    input: &[u8],
+    out: &mut [u8],
+    stall_run: usize,
+) -> Result<usize, D::Error> {
+    let (mut pos, mut written, mut stalled) = (0, 0, false);
+    while pos < input.len() {
+        if d.settled() {
+            let (c, w) = d.bulk(&input[pos..], &mut out[written..]);
+            debug_assert!(c <= input.len() - pos && written + w <= out.len());
+            pos += c;
+            written += w;
+            stalled = c == 0;
+            if pos == input.len() {
+                break;
+            }
+        }
+        let min_run = if stalled { stall_run } else { 1 };
+        let start = pos;
+        while pos < input.len() {
+            written += d.step(input[pos], &mut out[written..])?;
+            pos += 1;
+            if pos - start >= min_run && d.settled() {
+                break;
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// The sticky error of a push decoder: once a call has failed, every later
+/// call returns the same error. Also where an unusable kernel table is
+/// turned into the decoder's first error.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sticky<K>(Option<DecodeError<K>>);
+
+impl<K: ErrorKind> Sticky<K> {
+    /// The table to run and the initial slot: empty, or holding `unusable(e)`
+    /// at offset 0 if the table cannot be used (then the returned table is
+    /// never run).
+    pub(crate) fn start(
+        kernels: Result<&'static Kernels, IsaError>,
+        unusable: fn(IsaError) -> K,
+    ) -> (&'static Kernels, Self) {
+        match kernels {
+            Ok(k) => (k, Sticky(None)),
+            Err(e) => (
+                crate::simd::kernels(),
+                Sticky(Some(DecodeError::new(0, unusable(e)))),
+            ),
+        }
+    }
+
+    /// The stored error, if any.
+    pub(crate) fn check(&self) -> Result<(), DecodeError<K>> {
+        self.0.map_or(Ok(()), Err)
+    }
+
+    /// Stores the error of `result`, if any, and passes `result` on.
+    pub(crate) fn record<T>(
+        &mut self,
+        result: Result<T, DecodeError<K>>,
+    ) -> Result<T, DecodeError<K>> {
+        result.inspect_err(|e| self.0 = Some(*e))
+    }
+}
+
+/// Implements [`PushEncoder`] and [`PushDecoder`] for a codec's push types
+/// by calling their inherent `feed` / `finish` (which exist so callers need
+/// not import the traits).
+macro_rules! push_traits {
+    ($encoder:ty, $decoder:ty, $error:ty) => {
+        impl $crate::codec::PushEncoder for $encoder {
+            fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
+                <$encoder>::feed(self, input, out)
+            }
+
+            fn finish(&mut self, out: &mut Vec<u8>) {
+                <$encoder>::finish(self, out)
+            }
+        }
+
+        impl $crate::codec::PushDecoder for $decoder {
+            type Error = $error;
+
+            fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), $error> {
+                <$decoder>::feed(self, input, out)
+            }
+
+            fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), $error> {
+                <$decoder>::finish(self, out)
+            }
+        }
+    };
+}
+pub(crate) use push_traits;

@@ -5,6 +5,7 @@
 
 use super::error::{DecodeError, DecodeErrorKind, DecodeSliceError};
 use super::scalar::{self, is_mime_space, LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
+use crate::codec::{drive, ByteDecoder};
 use crate::simd::{B64Alphabet as Alphabet, B64DecodeFn, Kernels};
 
 /// Encodes `input` with padding into `out`; returns the bytes written.
@@ -134,45 +135,18 @@ impl DecodeState {
         } else {
             (k.b64_decode, scalar::decode_bulk)
         };
-        let mut pos = 0;
-        let mut written = 0;
-        let mut kernel_stalled = false;
-        while pos < input.len() {
-            if self.at_boundary() {
-                let mut progress = 0;
-                if input.len() - pos >= KERNEL_MIN {
-                    let (c, w) = kernel(&input[pos..], &mut out[written..], self.alphabet);
-                    debug_assert!(c <= input.len() - pos && written + w <= out.len());
-                    pos += c;
-                    written += w;
-                    progress += c;
-                }
-                // Whole quads the SIMD kernel left (tails shorter than its
-                // block) go four characters at a time, not byte by byte.
-                let (c, w) = quads(&input[pos..], &mut out[written..], self.alphabet);
-                pos += c;
-                written += w;
-                progress += c;
-                self.offset += progress as u64;
-                kernel_stalled = progress == 0;
-                if pos == input.len() {
-                    break;
-                }
-            }
-            // Step over what stopped the kernel, then hand back at the next
-            // quantum boundary; after a stall, take a whole block first so a
-            // kernel that needs lookahead is not retried for every quantum.
-            let min_run = if kernel_stalled { KERNEL_MIN } else { 1 };
-            let start = pos;
-            while pos < input.len() {
-                written += self.step(input[pos], &mut out[written..])?;
-                pos += 1;
-                if pos - start >= min_run && self.at_boundary() {
-                    break;
-                }
-            }
-        }
-        Ok(written)
+        // After a stall, a whole block goes byte by byte before the kernel
+        // is tried again at the next quantum boundary.
+        drive(
+            &mut Run {
+                state: self,
+                kernel,
+                quads,
+            },
+            input,
+            out,
+            KERNEL_MIN,
+        )
     }
 
     /// Consumes one byte; returns the bytes written (0 to 3).
@@ -255,6 +229,41 @@ impl DecodeState {
 /// Below this much input, the last part of a slice decode goes through the
 /// scratch buffer rather than straight into the caller's slice.
 const SCRATCH_IN: usize = 256;
+
+/// The state with its bulk kernels, as the shared driver sees it.
+struct Run<'a> {
+    state: &'a mut DecodeState,
+    kernel: B64DecodeFn,
+    quads: B64DecodeFn,
+}
+
+impl ByteDecoder for Run<'_> {
+    type Error = DecodeError;
+
+    #[inline]
+    fn settled(&self) -> bool {
+        self.state.at_boundary()
+    }
+
+    #[inline]
+    fn bulk(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize) {
+        let alphabet = self.state.alphabet;
+        let (mut c, mut w) = (0, 0);
+        if input.len() >= KERNEL_MIN {
+            (c, w) = (self.kernel)(input, out, alphabet);
+        }
+        // Whole quads the SIMD kernel left (tails shorter than its block) go
+        // four characters at a time, not byte by byte.
+        let (c2, w2) = (self.quads)(&input[c..], &mut out[w..], alphabet);
+        self.state.offset += (c + c2) as u64;
+        (c + c2, w + w2)
+    }
+
+    #[inline]
+    fn step(&mut self, byte: u8, out: &mut [u8]) -> Result<usize, DecodeError> {
+        self.state.step(byte, out)
+    }
+}
 
 /// One-shot decode of a whole input with the given rules into `out`.
 ///

@@ -6,8 +6,8 @@ use super::engine::{self, DecodeRules, DecodeState};
 use super::error::{DecodeError, DecodeErrorKind, DecodeSliceError};
 use super::scalar::{LINE_INPUT, LINE_OUTPUT};
 use super::{decoded_len_estimate, encoded_len, mime_encoded_len};
-use crate::codec::{PushDecoder, PushEncoder};
-use crate::simd::{self, B64Alphabet, IsaError, Kernels};
+use crate::codec::{self, Sticky};
+use crate::simd::{B64Alphabet, IsaError, Kernels};
 
 /// Encodes base64 that arrives in pieces, in constant memory.
 ///
@@ -109,16 +109,6 @@ impl Encoder {
     }
 }
 
-impl PushEncoder for Encoder {
-    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        Encoder::feed(self, input, out)
-    }
-
-    fn finish(&mut self, out: &mut Vec<u8>) {
-        Encoder::finish(self, out)
-    }
-}
-
 /// Decodes base64 that arrives in pieces, in constant memory.
 ///
 /// The partial quantum at the end of a piece is carried into the next, so
@@ -146,7 +136,7 @@ impl PushEncoder for Encoder {
 pub struct Decoder {
     kernels: &'static Kernels,
     state: DecodeState,
-    error: Option<DecodeError>,
+    error: Sticky<DecodeErrorKind>,
 }
 
 impl Decoder {
@@ -155,17 +145,11 @@ impl Decoder {
         alphabet: B64Alphabet,
         rules: DecodeRules,
     ) -> Self {
-        let (kernels, error) = match kernels {
-            Ok(k) => (k, None),
-            // Reported by the first call (sticky); the table is never used.
-            Err(e) => (
-                simd::kernels(),
-                Some(DecodeError::new(0, DecodeErrorKind::Kernels(e))),
-            ),
-        };
+        let (kernels, error) = Sticky::start(kernels, DecodeErrorKind::Kernels);
+        let state = DecodeState::new(alphabet, rules);
         Decoder {
             kernels,
-            state: DecodeState::new(alphabet, rules),
+            state,
             error,
         }
     }
@@ -187,23 +171,15 @@ impl Decoder {
     /// Decodes `input` and appends the result to `out`. On error `out` is
     /// left as it was.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        self.check()?;
+        self.error.check()?;
         let start = out.len();
         // Zero-filled because the drivers write through `&mut [u8]`; callers
         // that want to avoid the fill use `feed_to_slice` with a buffer
         // they reuse.
         out.resize(start + self.state.max_output(input.len()), 0);
-        match self.state.feed(self.kernels, input, &mut out[start..]) {
-            Ok(n) => {
-                out.truncate(start + n);
-                Ok(())
-            }
-            Err(e) => {
-                out.truncate(start);
-                self.error = Some(e);
-                Err(e)
-            }
-        }
+        let result = self.state.feed(self.kernels, input, &mut out[start..]);
+        out.truncate(start + *result.as_ref().unwrap_or(&0));
+        self.error.record(result).map(drop)
     }
 
     /// Decodes `input` into the start of `out`; returns the bytes written.
@@ -218,39 +194,23 @@ impl Decoder {
         input: &[u8],
         out: &mut [u8],
     ) -> Result<usize, DecodeSliceError> {
-        self.check()?;
+        self.error.check()?;
         let needed = self.state.max_output(input.len());
         if out.len() < needed {
             return Err(DecodeSliceError::OutputTooSmall { needed });
         }
         let result = self.state.feed(self.kernels, input, out);
-        Ok(result.inspect_err(|e| self.error = Some(*e))?)
+        Ok(self.error.record(result)?)
     }
 
     /// Checks that the stream ended on a complete quantum (with its
     /// padding). Base64 holds no output back, so nothing is appended; `out`
-    /// is there for [`PushDecoder`].
+    /// is there for [`PushDecoder`](crate::codec::PushDecoder).
     pub fn finish(&mut self, _out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        self.check()?;
-        self.state.finish().inspect_err(|e| self.error = Some(*e))
-    }
-
-    fn check(&self) -> Result<(), DecodeError> {
-        match self.error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        self.error.check()?;
+        let result = self.state.finish();
+        self.error.record(result)
     }
 }
 
-impl PushDecoder for Decoder {
-    type Error = DecodeError;
-
-    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        Decoder::feed(self, input, out)
-    }
-
-    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        Decoder::finish(self, out)
-    }
-}
+codec::push_traits!(Encoder, Decoder, DecodeError);

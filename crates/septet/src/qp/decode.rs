@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 
 use super::error::{DecodeError, DecodeErrorKind};
 use super::scalar::{HEX_VALUE, LINE_MAX};
+use crate::codec::{drive, ByteDecoder};
 use crate::simd::{Isa, Kernels};
 
 /// The most white space held back to see whether it ends its line. Of a
@@ -127,48 +128,9 @@ impl DecodeState {
         input: &[u8],
         out: &mut [u8],
     ) -> Result<usize, DecodeError> {
-        let mut sink = Sink { buf: out, len: 0 };
-        let mut pos = 0;
-        let mut stalled = false;
-        while pos < input.len() {
-            if self.idle() && input.len() - pos >= KERNEL_MIN {
-                let mut avail = &input[pos..];
-                if self.strict {
-                    avail = self.strict_avail(avail);
-                }
-                let (c, n) = (k.qp_decode)(avail, &mut sink.buf[sink.len..], self.strict);
-                debug_assert!(c <= avail.len() && n <= c);
-                if self.strict && k.isa() != Isa::Scalar {
-                    // The kernel may have crossed line breaks: the current
-                    // line starts after the last LF it consumed. (The scalar
-                    // table's strict kernel stops at line breaks; were that
-                    // to change, the tests at the column limit would see
-                    // stale line starts.)
-                    if let Some(lf) = memchr::memrchr(b'\n', &avail[..c]) {
-                        self.line_start = self.offset + lf as u64 + 1;
-                    }
-                }
-                pos += c;
-                sink.len += n;
-                self.offset += c as u64;
-                stalled = c == 0;
-                if pos == input.len() {
-                    break;
-                }
-            }
-            // Step over what stopped the kernel; after a stall, take a whole
-            // run first so the kernel is not retried for every byte.
-            let min_run = if stalled { KERNEL_MIN } else { 1 };
-            let start = pos;
-            while pos < input.len() {
-                self.step(input[pos], &mut sink)?;
-                pos += 1;
-                if pos - start >= min_run && self.idle() {
-                    break;
-                }
-            }
-        }
-        Ok(sink.len)
+        // After a stall, a whole run goes byte by byte before the kernel is
+        // tried again.
+        drive(&mut Run { state: self, k }, input, out, KERNEL_MIN)
     }
 
     /// Strict mode: what the kernel may see of `avail`. A kernel counts
@@ -339,6 +301,54 @@ impl DecodeState {
         }
         self.ws.clear();
         self.escape = Escape::None;
+        Ok(sink.len)
+    }
+}
+
+/// The state with its kernel table, as the shared driver sees it.
+struct Run<'a> {
+    state: &'a mut DecodeState,
+    k: &'a Kernels,
+}
+
+impl ByteDecoder for Run<'_> {
+    type Error = DecodeError;
+
+    #[inline]
+    fn settled(&self) -> bool {
+        self.state.idle()
+    }
+
+    #[inline]
+    fn bulk(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize) {
+        let (state, k) = (&mut *self.state, self.k);
+        if input.len() < KERNEL_MIN {
+            return (0, 0);
+        }
+        let avail = if state.strict {
+            state.strict_avail(input)
+        } else {
+            input
+        };
+        let (c, n) = (k.qp_decode)(avail, out, state.strict);
+        debug_assert!(c <= avail.len() && n <= c);
+        if state.strict && k.isa() != Isa::Scalar {
+            // The kernel may have crossed line breaks: the current line
+            // starts after the last LF it consumed. (The scalar table's
+            // strict kernel stops at line breaks; were that to change, the
+            // tests at the column limit would see stale line starts.)
+            if let Some(lf) = memchr::memrchr(b'\n', &avail[..c]) {
+                state.line_start = state.offset + lf as u64 + 1;
+            }
+        }
+        state.offset += c as u64;
+        (c, n)
+    }
+
+    #[inline]
+    fn step(&mut self, byte: u8, out: &mut [u8]) -> Result<usize, DecodeError> {
+        let mut sink = Sink { buf: out, len: 0 };
+        self.state.step(byte, &mut sink)?;
         Ok(sink.len)
     }
 }

@@ -230,25 +230,6 @@ impl Codec {
         Codec::new().pinned(isa)
     }
 
-    /// This codec on the kernels of `isa`, if this CPU runs them.
-    pub fn pinned(self, isa: simd::Isa) -> Result<Self, IsaError> {
-        Ok(Codec {
-            kernels: KernelChoice::Pinned(Kernels::for_isa(isa)?),
-            ..self
-        })
-    }
-
-    /// This codec forced onto `isa` without checking it now: what
-    /// `SEPTET_FORCE_ISA` does for the whole process, for one codec. If this
-    /// CPU cannot run `isa`, decoding fails with [`DecodeErrorKind::Kernels`]
-    /// and encoding runs the scalar table (see [`crate::simd`]).
-    pub const fn forcing_isa(self, isa: simd::Isa) -> Self {
-        Codec {
-            kernels: KernelChoice::Forced(isa),
-            ..self
-        }
-    }
-
     /// This codec encoding with `options`.
     pub const fn with_encode_options(self, options: EncodeOptions) -> Self {
         Codec {
@@ -263,6 +244,23 @@ impl Codec {
             decode: options,
             ..self
         }
+    }
+
+    /// This codec on the kernels of `isa`, if this CPU runs them.
+    pub fn pinned(self, isa: simd::Isa) -> Result<Self, IsaError> {
+        Kernels::for_isa(isa).map(|k| self.on(KernelChoice::Pinned(k)))
+    }
+
+    /// This codec forced onto `isa` without checking it now: what
+    /// `SEPTET_FORCE_ISA` does for the whole process, for one codec. If this
+    /// CPU cannot run `isa`, decoding fails with [`DecodeErrorKind::Kernels`]
+    /// and encoding runs the scalar table (see [`crate::simd`]).
+    pub const fn forcing_isa(self, isa: simd::Isa) -> Self {
+        self.on(KernelChoice::Forced(isa))
+    }
+
+    const fn on(self, kernels: KernelChoice) -> Self {
+        Codec { kernels, ..self }
     }
 
     /// The encode options.

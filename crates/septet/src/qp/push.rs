@@ -6,8 +6,8 @@ use super::decode::DecodeState;
 use super::encode::encode_to_vec;
 use super::scalar::EncodeFlags;
 use super::{Codec, DecodeError, DecodeErrorKind, DecodeOptions, EncodeOptions};
-use crate::codec::{PushDecoder, PushEncoder};
-use crate::simd::{self, IsaError, Kernels};
+use crate::codec::{self, Sticky};
+use crate::simd::{IsaError, Kernels};
 
 /// Held-back input plus the first bytes of the next piece, encoded together.
 const CARRY_CAPACITY: usize = 16;
@@ -113,16 +113,6 @@ impl From<EncodeOptions> for Encoder {
     }
 }
 
-impl PushEncoder for Encoder {
-    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        Encoder::feed(self, input, out)
-    }
-
-    fn finish(&mut self, out: &mut Vec<u8>) {
-        Encoder::finish(self, out)
-    }
-}
-
 /// Decodes quoted-printable that arrives in pieces, in constant memory.
 ///
 /// What is pending at the end of a piece (an `=` and its first digit, white
@@ -146,7 +136,7 @@ impl PushEncoder for Encoder {
 pub struct Decoder {
     kernels: &'static Kernels,
     state: DecodeState,
-    error: Option<DecodeError>,
+    error: Sticky<DecodeErrorKind>,
 }
 
 impl Decoder {
@@ -157,17 +147,10 @@ impl Decoder {
     }
 
     pub(crate) fn with_kernels(kernels: Result<&'static Kernels, IsaError>, strict: bool) -> Self {
-        let (kernels, error) = match kernels {
-            Ok(k) => (k, None),
-            // Reported by the first call (sticky); the table is never used.
-            Err(e) => (
-                simd::kernels(),
-                Some(DecodeError::new(0, DecodeErrorKind::Kernels(e))),
-            ),
-        };
+        let (kernels, error) = Sticky::start(kernels, DecodeErrorKind::Kernels);
         Decoder {
-            kernels,
             state: DecodeState::new(strict),
+            kernels,
             error,
         }
     }
@@ -180,31 +163,20 @@ impl Decoder {
     /// Decodes `input` and appends the result to `out`. On error nothing is
     /// appended.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        self.check()?;
+        self.error.check()?;
         let keep = out.len();
         let result = self.state.feed_vec(self.kernels, input, out, keep);
-        self.settle(result)
+        self.error.record(result)
     }
 
     /// Ends the input: appends what was still pending (an incomplete escape
     /// is kept as it is; trailing white space and a final `=` are dropped)
     /// and reports strict-mode errors found at the end.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        self.check()?;
+        self.error.check()?;
         let keep = out.len();
         let result = self.state.finish_vec(out, keep);
-        self.settle(result)
-    }
-
-    fn check(&self) -> Result<(), DecodeError> {
-        match self.error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    fn settle(&mut self, result: Result<(), DecodeError>) -> Result<(), DecodeError> {
-        result.inspect_err(|e| self.error = Some(*e))
+        self.error.record(result)
     }
 }
 
@@ -215,14 +187,4 @@ impl From<DecodeOptions> for Decoder {
     }
 }
 
-impl PushDecoder for Decoder {
-    type Error = DecodeError;
-
-    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        Decoder::feed(self, input, out)
-    }
-
-    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        Decoder::finish(self, out)
-    }
-}
+codec::push_traits!(Encoder, Decoder, DecodeError);
