@@ -124,13 +124,13 @@ impl DecodeState {
     /// bytes written. `out` must hold [`max_output`](Self::max_output)`(input.len())`.
     pub(crate) fn feed(
         &mut self,
-        k: &Kernels,
+        table: &Kernels,
         input: &[u8],
         out: &mut [u8],
     ) -> Result<usize, DecodeError> {
         // After a stall, a whole run goes byte by byte before the kernel is
         // tried again.
-        drive(&mut Run { state: self, k }, input, out, KERNEL_MIN)
+        drive(&mut Run(self, table), input, out, KERNEL_MIN)
     }
 
     /// Strict mode: what the kernel may see of `avail`. A kernel counts
@@ -306,22 +306,26 @@ impl DecodeState {
 }
 
 /// The state with its kernel table, as the shared driver sees it.
-struct Run<'a> {
-    state: &'a mut DecodeState,
-    k: &'a Kernels,
-}
+struct Run<'a>(&'a mut DecodeState, &'a Kernels);
 
 impl ByteDecoder for Run<'_> {
     type Error = DecodeError;
 
     #[inline]
+    fn step(&mut self, byte: u8, out: &mut [u8]) -> Result<usize, DecodeError> {
+        let mut sink = Sink { buf: out, len: 0 };
+        self.0.step(byte, &mut sink)?;
+        Ok(sink.len)
+    }
+
+    #[inline]
     fn settled(&self) -> bool {
-        self.state.idle()
+        self.0.idle()
     }
 
     #[inline]
     fn bulk(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize) {
-        let (state, k) = (&mut *self.state, self.k);
+        let Run(state, k) = self;
         if input.len() < KERNEL_MIN {
             return (0, 0);
         }
@@ -343,13 +347,6 @@ impl ByteDecoder for Run<'_> {
         }
         state.offset += c as u64;
         (c, n)
-    }
-
-    #[inline]
-    fn step(&mut self, byte: u8, out: &mut [u8]) -> Result<usize, DecodeError> {
-        let mut sink = Sink { buf: out, len: 0 };
-        self.state.step(byte, &mut sink)?;
-        Ok(sink.len)
     }
 }
 

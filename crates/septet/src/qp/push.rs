@@ -134,9 +134,12 @@ impl From<EncodeOptions> for Encoder {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Decoder {
-    kernels: &'static Kernels,
+    /// The pending bytes and position, carried across pieces.
     state: DecodeState,
+    /// Set by the first failed call (or an unusable table) and returned
+    /// by every later one.
     error: Sticky<DecodeErrorKind>,
+    kernels: &'static Kernels,
 }
 
 impl Decoder {
