@@ -1,6 +1,6 @@
 //! The URL- and filename-safe alphabet (RFC 4648 section 5): `-` and `_`
 //! instead of `+` and `/`, padded like the standard one. Shorthands for
-//! [`URL_SAFE`](super::URL_SAFE).
+//! [`URL_SAFE`].
 //!
 //! ```
 //! assert_eq!(septet::base64::url::encode(&[0xfb, 0xff, 0xbf]), "-_-_");
