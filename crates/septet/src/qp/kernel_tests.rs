@@ -6,20 +6,13 @@
 use super::decode::reference_prefix;
 use super::scalar::{encode_token, EncodeFlags, LOOKAHEAD};
 use super::{Codec, DecodeOptions};
+use crate::simd::test_data::Rng;
 use crate::simd::{available, Isa, Kernels};
 
 const CANARY: u8 = 0xa5;
 
-struct Rng(u64);
-
+/// More shapes of data for the shared generator.
 impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-
     /// Bytes weighted towards what the kernels treat specially.
     fn bytes(&mut self, len: usize) -> Vec<u8> {
         const SPECIAL: &[u8] = b"  \t\r\n\r\n==.F.Frrom om 3dD0aZ";

@@ -7,20 +7,13 @@
 //! kernels through the decoder in `qp::simd_tests`.
 
 use crate::simd::scalar::qp::{encode_token, EncodeFlags, LOOKAHEAD};
+use crate::simd::test_data::Rng;
 use crate::simd::Isa;
 
 const CANARY: u8 = 0xa5;
 
-struct Rng(u64);
-
+/// More shapes of data for the shared generator.
 impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-
     /// Text with lines of `line` bytes on average, words, and a `rare`
     /// in 100 chance per word of something the kernels treat specially.
     fn text(&mut self, len: usize, line: usize, rare: usize) -> Vec<u8> {
