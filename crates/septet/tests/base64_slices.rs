@@ -63,6 +63,11 @@ fn decoders() -> Vec<(&'static str, DecodeFn, ReferenceFn)> {
             b64::encode,
         ),
         ("MIME", |i, o| MIME.decode_to_slice(i, o), b64::encode_mime),
+        (
+            "Codec::decode_mime_to_slice_with",
+            |i, o| URL_SAFE.decode_mime_to_slice_with(i, o, MimeDecodeOptions::default()),
+            url::encode_mime,
+        ),
     ]
 }
 
