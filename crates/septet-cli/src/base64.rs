@@ -1,13 +1,11 @@
 //! `septet base64 encode|decode`: streams through the library's
-//! [`EncoderWriter`] and [`StreamDecoder`] in constant memory.
+//! [`EncoderWriter`] and push decoder in constant memory.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use septet::base64::{
-    Alphabet, Codec, DecodeError, DecodeErrorKind, EncoderWriter, MimeDecodeOptions, StreamDecoder,
-};
+use septet::base64::{Alphabet, Codec, DecodeError, DecodeErrorKind, EncoderWriter};
 
 use crate::io::{write_failure, Input, Output, CHUNK};
 use crate::Failure;
@@ -69,13 +67,15 @@ struct Common {
 }
 
 impl Common {
-    fn codec(&self) -> Codec {
+    /// The codec: `mime` selects 76-column CRLF lines when encoding, and
+    /// skipping line breaks and spaces when decoding.
+    fn codec(&self, mime: bool) -> Codec {
         let alphabet = if self.url {
             Alphabet::UrlSafe
         } else {
             Alphabet::Standard
         };
-        Codec::new(alphabet)
+        Codec::new(alphabet).with_mime(mime)
     }
 }
 
@@ -92,7 +92,7 @@ fn encode(args: &EncodeArgs) -> Result<(), Failure> {
     let mut input = Input::open(opts.input.as_deref())?;
     let output = Output::create(opts.output.as_deref())?;
     let out_name = output.name().to_owned();
-    let mut encoder = EncoderWriter::with_codec(output, opts.codec(), args.mime);
+    let mut encoder = EncoderWriter::new(output, opts.codec(args.mime).encoder());
     let mut buf = vec![0; CHUNK];
     loop {
         let n = input.read_chunk(&mut buf)?;
@@ -111,13 +111,9 @@ fn decode(args: &DecodeArgs) -> Result<(), Failure> {
     let opts = &args.common;
     let mut input = Input::open(opts.input.as_deref())?;
     let mut output = Output::create(opts.output.as_deref())?;
-    let mut decoder = if args.strict {
-        StreamDecoder::new(opts.codec())
-    } else {
-        StreamDecoder::mime(opts.codec(), MimeDecodeOptions::default())
-    };
+    let mut decoder = opts.codec(!args.strict).decoder();
     let mut text = vec![0; CHUNK];
-    let mut bytes = vec![0; StreamDecoder::max_output(CHUNK)];
+    let mut bytes = vec![0; septet::base64::Decoder::max_output(CHUNK)];
     let strict = args.strict;
     let invalid = |e: DecodeError| Failure::Error(decode_message(e, strict));
     loop {
@@ -127,12 +123,16 @@ fn decode(args: &DecodeArgs) -> Result<(), Failure> {
         }
         let written = decoder
             .feed_to_slice(&text[..n], &mut bytes)
-            .map_err(invalid)?;
+            .map_err(|e| match e {
+                septet::base64::DecodeSliceError::Decode(e) => invalid(e),
+                // Not reached: `bytes` holds max_output(CHUNK).
+                e => Failure::Error(e.to_string()),
+            })?;
         output
             .write_all(&bytes[..written])
             .map_err(|e| output.write_failure(e))?;
     }
-    decoder.finish().map_err(invalid)?;
+    decoder.finish(&mut Vec::new()).map_err(invalid)?;
     output.commit()
 }
 

@@ -107,7 +107,7 @@ fn encode(args: &EncodeArgs) -> Result<(), Failure> {
         inner: output,
         crlf_to_lf: lf_style,
     };
-    let mut encoder = EncoderWriter::new(sink, options);
+    let mut encoder = EncoderWriter::new(sink, options.into());
     while n > 0 {
         encoder
             .write_all(&buf[..n])

@@ -132,18 +132,18 @@ fn bench(c: &mut Criterion) {
         for (size_name, size) in SIZES {
             let raw = make(size);
             let options = EncodeOptions::new(mode);
-            let wire = scalar.encode(&raw, options);
+            let wire = scalar.encode_with(&raw, options);
 
             let mut g = group(c, format!("qp/encode/{payload}/{size_name}"), size);
             g.throughput(Throughput::Bytes(raw.len() as u64));
             for (isa, codec) in codecs() {
                 let mut out = Vec::with_capacity(wire.len() * 2);
-                codec.encode_into(&raw, options, &mut out);
+                codec.encode_into_with(&raw, options, &mut out);
                 assert_eq!(out, wire);
                 g.bench_function(format!("septet-{isa}"), |b| {
                     b.iter(|| {
                         out.clear();
-                        codec.encode_into(black_box(&raw), options, &mut out);
+                        codec.encode_into_with(black_box(&raw), options, &mut out);
                     })
                 });
             }
@@ -153,7 +153,7 @@ fn bench(c: &mut Criterion) {
             };
             assert_eq!(
                 scalar
-                    .decode(&theirs(&raw), DecodeOptions::default())
+                    .decode_with(&theirs(&raw), DecodeOptions::default())
                     .unwrap(),
                 raw
             );
@@ -169,12 +169,12 @@ fn bench(c: &mut Criterion) {
                 g.throughput(Throughput::Bytes(wire.len() as u64));
                 for (isa, codec) in codecs() {
                     let mut out = Vec::with_capacity(wire.len());
-                    codec.decode_into(&wire, options, &mut out).unwrap();
+                    codec.decode_into_with(&wire, options, &mut out).unwrap();
                     assert_eq!(out, raw);
                     g.bench_function(format!("septet-{isa}"), |b| {
                         b.iter(|| {
                             out.clear();
-                            codec.decode_into(black_box(&wire), options, &mut out)
+                            codec.decode_into_with(black_box(&wire), options, &mut out)
                         })
                     });
                 }

@@ -13,7 +13,11 @@
 //! ```
 //!
 //! - [`base64`]: RFC 4648 and MIME (RFC 2045 6.8) base64, one-shot and streaming.
+//! - [`codec`]: what both codecs share: the push encoder/decoder traits,
+//!   located decode errors, slice errors.
 //! - [`downgrade`]: streaming SMTP 8bit-to-7bit downgrade of a message.
+//! - [`io`]: one `io::Write` encoder and one `io::Read` decoder over any
+//!   push codec.
 //! - [`mime`]: zero-copy MIME parsing (RFC 2045-2047, 2231, 5322) over one
 //!   incremental state machine.
 //! - [`qp`]: quoted-printable (RFC 2045 6.7), one-shot and streaming.
@@ -23,7 +27,9 @@
 #![warn(missing_docs, clippy::missing_safety_doc)]
 
 pub mod base64;
+pub mod codec;
 pub mod downgrade;
+pub mod io;
 pub mod mime;
 pub mod qp;
 pub mod simd;

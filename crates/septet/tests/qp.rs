@@ -245,7 +245,7 @@ proptest! {
 
 /// Encodes `input` through [`EncoderWriter`], writing at the `cuts`.
 fn stream_encode(input: &[u8], cuts: &[usize], options: EncodeOptions) -> Vec<u8> {
-    let mut enc = EncoderWriter::new(Vec::new(), options);
+    let mut enc = EncoderWriter::new(Vec::new(), options.into());
     let mut start = 0;
     for &cut in cuts.iter().chain([&input.len()]) {
         enc.write_all(&input[start..cut.max(start)]).unwrap();
@@ -411,16 +411,16 @@ fn every_kernel_matches_scalar_at_every_length_and_offset() {
                 let input = &plain[offset..offset + len];
                 for options in ALL_ENCODE_OPTIONS {
                     assert_eq!(
-                        codec.encode(input, options),
-                        scalar.encode(input, options),
+                        codec.encode_with(input, options),
+                        scalar.encode_with(input, options),
                         "{isa} encode {options:?} of {input:?}"
                     );
                 }
                 let input = &wire[offset..offset + len];
                 for options in [LENIENT, STRICT] {
                     assert_eq!(
-                        codec.decode(input, options),
-                        scalar.decode(input, options),
+                        codec.decode_with(input, options),
+                        scalar.decode_with(input, options),
                         "{isa} decode {options:?} of {input:?}"
                     );
                 }
@@ -443,7 +443,7 @@ fn every_kernel_matches_scalar_on_large_inputs() {
         for input in &inputs {
             for options in ALL_ENCODE_OPTIONS {
                 assert!(
-                    codec.encode(input, options) == scalar.encode(input, options),
+                    codec.encode_with(input, options) == scalar.encode_with(input, options),
                     "{isa}"
                 );
             }
@@ -451,7 +451,7 @@ fn every_kernel_matches_scalar_on_large_inputs() {
         for wire in &wires {
             for options in [LENIENT, STRICT] {
                 assert!(
-                    codec.decode(wire, options) == scalar.decode(wire, options),
+                    codec.decode_with(wire, options) == scalar.decode_with(wire, options),
                     "{isa}"
                 );
             }
@@ -466,4 +466,70 @@ fn appending_apis() {
     assert_eq!(out, b"head:a=3Db");
     qp::decode_into(b"=41", &mut out).unwrap();
     assert_eq!(out, b"head:a=3DbA");
+}
+
+/// A codec forced onto an ISA this CPU cannot run: decoding (even lenient)
+/// reports it, encoding runs the scalar table, nothing panics.
+#[test]
+fn forced_unusable_isa_is_reported_by_the_decoders() {
+    let isa = Isa::ALL
+        .into_iter()
+        .find(|isa| !isa.is_supported())
+        .expect("some ISA this CPU lacks");
+    let err = septet::simd::IsaError::Unsupported(isa);
+    for codec in [qp::TEXT, qp::BINARY] {
+        let forced = codec.forcing_isa(isa);
+        assert_eq!(
+            forced.decode(b"a=41").unwrap_err().kind,
+            DecodeErrorKind::Kernels(err)
+        );
+        let mut out = b"kept".to_vec();
+        assert!(forced.decode_into(b"a", &mut out).is_err());
+        assert_eq!(out, b"kept");
+        let mut dec = forced.decoder();
+        assert_eq!(
+            dec.feed(b"a", &mut out).unwrap_err().kind,
+            DecodeErrorKind::Kernels(err)
+        );
+        assert!(dec.finish(&mut out).is_err());
+        assert_eq!(forced.encode(b"a=b \r\n"), codec.encode(b"a=b \r\n"));
+        assert_eq!(forced.isa(), Isa::Scalar);
+    }
+}
+
+/// The const codecs, their push codecs and the generic io adapters agree
+/// with the free functions.
+#[test]
+fn const_codecs_and_push_codecs_match_the_free_functions() {
+    use std::io::{Read, Write};
+    let input = b"Gr\xc3\xbc\xc3\x9fe, From here.\r\n.dot \r\nx".repeat(50);
+    for (codec, mode) in [(qp::TEXT, Mode::Text), (qp::BINARY, Mode::Binary)] {
+        let want = qp::encode(&input, mode);
+        assert_eq!(codec.encode(&input), want);
+        for piece in [1, 3, 5, 64, 1000] {
+            let mut enc = codec.encoder();
+            let mut wire = Vec::new();
+            for chunk in input.chunks(piece) {
+                enc.feed(chunk, &mut wire);
+            }
+            enc.finish(&mut wire);
+            assert!(wire == want, "{mode:?} pieces of {piece}");
+            let mut dec = codec.decoder();
+            let mut back = Vec::new();
+            for chunk in wire.chunks(piece) {
+                dec.feed(chunk, &mut back).unwrap();
+            }
+            dec.finish(&mut back).unwrap();
+            assert!(back == input, "{mode:?} pieces of {piece}");
+        }
+        let mut w = septet::io::EncoderWriter::new(Vec::new(), codec.encoder());
+        w.write_all(&input).unwrap();
+        let wire = w.finish().unwrap();
+        assert!(wire == want);
+        let mut back = Vec::new();
+        septet::io::DecoderReader::new(&wire[..], codec.decoder())
+            .read_to_end(&mut back)
+            .unwrap();
+        assert!(back == input);
+    }
 }

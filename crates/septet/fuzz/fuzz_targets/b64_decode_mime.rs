@@ -2,7 +2,9 @@
 //! every kernel set: output or error must match the scalar codec; accepted
 //! text must decode like the strict decoder on the text stripped of the
 //! bytes the MIME decoder skips; and the result must survive a MIME round
-//! trip.
+//! trip. Accepted text also decodes into a buffer of exactly its decoded
+//! length, and one byte less is `OutputTooSmall` with that length (never a
+//! panic, whatever the line breaks).
 //!
 //! Input: a flags byte (bit 0: URL-safe alphabet, bit 1: `ignore_invalid`
 //! first, bits 3..=7: input misalignment; bit 2: instead of decoding the
@@ -12,8 +14,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use septet::base64::MimeDecodeOptions;
-use septet_fuzz::{all_agree, scalar, split, Op};
+use septet::base64::{DecodeSliceError, MimeDecodeOptions};
+use septet_fuzz::{all_agree, codecs, scalar, split, Op};
 
 fuzz_target!(|data: &[u8]| {
     let Some((flags, payload)) = split(data) else {
@@ -52,6 +54,18 @@ fuzz_target!(|data: &[u8]| {
             "{options:?}: MIME decoding differs from strict decoding of the kept bytes"
         );
         if let Ok(bytes) = got {
+            let n = bytes.len();
+            for codec in codecs(alphabet) {
+                let mut exact = vec![0; n];
+                let fit = codec.decode_mime_to_slice_with(&text, &mut exact, options);
+                assert_eq!(fit, Ok(n), "{}: exact-size output", codec.isa());
+                assert!(exact == bytes, "{}: exact-size output differs", codec.isa());
+                if let Some(short) = n.checked_sub(1) {
+                    let got = codec.decode_mime_to_slice_with(&text, &mut vec![0; short], options);
+                    let needed = DecodeSliceError::OutputTooSmall { needed: n };
+                    assert_eq!(got, Err(needed), "{}: one byte short", codec.isa());
+                }
+            }
             let mime = all_agree(alphabet, Op::EncodeMime, &bytes, offset).expect("encoding");
             let back = all_agree(alphabet, Op::DecodeMime(options), &mime, offset);
             assert_eq!(back, Ok(bytes), "MIME round trip");

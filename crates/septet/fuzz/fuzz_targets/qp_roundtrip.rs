@@ -57,7 +57,7 @@ fuzz_target!(|data: &[u8]| {
     let n = raw.len();
     let mut cuts = [usize::from(*a) * n / 255, usize::from(*b) * n / 255];
     cuts.sort_unstable();
-    let mut writer = EncoderWriter::new(Vec::new(), options);
+    let mut writer = EncoderWriter::new(Vec::new(), options.into());
     for chunk in [&raw[..cuts[0]], &raw[cuts[0]..cuts[1]], &raw[cuts[1]..]] {
         writer.write_all(chunk).expect("Vec never fails");
     }

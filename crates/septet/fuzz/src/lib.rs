@@ -87,10 +87,16 @@ pub fn run(codec: &Codec, op: Op, input: &[u8], offset: usize) -> Result<Vec<u8>
         _ => &mut out[..need + GUARD / 2],
     };
     let result = match op {
-        Op::Encode => Ok(codec.encode_to_slice(input, window)),
-        Op::EncodeMime => Ok(codec.encode_mime_to_slice(input, window)),
-        Op::Decode => codec.decode_to_slice(input, window),
-        Op::DecodeMime(o) => codec.decode_mime_to_slice_with(input, window, o),
+        Op::Encode => Ok(codec
+            .encode_to_slice(input, window)
+            .expect("the window holds the encoding")),
+        Op::EncodeMime => Ok(codec
+            .encode_mime_to_slice(input, window)
+            .expect("the window holds the encoding")),
+        Op::Decode => codec.decode_to_slice(input, window).map_err(decode_error),
+        Op::DecodeMime(o) => codec
+            .decode_mime_to_slice_with(input, window, o)
+            .map_err(decode_error),
     };
     // After an error only the bytes outside the window are promised intact.
     let kept = match result {
@@ -143,4 +149,15 @@ fn summary(r: &Result<Vec<u8>, DecodeError>) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The decode error; the window holds `decoded_len_estimate`, so "output
+/// too small" is a bug.
+fn decode_error(e: septet::base64::DecodeSliceError) -> septet::base64::DecodeError {
+    match e {
+        septet::base64::DecodeSliceError::Decode(e) => e,
+        septet::base64::DecodeSliceError::OutputTooSmall { needed } => {
+            panic!("output too small ({needed} needed) in a window of decoded_len_estimate")
+        }
+    }
 }

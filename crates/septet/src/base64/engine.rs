@@ -3,10 +3,10 @@
 //! ISA. The decode state machine here also carries state across the chunks
 //! of the streaming decoders.
 
-use super::error::{DecodeError, DecodeErrorKind};
+use super::error::{DecodeError, DecodeErrorKind, DecodeSliceError};
 use super::scalar::{self, is_mime_space, LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
-use super::Alphabet;
-use crate::simd::{B64DecodeFn, Kernels};
+use crate::codec::{drive, ByteDecoder};
+use crate::simd::{B64Alphabet as Alphabet, B64DecodeFn, Kernels};
 
 /// Encodes `input` with padding into `out`; returns the bytes written.
 pub(crate) fn encode(k: &Kernels, alphabet: Alphabet, input: &[u8], out: &mut [u8]) -> usize {
@@ -108,6 +108,15 @@ impl DecodeState {
         (usize::from(self.chars) + n) / 4 * 3 + 2
     }
 
+    /// The most input whose worst-case output fits `room` bytes (the
+    /// inverse of [`max_output`](Self::max_output)).
+    fn max_input(&self, room: usize) -> usize {
+        match room.checked_sub(2) {
+            Some(r) => (r / 3 * 4 + 3).saturating_sub(usize::from(self.chars)),
+            None => 0,
+        }
+    }
+
     fn at_boundary(&self) -> bool {
         self.chars == 0 && self.pad == 0 && !self.done
     }
@@ -126,45 +135,18 @@ impl DecodeState {
         } else {
             (k.b64_decode, scalar::decode_bulk)
         };
-        let mut pos = 0;
-        let mut written = 0;
-        let mut kernel_stalled = false;
-        while pos < input.len() {
-            if self.at_boundary() {
-                let mut progress = 0;
-                if input.len() - pos >= KERNEL_MIN {
-                    let (c, w) = kernel(&input[pos..], &mut out[written..], self.alphabet);
-                    debug_assert!(c <= input.len() - pos && written + w <= out.len());
-                    pos += c;
-                    written += w;
-                    progress += c;
-                }
-                // Whole quads the SIMD kernel left (tails shorter than its
-                // block) go four characters at a time, not byte by byte.
-                let (c, w) = quads(&input[pos..], &mut out[written..], self.alphabet);
-                pos += c;
-                written += w;
-                progress += c;
-                self.offset += progress as u64;
-                kernel_stalled = progress == 0;
-                if pos == input.len() {
-                    break;
-                }
-            }
-            // Step over what stopped the kernel, then hand back at the next
-            // quantum boundary; after a stall, take a whole block first so a
-            // kernel that needs lookahead is not retried for every quantum.
-            let min_run = if kernel_stalled { KERNEL_MIN } else { 1 };
-            let start = pos;
-            while pos < input.len() {
-                written += self.step(input[pos], &mut out[written..])?;
-                pos += 1;
-                if pos - start >= min_run && self.at_boundary() {
-                    break;
-                }
-            }
-        }
-        Ok(written)
+        // After a stall, a whole block goes byte by byte before the kernel
+        // is tried again at the next quantum boundary.
+        drive(
+            &mut Run {
+                state: self,
+                kernel,
+                quads,
+            },
+            input,
+            out,
+            KERNEL_MIN,
+        )
     }
 
     /// Consumes one byte; returns the bytes written (0 to 3).
@@ -244,18 +226,93 @@ impl DecodeState {
     }
 }
 
-/// One-shot decode of a whole input with the given rules.
+/// Below this much input, the last part of a slice decode goes through the
+/// scratch buffer rather than straight into the caller's slice.
+const SCRATCH_IN: usize = 256;
+
+/// The state with its bulk kernels, as the shared driver sees it.
+struct Run<'a> {
+    state: &'a mut DecodeState,
+    kernel: B64DecodeFn,
+    quads: B64DecodeFn,
+}
+
+impl ByteDecoder for Run<'_> {
+    type Error = DecodeError;
+
+    #[inline]
+    fn settled(&self) -> bool {
+        self.state.at_boundary()
+    }
+
+    #[inline]
+    fn bulk(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize) {
+        let alphabet = self.state.alphabet;
+        let (mut c, mut w) = (0, 0);
+        if input.len() >= KERNEL_MIN {
+            (c, w) = (self.kernel)(input, out, alphabet);
+        }
+        // Whole quads the SIMD kernel left (tails shorter than its block) go
+        // four characters at a time, not byte by byte.
+        let (c2, w2) = (self.quads)(&input[c..], &mut out[w..], alphabet);
+        self.state.offset += (c + c2) as u64;
+        (c + c2, w + w2)
+    }
+
+    #[inline]
+    fn step(&mut self, byte: u8, out: &mut [u8]) -> Result<usize, DecodeError> {
+        self.state.step(byte, out)
+    }
+}
+
+/// One-shot decode of a whole input with the given rules into `out`.
+///
+/// Succeeds whenever `out` holds the decoded bytes, however many line
+/// breaks or other skipped bytes the input has: the input goes straight into
+/// `out` while its worst case ([`DecodeState::max_output`]) fits the room
+/// left, and the rest through a small scratch buffer, copied while it fits.
+/// When it does not, decoding goes on (only counting) so the error gives the
+/// exact length needed; an invalid input reports its decode error instead.
 pub(crate) fn decode(
     k: &Kernels,
     alphabet: Alphabet,
     rules: DecodeRules,
     input: &[u8],
     out: &mut [u8],
-) -> Result<usize, DecodeError> {
+) -> Result<usize, DecodeSliceError> {
     let mut state = DecodeState::new(alphabet, rules);
-    let written = state.feed(k, input, out)?;
+    let (mut pos, mut written) = (0, 0);
+    while pos < input.len() {
+        let rest = input.len() - pos;
+        let room = out.len() - written;
+        let n = if state.max_output(rest) <= room {
+            rest
+        } else {
+            state.max_input(room).min(rest)
+        };
+        if n < SCRATCH_IN && n < rest {
+            break;
+        }
+        written += state.feed(k, &input[pos..pos + n], &mut out[written..])?;
+        pos += n;
+    }
+    let mut scratch = [0u8; SCRATCH_IN];
+    let (mut needed, mut fits) = (written, true);
+    // Chunks of SCRATCH_IN - 64 input bytes decode to at most 146 bytes.
+    for chunk in input[pos..].chunks(SCRATCH_IN - 64) {
+        let n = state.feed(k, chunk, &mut scratch)?;
+        fits = fits && n <= out.len() - needed;
+        if fits {
+            out[needed..needed + n].copy_from_slice(&scratch[..n]);
+        }
+        needed += n;
+    }
     state.finish()?;
-    Ok(written)
+    if fits {
+        Ok(needed)
+    } else {
+        Err(DecodeSliceError::OutputTooSmall { needed })
+    }
 }
 
 #[cfg(test)]
@@ -274,7 +331,11 @@ mod tests {
 
     fn dec(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
         let mut out = vec![0; input.len() / 4 * 3 + 3];
-        let n = decode(scalar(), Alphabet::Standard, STRICT, input, &mut out)?;
+        let n =
+            decode(scalar(), Alphabet::Standard, STRICT, input, &mut out).map_err(|e| match e {
+                DecodeSliceError::Decode(e) => e,
+                DecodeSliceError::OutputTooSmall { .. } => unreachable!("room for all"),
+            })?;
         out.truncate(n);
         Ok(out)
     }

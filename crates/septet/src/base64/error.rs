@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use crate::codec;
+use crate::simd::IsaError;
+
 /// What was wrong with base64 input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DecodeErrorKind {
@@ -15,13 +18,17 @@ pub enum DecodeErrorKind {
     /// The last character before the padding carries non-zero bits that no
     /// encoder would produce (RFC 4648 3.5), such as `QR==` instead of `QQ==`.
     NonCanonicalTrailingBits,
+    /// The kernels cannot be used (an unusable `SEPTET_FORCE_ISA`, or a
+    /// codec forced onto an ISA this CPU lacks); the offset is 0. Not a
+    /// problem in the data.
+    Kernels(IsaError),
 }
 
 /// A base64 decode failure: what went wrong and where.
 ///
-/// `offset` counts bytes from the start of the input (for the streaming
-/// decoders, from the first byte ever fed). For missing padding it is the
-/// length of the input, where the `=` was expected.
+/// `offset` counts bytes from the start of the input (for the push decoder
+/// and the reader, from the first byte ever fed). For missing padding it is
+/// the length of the input, where the `=` was expected.
 ///
 /// ```
 /// use septet::base64::{decode, DecodeErrorKind};
@@ -30,24 +37,17 @@ pub enum DecodeErrorKind {
 /// assert_eq!(err.kind, DecodeErrorKind::InvalidByte(b'*'));
 /// assert_eq!(err.to_string(), "invalid byte 0x2a ('*') at offset 4");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DecodeError {
-    /// Byte offset in the input.
-    pub offset: u64,
-    /// What was wrong.
-    pub kind: DecodeErrorKind,
-}
+pub type DecodeError = codec::DecodeError<DecodeErrorKind>;
 
-impl DecodeError {
-    pub(crate) fn new(offset: u64, kind: DecodeErrorKind) -> Self {
-        DecodeError { offset, kind }
-    }
-}
+/// Why a base64 `decode*_to_slice` call failed.
+pub type DecodeSliceError = codec::DecodeSliceError<DecodeErrorKind>;
 
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = self.offset;
-        match self.kind {
+codec::error_kind!(DecodeErrorKind);
+
+impl DecodeErrorKind {
+    /// The message for this kind at offset `at` (see [`codec::ErrorKind::describe`]).
+    fn message(&self, at: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
             DecodeErrorKind::InvalidByte(b) if b.is_ascii_graphic() || b == b' ' => {
                 write!(f, "invalid byte 0x{b:02x} ('{}') at offset {at}", b as char)
             }
@@ -61,14 +61,7 @@ impl fmt::Display for DecodeError {
                 f,
                 "non-canonical trailing bits in the character at offset {at}"
             ),
+            DecodeErrorKind::Kernels(e) => write!(f, "{e}"),
         }
-    }
-}
-
-impl std::error::Error for DecodeError {}
-
-impl From<DecodeError> for std::io::Error {
-    fn from(e: DecodeError) -> Self {
-        std::io::Error::new(std::io::ErrorKind::InvalidData, e)
     }
 }

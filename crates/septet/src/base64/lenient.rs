@@ -40,21 +40,16 @@ impl Leniency {
 
 /// Decodes MIME base64 (standard alphabet) leniently, appending to `out`.
 ///
-/// The fast path is the strict SIMD [`decode_mime_to_slice`](super::decode_mime_to_slice);
+/// The fast path is the strict SIMD decoder ([`MIME`](super::MIME)`.decode_into`);
 /// only input it refuses is scanned byte by byte with the rules of the
 /// [module docs](self). The result is regular exactly when the strict
 /// decoder accepted the input; otherwise its error is the first defect.
 /// Never fails and never panics: every input decodes to something.
 pub fn decode_mime_lenient_into(input: &[u8], out: &mut Vec<u8>) -> Leniency {
-    let start = out.len();
-    out.resize(start + super::decoded_len_estimate(input.len()), 0);
-    match super::decode_mime_to_slice(input, &mut out[start..]) {
-        Ok(n) => {
-            out.truncate(start + n);
-            Leniency::default()
-        }
+    // `decode_into` leaves `out` as it was on error.
+    match super::MIME.decode_into(input, out) {
+        Ok(()) => Leniency::default(),
         Err(e) => {
-            out.truncate(start);
             decode_lenient_into(input, out);
             Leniency {
                 first_defect: Some(e),

@@ -159,7 +159,7 @@ const QP_ROOM: usize = 32 * 1024;
 impl QpEncoder {
     fn new(options: EncodeOptions) -> Self {
         QpEncoder {
-            kernels: qp::Codec::new().kernels(),
+            kernels: qp::Codec::new().kernels_or_scalar(),
             flags: options.flags(),
             col: 0,
             carry: [0; QP_CARRY],
@@ -306,13 +306,8 @@ impl Encoder {
     pub(crate) fn finish(self, out: &mut Vec<u8>) {
         match self {
             Encoder::Base64 { carry, len } => {
-                if len > 0 {
-                    // Straight into `out`, without a String in between.
-                    let at = out.len();
-                    out.resize(at + base64::mime_encoded_len(len), 0);
-                    let n = base64::encode_mime_to_slice(&carry[..len], &mut out[at..]);
-                    out.truncate(at + n);
-                }
+                // Straight into `out`, without a String in between.
+                base64::MIME.encode_into(&carry[..len], out);
             }
             Encoder::Qp(q) => q.finish(out),
         }
@@ -321,10 +316,8 @@ impl Encoder {
 
 /// Encodes whole 57-byte lines (76 characters + CRLF each).
 fn encode_lines(input: &[u8], out: &mut Vec<u8>) {
-    let at = out.len();
-    out.resize(at + input.len() / B64_LINE * (76 + 2), 0);
-    let n = base64::encode_mime_to_slice(input, &mut out[at..]);
-    out.truncate(at + n);
+    debug_assert_eq!(input.len() % B64_LINE, 0);
+    base64::MIME.encode_into(input, out);
 }
 
 /// Writes kept bytes with CRLF line breaks. With `repair`, bytes that have

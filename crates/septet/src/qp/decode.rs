@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 
 use super::error::{DecodeError, DecodeErrorKind};
 use super::scalar::{HEX_VALUE, LINE_MAX};
+use crate::codec::{drive, ByteDecoder};
 use crate::simd::{Isa, Kernels};
 
 /// The most white space held back to see whether it ends its line. Of a
@@ -123,52 +124,13 @@ impl DecodeState {
     /// bytes written. `out` must hold [`max_output`](Self::max_output)`(input.len())`.
     pub(crate) fn feed(
         &mut self,
-        k: &Kernels,
+        table: &Kernels,
         input: &[u8],
         out: &mut [u8],
     ) -> Result<usize, DecodeError> {
-        let mut sink = Sink { buf: out, len: 0 };
-        let mut pos = 0;
-        let mut stalled = false;
-        while pos < input.len() {
-            if self.idle() && input.len() - pos >= KERNEL_MIN {
-                let mut avail = &input[pos..];
-                if self.strict {
-                    avail = self.strict_avail(avail);
-                }
-                let (c, n) = (k.qp_decode)(avail, &mut sink.buf[sink.len..], self.strict);
-                debug_assert!(c <= avail.len() && n <= c);
-                if self.strict && k.isa() != Isa::Scalar {
-                    // The kernel may have crossed line breaks: the current
-                    // line starts after the last LF it consumed. (The scalar
-                    // table's strict kernel stops at line breaks; were that
-                    // to change, the tests at the column limit would see
-                    // stale line starts.)
-                    if let Some(lf) = memchr::memrchr(b'\n', &avail[..c]) {
-                        self.line_start = self.offset + lf as u64 + 1;
-                    }
-                }
-                pos += c;
-                sink.len += n;
-                self.offset += c as u64;
-                stalled = c == 0;
-                if pos == input.len() {
-                    break;
-                }
-            }
-            // Step over what stopped the kernel; after a stall, take a whole
-            // run first so the kernel is not retried for every byte.
-            let min_run = if stalled { KERNEL_MIN } else { 1 };
-            let start = pos;
-            while pos < input.len() {
-                self.step(input[pos], &mut sink)?;
-                pos += 1;
-                if pos - start >= min_run && self.idle() {
-                    break;
-                }
-            }
-        }
-        Ok(sink.len)
+        // After a stall, a whole run goes byte by byte before the kernel is
+        // tried again.
+        drive(&mut Run(self, table), input, out, KERNEL_MIN)
     }
 
     /// Strict mode: what the kernel may see of `avail`. A kernel counts
@@ -343,6 +305,51 @@ impl DecodeState {
     }
 }
 
+/// The state with its kernel table, as the shared driver sees it.
+struct Run<'a>(&'a mut DecodeState, &'a Kernels);
+
+impl ByteDecoder for Run<'_> {
+    type Error = DecodeError;
+
+    #[inline]
+    fn step(&mut self, byte: u8, out: &mut [u8]) -> Result<usize, DecodeError> {
+        let mut sink = Sink { buf: out, len: 0 };
+        self.0.step(byte, &mut sink)?;
+        Ok(sink.len)
+    }
+
+    #[inline]
+    fn settled(&self) -> bool {
+        self.0.idle()
+    }
+
+    #[inline]
+    fn bulk(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize) {
+        let Run(state, k) = self;
+        if input.len() < KERNEL_MIN {
+            return (0, 0);
+        }
+        let avail = if state.strict {
+            state.strict_avail(input)
+        } else {
+            input
+        };
+        let (c, n) = (k.qp_decode)(avail, out, state.strict);
+        debug_assert!(c <= avail.len() && n <= c);
+        if state.strict && k.isa() != Isa::Scalar {
+            // The kernel may have crossed line breaks: the current line
+            // starts after the last LF it consumed. (The scalar table's
+            // strict kernel stops at line breaks; were that to change, the
+            // tests at the column limit would see stale line starts.)
+            if let Some(lf) = memchr::memrchr(b'\n', &avail[..c]) {
+                state.line_start = state.offset + lf as u64 + 1;
+            }
+        }
+        state.offset += c as u64;
+        (c, n)
+    }
+}
+
 impl Sink<'_> {
     fn extend_ws(&mut self, ws: &mut VecDeque<u8>) {
         for b in ws.drain(..) {
@@ -387,17 +394,59 @@ pub(crate) fn reference_prefix(
     Ok((buf, state.idle()))
 }
 
-/// Input bytes decoded per step of [`decode_to_vec`]: the output of one
-/// step is zero-filled and then overwritten while it is still in cache.
+/// Input bytes decoded per step of [`DecodeState::feed_vec`]: the output
+/// of one step is zero-filled and then overwritten while it is still in cache.
 const CHUNK: usize = 16 << 10;
+
+impl DecodeState {
+    /// Decodes `input` (continuing from earlier calls) and appends the result
+    /// to `out`. On error `out` is cut back to `keep` bytes.
+    ///
+    /// The input goes through the state machine in chunks, so output and
+    /// errors are those of one call; each chunk's output room is zero-filled
+    /// just before the kernel overwrites it, instead of the whole output at
+    /// once.
+    pub(crate) fn feed_vec(
+        &mut self,
+        k: &Kernels,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        keep: usize,
+    ) -> Result<(), DecodeError> {
+        for chunk in input.chunks(CHUNK) {
+            let at = out.len();
+            out.resize(at + self.max_output(chunk.len()), 0);
+            match self.feed(k, chunk, &mut out[at..]) {
+                Ok(n) => out.truncate(at + n),
+                Err(e) => {
+                    out.truncate(keep);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`finish`](Self::finish), appending to `out`; on error `out` is cut
+    /// back to `keep` bytes.
+    pub(crate) fn finish_vec(&mut self, out: &mut Vec<u8>, keep: usize) -> Result<(), DecodeError> {
+        let at = out.len();
+        out.resize(at + self.max_output(0), 0);
+        match self.finish(&mut out[at..]) {
+            Ok(n) => {
+                out.truncate(at + n);
+                Ok(())
+            }
+            Err(e) => {
+                out.truncate(keep);
+                Err(e)
+            }
+        }
+    }
+}
 
 /// One-shot decode of a whole input, appended to `out`. On error `out` is
 /// left as it was.
-///
-/// The input goes through the state machine in chunks (as the streaming
-/// decoder does), so output and errors are those of one call; each chunk's
-/// output room is zero-filled just before the kernel overwrites it, instead
-/// of the whole output at once.
 pub(crate) fn decode_to_vec(
     k: &Kernels,
     strict: bool,
@@ -408,27 +457,6 @@ pub(crate) fn decode_to_vec(
     // Decoding never makes anything longer.
     out.reserve(input.len());
     let mut state = DecodeState::new(strict);
-    let step = |state: &mut DecodeState, chunk: &[u8], out: &mut Vec<u8>| {
-        let at = out.len();
-        out.resize(at + state.max_output(chunk.len()), 0);
-        let n = if chunk.is_empty() {
-            state.finish(&mut out[at..])
-        } else {
-            state.feed(k, chunk, &mut out[at..])
-        };
-        match n {
-            Ok(n) => {
-                out.truncate(at + n);
-                Ok(())
-            }
-            Err(e) => {
-                out.truncate(start);
-                Err(e)
-            }
-        }
-    };
-    for chunk in input.chunks(CHUNK) {
-        step(&mut state, chunk, out)?;
-    }
-    step(&mut state, &[], out)
+    state.feed_vec(k, input, out, start)?;
+    state.finish_vec(out, start)
 }

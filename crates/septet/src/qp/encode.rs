@@ -31,7 +31,9 @@ pub(crate) const fn max_encoded_len(n: usize) -> usize {
 /// the same on 1 MiB inputs.
 const VEC_CHUNK: usize = 64 << 10;
 
-/// Encodes all of `input` from column 0 and appends it to `out`.
+/// Encodes `input` from column `*col` and appends it to `out`; returns the
+/// input consumed (all of it with `at_end`, else all but the last
+/// [`LOOKAHEAD`] bytes or fewer, whose encoding depends on what follows).
 ///
 /// `out` grows [`VEC_CHUNK`] bytes at a time and is cut back to what was
 /// written, so the zero-filled room is about the real output and is written
@@ -40,25 +42,32 @@ const VEC_CHUNK: usize = 64 << 10;
 /// text encode). Each call takes as much input as should fill the room at
 /// the previous call's expansion and stops where that chunk or the room
 /// ends, between tokens; the column carries over exactly as in the
-/// streaming encoder, so the result equals one call over the whole input.
-pub(crate) fn encode_to_vec(k: &Kernels, flags: EncodeFlags, input: &[u8], out: &mut Vec<u8>) {
-    let (mut pos, mut col) = (0, 0);
+/// push encoder, so the result equals one call over the whole input.
+pub(crate) fn encode_to_vec(
+    k: &Kernels,
+    flags: EncodeFlags,
+    col: &mut usize,
+    input: &[u8],
+    at_end: bool,
+    out: &mut Vec<u8>,
+) -> usize {
+    let mut pos = 0;
     // Input bytes per call: the first call guesses 1:1.
     let mut take = VEC_CHUNK / 16 * 15;
     loop {
         let rest = &input[pos..];
-        let at_end = rest.len() <= take;
+        if rest.is_empty() || (!at_end && rest.len() <= LOOKAHEAD) {
+            return pos;
+        }
+        let last = rest.len() <= take;
         let chunk = &rest[..rest.len().min(take)];
         let start = out.len();
         // Small inputs: room for all of it in one call.
         out.resize(start + VEC_CHUNK.min(max_encoded_len(chunk.len())), 0);
-        let (c, n) = encode(k, flags, &mut col, chunk, at_end, &mut out[start..]);
+        let (c, n) = encode(k, flags, col, chunk, last && at_end, &mut out[start..]);
         out.truncate(start + n);
         pos += c;
-        if pos == input.len() {
-            return;
-        }
-        if pos == c {
+        if pos == c && pos < input.len() {
             // Reserve once for the rest at the first call's ratio (plus
             // 1/16), so that growing does not copy the output again and again.
             let guess = ((input.len() - pos) / c.max(1)).saturating_mul(n) + n;
@@ -167,7 +176,7 @@ mod tests {
                         assert_eq!(c, len);
                         want.truncate(n);
                         let mut got = b"head".to_vec();
-                        encode_to_vec(k, flags, input, &mut got);
+                        encode_to_vec(k, flags, &mut 0, input, true, &mut got);
                         assert_eq!(&got[..4], b"head");
                         assert!(got[4..] == want[..], "{isa} {len} {shift}");
                     }

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use crate::codec;
+use crate::simd::IsaError;
+
 /// What was wrong with quoted-printable input (reported in strict mode only;
 /// lenient decoding accepts every input).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,12 +28,16 @@ pub enum DecodeErrorKind {
     /// break's line break or the end of the input). The offset is that of the
     /// first byte of the trailing run.
     TrailingWhitespace,
+    /// The kernels cannot be used (an unusable `SEPTET_FORCE_ISA`, or a
+    /// codec forced onto an ISA this CPU lacks); the offset is 0. Not a
+    /// problem in the data, so lenient decoding reports it too.
+    Kernels(IsaError),
 }
 
 /// A strict quoted-printable decode failure: what went wrong and where.
 ///
 /// `offset` counts bytes from the start of the input (for
-/// [`StreamDecoder`](super::StreamDecoder), from the first byte ever fed).
+/// the push [`Decoder`](super::Decoder), from the first byte ever fed).
 ///
 /// ```
 /// use septet::qp::{decode_with, DecodeErrorKind, DecodeOptions};
@@ -38,24 +45,14 @@ pub enum DecodeErrorKind {
 /// assert_eq!((err.offset, err.kind), (7, DecodeErrorKind::InvalidEscape));
 /// assert_eq!(err.to_string(), "invalid escape: '=' not followed by two hex digits or a line break at offset 7");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DecodeError {
-    /// Byte offset in the input.
-    pub offset: u64,
-    /// What was wrong.
-    pub kind: DecodeErrorKind,
-}
+pub type DecodeError = codec::DecodeError<DecodeErrorKind>;
 
-impl DecodeError {
-    pub(crate) fn new(offset: u64, kind: DecodeErrorKind) -> Self {
-        DecodeError { offset, kind }
-    }
-}
+codec::error_kind!(DecodeErrorKind);
 
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = self.offset;
-        match self.kind {
+impl DecodeErrorKind {
+    /// The message for this kind at offset `at` (see [`codec::ErrorKind::describe`]).
+    fn message(&self, at: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
             DecodeErrorKind::InvalidEscape => write!(
                 f,
                 "invalid escape: '=' not followed by two hex digits or a line break at offset {at}"
@@ -73,14 +70,7 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::TrailingWhitespace => {
                 write!(f, "white space at the end of a line, at offset {at}")
             }
+            DecodeErrorKind::Kernels(e) => write!(f, "{e}"),
         }
-    }
-}
-
-impl std::error::Error for DecodeError {}
-
-impl From<DecodeError> for std::io::Error {
-    fn from(e: DecodeError) -> Self {
-        std::io::Error::new(std::io::ErrorKind::InvalidData, e)
     }
 }

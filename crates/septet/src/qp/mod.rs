@@ -59,19 +59,40 @@
 //! space. Strict mode accepts LF as well as CRLF line breaks (mail stored on
 //! Unix), and a final `=` as a soft break at the end of the input.
 //!
+//! # Codecs
+//! Two `const` codecs, [`TEXT`] and [`BINARY`] (default guards, lenient
+//! decoding), share one method set with [`crate::base64`]'s codecs:
+//! `encode`, `encode_into`, `decode`, `decode_into`, and `encoder()` /
+//! `decoder()` for push streaming ([`Encoder`], [`Decoder`]; see
+//! [`crate::codec`]). Other options: [`Codec::with_encode_options`],
+//! [`Codec::with_decode_options`]. A codec runs the process-wide kernel
+//! table (one `OnceLock` read per call); [`Codec::with_isa`] pins one.
+//! Nothing panics: an unusable `SEPTET_FORCE_ISA` is an error of the
+//! decoders (even lenient ones), and the encoders run the scalar table
+//! then (see [`crate::simd`]).
+//!
+//! ```
+//! use septet::qp::{BINARY, TEXT};
+//! assert_eq!(TEXT.encode(b"a=b\r\n"), b"a=3Db\r\n");
+//! assert_eq!(BINARY.encode(b"a\r\n"), b"a=0D=0A");
+//! assert_eq!(TEXT.decode(b"a=3Db=\r\n").unwrap(), b"a=b");
+//! ```
+//!
 //! [`stream`] has a [`Write`](std::io::Write) encoder and a push decoder
 //! whose output does not depend on how the input is split.
 
 mod decode;
 pub(crate) mod encode;
 mod error;
-pub(crate) mod scalar;
+mod push;
+pub(crate) use crate::simd::scalar::qp as scalar;
 pub mod stream;
 
 pub use error::{DecodeError, DecodeErrorKind};
+pub use push::{Decoder, Encoder};
 pub use stream::{EncoderWriter, StreamDecoder};
 
-use crate::simd::{self, IsaError, Kernels};
+use crate::simd::{self, IsaError, KernelChoice, Kernels};
 use scalar::EncodeFlags;
 
 /// How CR and LF in the input are encoded.
@@ -159,22 +180,32 @@ pub struct DecodeOptions {
     pub strict: bool,
 }
 
-/// The quoted-printable codec on one kernel set.
+/// Text mode (CRLF is a line break), `.` and `From ` guards on, lenient
+/// decoding.
+pub const TEXT: Codec = Codec::new();
+/// Binary mode (every CR and LF encoded), guards on, lenient decoding.
+pub const BINARY: Codec = TEXT.with_encode_options(EncodeOptions::new(Mode::Binary));
+
+/// A quoted-printable codec: encode and decode options and a kernel set.
 ///
-/// [`Codec::new`] uses the process-wide kernels; [`Codec::with_isa`] pins
-/// one (tests and benchmarks use it to run every kernel this CPU supports).
+/// Cheap to copy, and `const`: [`TEXT`] and [`BINARY`] run the process-wide
+/// kernels, resolved with one `OnceLock` read per call. [`Codec::with_isa`]
+/// pins a kernel set (tests and benchmarks use it to run every kernel this
+/// CPU supports).
 ///
 /// ```
-/// use septet::qp::{Codec, DecodeOptions, EncodeOptions};
+/// use septet::qp::{Codec, EncodeOptions};
 /// use septet::simd::Isa;
 /// let scalar = Codec::with_isa(Isa::Scalar).unwrap();
 /// let mut out = Vec::new();
-/// scalar.encode_into(b"a=b", EncodeOptions::default(), &mut out);
+/// scalar.encode_into(b"a=b", &mut out);
 /// assert_eq!(out, b"a=3Db");
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Codec {
-    kernels: &'static Kernels,
+    encode: EncodeOptions,
+    decode: DecodeOptions,
+    kernels: KernelChoice,
 }
 
 impl Default for Codec {
@@ -184,60 +215,143 @@ impl Default for Codec {
 }
 
 impl Codec {
-    /// The codec on the process-wide kernels.
-    ///
-    /// # Panics
-    /// If `SEPTET_FORCE_ISA` is invalid (see [`simd::kernels`]).
-    pub fn new() -> Self {
+    /// [`TEXT`]: text mode, default guards, lenient decoding, on the
+    /// process-wide kernels.
+    pub const fn new() -> Self {
         Codec {
-            kernels: simd::kernels(),
+            encode: EncodeOptions::new(Mode::Text),
+            decode: DecodeOptions { strict: false },
+            kernels: KernelChoice::Process,
         }
     }
 
-    /// The codec on the kernels of `isa`, if this CPU runs them.
+    /// [`TEXT`] on the kernels of `isa`, if this CPU runs them.
     pub fn with_isa(isa: simd::Isa) -> Result<Self, IsaError> {
-        Ok(Codec {
-            kernels: Kernels::for_isa(isa)?,
-        })
+        Codec::new().pinned(isa)
     }
 
-    /// The kernel set this codec runs.
+    /// This codec encoding with `options`.
+    pub const fn with_encode_options(self, options: EncodeOptions) -> Self {
+        Codec {
+            encode: options,
+            ..self
+        }
+    }
+
+    /// This codec decoding with `options`.
+    pub const fn with_decode_options(self, options: DecodeOptions) -> Self {
+        Codec {
+            decode: options,
+            ..self
+        }
+    }
+
+    /// This codec on the kernels of `isa`, if this CPU runs them.
+    pub fn pinned(self, isa: simd::Isa) -> Result<Self, IsaError> {
+        Kernels::for_isa(isa).map(|k| self.on(KernelChoice::Pinned(k)))
+    }
+
+    /// This codec forced onto `isa` without checking it now: what
+    /// `SEPTET_FORCE_ISA` does for the whole process, for one codec. If this
+    /// CPU cannot run `isa`, decoding fails with [`DecodeErrorKind::Kernels`]
+    /// and encoding runs the scalar table (see [`crate::simd`]).
+    pub const fn forcing_isa(self, isa: simd::Isa) -> Self {
+        self.on(KernelChoice::Forced(isa))
+    }
+
+    const fn on(self, kernels: KernelChoice) -> Self {
+        Codec { kernels, ..self }
+    }
+
+    /// The encode options.
+    pub fn encode_options(&self) -> EncodeOptions {
+        self.encode
+    }
+
+    /// The decode options.
+    pub fn decode_options(&self) -> DecodeOptions {
+        self.decode
+    }
+
+    /// The kernel set this codec runs (for a codec whose kernels cannot be
+    /// used, the scalar set its encoders run).
     pub fn isa(&self) -> simd::Isa {
         self.kernels.isa()
     }
 
-    pub(crate) fn kernels(&self) -> &'static Kernels {
-        self.kernels
-    }
-
     /// Encodes `input` and appends the result to `out`.
-    pub fn encode_into(&self, input: &[u8], options: EncodeOptions, out: &mut Vec<u8>) {
-        encode::encode_to_vec(self.kernels, options.flags(), input, out);
+    pub fn encode_into(&self, input: &[u8], out: &mut Vec<u8>) {
+        let k = self.kernels.resolve_or_scalar();
+        encode::encode_to_vec(k, self.encode.flags(), &mut 0, input, true, out);
     }
 
     /// Encodes `input` into a new `Vec`.
-    pub fn encode(&self, input: &[u8], options: EncodeOptions) -> Vec<u8> {
+    pub fn encode(&self, input: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        self.encode_into(input, options, &mut out);
+        self.encode_into(input, &mut out);
         out
     }
 
     /// Decodes `input` and appends the result to `out`. On error `out` is
     /// left as it was.
-    pub fn decode_into(
+    pub fn decode_into(&self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+        let k = self
+            .kernels
+            .resolve()
+            .map_err(|e| DecodeError::new(0, DecodeErrorKind::Kernels(e)))?;
+        decode::decode_to_vec(k, self.decode.strict, input, out)
+    }
+
+    /// Decodes `input` into a new `Vec`.
+    pub fn decode(&self, input: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        let mut out = Vec::new();
+        self.decode_into(input, &mut out)?;
+        Ok(out)
+    }
+
+    /// A push encoder with this codec's options (see [`Encoder`]).
+    pub fn encoder(&self) -> Encoder {
+        Encoder::new(self.kernels.resolve_or_scalar(), self.encode)
+    }
+
+    /// A push decoder with this codec's options (see [`Decoder`]).
+    pub fn decoder(&self) -> Decoder {
+        Decoder::with_kernels(self.kernels.resolve(), self.decode.strict)
+    }
+
+    /// [`encode_into`](Self::encode_into) with `options` instead of this
+    /// codec's.
+    pub fn encode_into_with(&self, input: &[u8], options: EncodeOptions, out: &mut Vec<u8>) {
+        self.with_encode_options(options).encode_into(input, out)
+    }
+
+    /// [`encode`](Self::encode) with `options` instead of this codec's.
+    pub fn encode_with(&self, input: &[u8], options: EncodeOptions) -> Vec<u8> {
+        self.with_encode_options(options).encode(input)
+    }
+
+    /// [`decode_into`](Self::decode_into) with `options` instead of this
+    /// codec's.
+    pub fn decode_into_with(
         &self,
         input: &[u8],
         options: DecodeOptions,
         out: &mut Vec<u8>,
     ) -> Result<(), DecodeError> {
-        decode::decode_to_vec(self.kernels, options.strict, input, out)
+        self.with_decode_options(options).decode_into(input, out)
     }
 
-    /// Decodes `input` into a new `Vec`.
-    pub fn decode(&self, input: &[u8], options: DecodeOptions) -> Result<Vec<u8>, DecodeError> {
-        let mut out = Vec::new();
-        self.decode_into(input, options, &mut out)?;
-        Ok(out)
+    /// [`decode`](Self::decode) with `options` instead of this codec's.
+    pub fn decode_with(
+        &self,
+        input: &[u8],
+        options: DecodeOptions,
+    ) -> Result<Vec<u8>, DecodeError> {
+        self.with_decode_options(options).decode(input)
+    }
+
+    pub(crate) fn kernels_or_scalar(&self) -> &'static Kernels {
+        self.kernels.resolve_or_scalar()
     }
 }
 
@@ -255,7 +369,7 @@ pub const fn max_encoded_len(n: usize) -> usize {
 
 /// Encodes `input` in `mode` with the default guards and appends it to `out`.
 pub fn encode_into(input: &[u8], mode: Mode, out: &mut Vec<u8>) {
-    Codec::new().encode_into(input, mode.into(), out)
+    TEXT.encode_into_with(input, mode.into(), out)
 }
 
 /// Encodes `input` in `mode` with the default guards.
@@ -266,19 +380,20 @@ pub fn encode_into(input: &[u8], mode: Mode, out: &mut Vec<u8>) {
 /// assert_eq!(encode(b"a\r\n", Mode::Binary), b"a=0D=0A");
 /// ```
 pub fn encode(input: &[u8], mode: Mode) -> Vec<u8> {
-    Codec::new().encode(input, mode.into())
+    TEXT.encode_with(input, mode.into())
 }
 
 /// Encodes `input` with `options`.
 pub fn encode_with(input: &[u8], options: EncodeOptions) -> Vec<u8> {
-    Codec::new().encode(input, options)
+    TEXT.encode_with(input, options)
 }
 
 /// Decodes `input` leniently and appends the result to `out`.
 ///
-/// Lenient decoding never fails; the `Result` matches [`decode_with`].
+/// Lenient decoding accepts every input; it fails only with
+/// [`DecodeErrorKind::Kernels`] when `SEPTET_FORCE_ISA` is unusable.
 pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
-    Codec::new().decode_into(input, DecodeOptions::default(), out)
+    TEXT.decode_into(input, out)
 }
 
 /// Decodes `input` leniently (see the [module docs](self)).
@@ -288,15 +403,17 @@ pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
 /// assert_eq!(out, b"caf\xe9 =ZZ\r\nsoftbreak");
 /// ```
 pub fn decode(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    Codec::new().decode(input, DecodeOptions::default())
+    TEXT.decode(input)
 }
 
 /// Decodes `input` with `options`.
 pub fn decode_with(input: &[u8], options: DecodeOptions) -> Result<Vec<u8>, DecodeError> {
-    Codec::new().decode(input, options)
+    TEXT.decode_with(input, options)
 }
 
 #[cfg(test)]
 mod kernel_tests;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod simd_tests;
 #[cfg(test)]
 mod tests;

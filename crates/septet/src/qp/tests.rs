@@ -164,7 +164,7 @@ fn strict_errors() {
 #[test]
 fn errors_do_not_touch_the_output() {
     let mut out = b"keep".to_vec();
-    let e = Codec::new().decode_into(b"=zz", DecodeOptions { strict: true }, &mut out);
+    let e = Codec::new().decode_into_with(b"=zz", DecodeOptions { strict: true }, &mut out);
     assert!(e.is_err());
     assert_eq!(out, b"keep");
 }

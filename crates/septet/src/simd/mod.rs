@@ -18,16 +18,28 @@
 //! Shared scalar code finishes the tail, validates it and computes error
 //! offsets, so results and error messages are identical whichever kernel ran.
 //! A kernel never writes outside `out[..written]`.
+//!
+//! # An unusable `SEPTET_FORCE_ISA`
+//! Never a panic and never a silent fallback: [`try_kernels`] returns the
+//! [`IsaError`], and so does every fallible codec entry point that uses the
+//! process-wide table (`decode*`, `*_to_slice`, the push decoders), carried
+//! in its error type. The few infallible functions (`base64::encode`,
+//! `qp::encode`, the push encoders) run the scalar table instead, whose
+//! output is identical (see [`kernels`]). Tests reproduce the error per codec,
+//! without the process environment, with the codecs' `forcing_isa`.
 
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::base64::scalar as b64_scalar;
-use crate::base64::Alphabet;
-use crate::qp::scalar::{self as qp_scalar, EncodeFlags};
-
+pub(crate) mod scalar;
+#[cfg(test)]
+pub(crate) mod test_data;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86_64;
+
+pub(crate) use scalar::base64::B64Alphabet;
+pub(crate) use scalar::qp::EncodeFlags;
+use scalar::{base64 as b64_scalar, qp as qp_scalar};
 
 /// The environment variable that pins the kernel set (`scalar`, `avx2`, `avx512`, `neon`).
 pub const FORCE_ISA_ENV: &str = "SEPTET_FORCE_ISA";
@@ -93,10 +105,14 @@ impl fmt::Display for Isa {
 }
 
 /// Why a requested kernel set cannot be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Copy`, so the codecs' error types (which are `Copy`) can carry it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IsaError {
-    /// The name is not one of `scalar`, `avx2`, `avx512`, `neon`.
-    UnknownName(String),
+    /// The name is not one of `scalar`, `avx2`, `avx512`, `neon`. The name
+    /// comes from `SEPTET_FORCE_ISA`, which is read once per process, so it
+    /// is kept for the life of the process.
+    UnknownName(&'static str),
     /// The ISA exists but this CPU (or this build's target) cannot run it.
     Unsupported(Isa),
 }
@@ -124,18 +140,18 @@ impl fmt::Display for IsaError {
 impl std::error::Error for IsaError {}
 
 /// Bulk base64 encode: whole 3-byte groups, returns `(consumed, written)`.
-pub(crate) type B64EncodeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
+pub(crate) type B64EncodeFn = fn(&[u8], &mut [u8], B64Alphabet) -> (usize, usize);
 /// Bulk base64 decode of alphabet characters only; stops before any block
 /// holding another byte (including `=`). Returns `(consumed, written)` with
 /// `consumed % 4 == 0`.
-pub(crate) type B64DecodeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
+pub(crate) type B64DecodeFn = fn(&[u8], &mut [u8], B64Alphabet) -> (usize, usize);
 /// Bulk MIME base64 encode: whole 57-byte input lines, each written as 76
 /// characters plus CRLF. Returns `(consumed, written)`.
-pub(crate) type B64EncodeMimeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
+pub(crate) type B64EncodeMimeFn = fn(&[u8], &mut [u8], B64Alphabet) -> (usize, usize);
 /// Bulk MIME base64 decode: skips CR, LF, space and tab; stops before any
 /// other non-alphabet byte. Returns `(consumed, written)` where the alphabet
 /// characters in `input[..consumed]` number a multiple of 4.
-pub(crate) type B64DecodeMimeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
+pub(crate) type B64DecodeMimeFn = fn(&[u8], &mut [u8], B64Alphabet) -> (usize, usize);
 
 /// Bulk quoted-printable encode:
 /// `fn(input, out, col, flags) -> (consumed, written, new_col)`.
@@ -143,11 +159,11 @@ pub(crate) type B64DecodeMimeFn = fn(&[u8], &mut [u8], Alphabet) -> (usize, usiz
 /// The kernel encodes a prefix `input[..consumed]` into `out[..written]`,
 /// starting on an output line that already holds `col` characters
 /// (`col <= 76`), and returns the column after it. Its output must be
-/// byte-for-byte what the reference `qp::scalar::encode_token`, called
+/// byte-for-byte what the reference `scalar::qp::encode_token`, called
 /// token after token from the same `col` and `flags`, writes for that prefix
 /// (the rules are in the `qp` module docs: greedy 76-column lines, soft
 /// breaks, `.`/`From ` guards, blanks before breaks escaped). Besides:
-/// - It never consumes any of the last `qp::scalar::LOOKAHEAD` (4) bytes of
+/// - It never consumes any of the last `scalar::qp::LOOKAHEAD` (4) bytes of
 ///   `input`: a byte's encoding depends on up to 4 bytes after it, and only
 ///   the driver knows whether the input ends there. So every decision the
 ///   kernel makes can see all the bytes it depends on, inside `input`.
@@ -258,35 +274,81 @@ static SCALAR: Kernels = Kernels {
 static CHOSEN: OnceLock<Result<&'static Kernels, IsaError>> = OnceLock::new();
 
 /// The process-wide kernel table: `SEPTET_FORCE_ISA` if set, else the best
-/// this CPU supports. Decided on the first call, then cached.
+/// this CPU supports. Decided on the first call, then cached (one `OnceLock`
+/// read per call after that).
+///
+/// This is the source of truth for the forced ISA: an unknown name or an ISA
+/// this CPU lacks is an error here, and every fallible codec entry point
+/// (`decode*`, `*_to_slice`, the push decoders) returns it.
 pub fn try_kernels() -> Result<&'static Kernels, IsaError> {
-    CHOSEN.get_or_init(choose).clone()
+    *CHOSEN.get_or_init(choose)
 }
 
-/// Like [`try_kernels`], for the infallible codec functions.
+/// The table the infallible codec functions run (`base64::encode`,
+/// `qp::encode`, the push encoders): [`try_kernels`] when it succeeds.
 ///
-/// # Panics
-/// If `SEPTET_FORCE_ISA` names an unknown ISA or one this CPU cannot run.
-/// That is a configuration error the user asked to be told about rather than
-/// silently ignored; programs that want to report it themselves call
-/// [`try_kernels`] at start-up (the `septet` CLI does).
+/// When `SEPTET_FORCE_ISA` is set but unusable, they cannot report it (their
+/// signatures have no error), and septet never panics on configuration, so
+/// they run the scalar reference table: their output is byte-identical on
+/// every table, only slower. That is not a silent fallback: [`try_kernels`]
+/// keeps returning the error, every fallible entry point fails with it, and
+/// programs that want to refuse to run check [`try_kernels`] at start-up
+/// (the `septet` CLI exits with status 2).
 pub fn kernels() -> &'static Kernels {
-    match try_kernels() {
-        Ok(k) => k,
-        Err(e) => panic!("{e}"),
-    }
+    try_kernels().unwrap_or(&SCALAR)
 }
 
 fn choose() -> Result<&'static Kernels, IsaError> {
     match std::env::var(FORCE_ISA_ENV) {
-        Ok(name) if !name.trim().is_empty() => {
-            let isa = Isa::from_name(&name).ok_or(IsaError::UnknownName(name))?;
-            Kernels::for_isa(isa)
-        }
+        Ok(name) if !name.trim().is_empty() => match Isa::from_name(&name) {
+            Some(isa) => Kernels::for_isa(isa),
+            // Read once per process (this runs inside the `OnceLock`), so
+            // the leak is bounded; it lets `IsaError` stay `Copy`.
+            None => Err(IsaError::UnknownName(Box::leak(name.into_boxed_str()))),
+        },
         _ => {
             let best = available().last().copied().unwrap_or(Isa::Scalar);
             Kernels::for_isa(best)
         }
+    }
+}
+
+/// Which kernel table a codec runs, resolved on each call.
+///
+/// A `const` codec cannot hold the run-time table, so it holds
+/// [`KernelChoice::Process`] and resolves it with one `OnceLock` read per
+/// call (never per block).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum KernelChoice {
+    /// The process-wide table ([`try_kernels`]).
+    Process,
+    /// A table pinned by `with_isa`, checked when it was chosen.
+    Pinned(&'static Kernels),
+    /// An ISA named by the caller and checked on use, like
+    /// `SEPTET_FORCE_ISA` for one codec.
+    Forced(Isa),
+}
+
+impl KernelChoice {
+    /// The table, or why it cannot be used (for the fallible entry points).
+    #[inline]
+    pub(crate) fn resolve(self) -> Result<&'static Kernels, IsaError> {
+        match self {
+            KernelChoice::Process => try_kernels(),
+            KernelChoice::Pinned(k) => Ok(k),
+            KernelChoice::Forced(isa) => Kernels::for_isa(isa),
+        }
+    }
+
+    /// The table for the infallible entry points (see [`kernels`]).
+    #[inline]
+    pub(crate) fn resolve_or_scalar(self) -> &'static Kernels {
+        self.resolve().unwrap_or(&SCALAR)
+    }
+
+    /// The ISA that runs: what [`resolve_or_scalar`](Self::resolve_or_scalar) gives.
+    pub(crate) fn isa(self) -> Isa {
+        self.resolve_or_scalar().isa
     }
 }
 
@@ -298,10 +360,9 @@ pub fn available() -> Vec<Isa> {
         .collect()
 }
 
-/// The ISA of the process-wide kernel table (see [`try_kernels`]).
-///
-/// # Panics
-/// Like [`kernels`], if `SEPTET_FORCE_ISA` is invalid.
+/// The ISA the infallible codec functions run (see [`kernels`]): the
+/// process-wide choice, or `Scalar` while `SEPTET_FORCE_ISA` is unusable
+/// (then [`try_kernels`] says why).
 pub fn active() -> Isa {
     kernels().isa
 }

@@ -2,7 +2,8 @@
 //! a chosen misalignment and canary bytes around the output.
 
 use septet::base64::{
-    decoded_len_estimate, encoded_len, mime_encoded_len, Codec, DecodeError, MimeDecodeOptions,
+    decoded_len_estimate, encoded_len, mime_encoded_len, Codec, DecodeError, DecodeSliceError,
+    MimeDecodeOptions,
 };
 
 use super::model::Mode;
@@ -42,12 +43,28 @@ impl Op {
         let lenient = MimeDecodeOptions {
             ignore_invalid: true,
         };
+        let fits = "the window holds the encoding";
         match self {
-            Op::Encode => Ok(codec.encode_to_slice(input, out)),
-            Op::EncodeMime => Ok(codec.encode_mime_to_slice(input, out)),
-            Op::Decode => codec.decode_to_slice(input, out),
-            Op::DecodeMime => codec.decode_mime_to_slice_with(input, out, Default::default()),
-            Op::DecodeMimeLenient => codec.decode_mime_to_slice_with(input, out, lenient),
+            Op::Encode => Ok(codec.encode_to_slice(input, out).expect(fits)),
+            Op::EncodeMime => Ok(codec.encode_mime_to_slice(input, out).expect(fits)),
+            Op::Decode => codec.decode_to_slice(input, out).map_err(decode_error),
+            Op::DecodeMime => codec
+                .decode_mime_to_slice_with(input, out, Default::default())
+                .map_err(decode_error),
+            Op::DecodeMimeLenient => codec
+                .decode_mime_to_slice_with(input, out, lenient)
+                .map_err(decode_error),
+        }
+    }
+}
+
+/// The decode error; the window always holds `decoded_len_estimate` bytes,
+/// so "output too small" is a failure of the codec.
+fn decode_error(e: DecodeSliceError) -> DecodeError {
+    match e {
+        DecodeSliceError::Decode(e) => e,
+        DecodeSliceError::OutputTooSmall { needed } => {
+            panic!("output too small ({needed} needed) in a window of decoded_len_estimate")
         }
     }
 }

@@ -25,8 +25,8 @@
 
 use std::arch::x86_64::*;
 
-use crate::base64::scalar::{STANDARD_ENCODE, URL_SAFE_ENCODE};
-use crate::base64::Alphabet;
+use crate::simd::scalar::base64::{STANDARD_ENCODE, URL_SAFE_ENCODE};
+use crate::simd::B64Alphabet;
 
 use super::avx512_util::{first_lanes, load_prefix, table, Table};
 
@@ -160,7 +160,7 @@ struct Encoder {
 impl Encoder {
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
     #[inline]
-    fn new(alphabet: Alphabet) -> Self {
+    fn new(alphabet: B64Alphabet) -> Self {
         // SAFETY: the encode table is 64 readable bytes.
         let chars = unsafe { _mm512_loadu_si512(alphabet.encode_table().as_ptr().cast()) };
         Encoder {
@@ -191,7 +191,7 @@ impl Encoder {
 ///
 /// # Safety
 /// The CPU must support the enabled target features.
-pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> (usize, usize) {
     let enc = Encoder::new(alphabet);
     let groups = (input.len() / 3).min(out.len() / 4);
     let out_len = groups * 4;
@@ -401,10 +401,10 @@ fn decode_blocks<const SPACES: bool>(
 ///
 /// # Safety
 /// The CPU must support the enabled target features.
-pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> (usize, usize) {
     let dec = Decoder::new(match alphabet {
-        Alphabet::Standard => &DECODE_STANDARD,
-        Alphabet::UrlSafe => &DECODE_URL_SAFE,
+        B64Alphabet::Standard => &DECODE_STANDARD,
+        B64Alphabet::UrlSafe => &DECODE_URL_SAFE,
     });
     // Up to 15 quads first, so that the stores of 48 bytes are 16-byte
     // aligned: unaligned ones cost about a third more. 11 is the inverse

@@ -5,7 +5,7 @@
 //! only handed out by [`Kernels::for_isa`] after run-time detection.
 
 use super::{Isa, Kernels};
-use crate::base64::Alphabet;
+use crate::simd::B64Alphabet;
 
 mod avx512_util;
 mod base64_avx2;
@@ -30,7 +30,7 @@ pub(crate) fn avx512_detected() -> bool {
 /// its own ISA, which [`Kernels::for_isa`] returns only after detection.
 macro_rules! wrap {
     ($name:ident, $kernel:path) => {
-        fn $name(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+        fn $name(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> (usize, usize) {
             // SAFETY: this wrapper is only reachable through the kernel table
             // for its ISA, which `Kernels::for_isa` hands out only after
             // detecting the features the kernel is compiled with.
@@ -56,7 +56,7 @@ macro_rules! wrap_qp {
             input: &[u8],
             out: &mut [u8],
             col: usize,
-            flags: crate::qp::scalar::EncodeFlags,
+            flags: crate::simd::scalar::qp::EncodeFlags,
         ) -> (usize, usize, usize) {
             // SAFETY: as for `wrap!`: reachable only through the table of
             // its ISA, handed out after detection.

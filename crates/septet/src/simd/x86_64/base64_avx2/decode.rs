@@ -5,8 +5,8 @@
 use std::arch::x86_64::*;
 
 use super::splat16;
-use crate::base64::scalar::{STANDARD_ENCODE, URL_SAFE_ENCODE};
-use crate::base64::Alphabet;
+use crate::simd::scalar::base64::{STANDARD_ENCODE, URL_SAFE_ENCODE};
+use crate::simd::B64Alphabet;
 
 /// Characters consumed and bytes produced by one vector.
 pub(super) const IN: usize = 32;
@@ -104,10 +104,10 @@ pub(super) struct Luts {
 impl Luts {
     /// The tables of `alphabet`.
     #[target_feature(enable = "avx2")]
-    pub(super) fn new(alphabet: Alphabet) -> Luts {
+    pub(super) fn new(alphabet: B64Alphabet) -> Luts {
         let t = match alphabet {
-            Alphabet::Standard => &STANDARD,
-            Alphabet::UrlSafe => &URL_SAFE,
+            B64Alphabet::Standard => &STANDARD,
+            B64Alphabet::UrlSafe => &URL_SAFE,
         };
         Luts {
             lo: splat16(t.lo),
@@ -194,7 +194,7 @@ pub(super) unsafe fn load(src: *const u8) -> __m256i {
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> (usize, usize) {
     let l = Luts::new(alphabet);
     let src = input.as_ptr();
     let dst = out.as_mut_ptr();

@@ -4,8 +4,8 @@
 use std::arch::x86_64::*;
 
 use super::splat16;
-use crate::base64::scalar::{LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
-use crate::base64::Alphabet;
+use crate::simd::scalar::base64::{LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
+use crate::simd::B64Alphabet;
 
 /// Bytes consumed and characters produced by one vector.
 const IN: usize = 24;
@@ -49,7 +49,7 @@ struct Consts {
 impl Consts {
     /// The vectors for `alphabet`.
     #[target_feature(enable = "avx2")]
-    fn new(alphabet: Alphabet) -> Self {
+    fn new(alphabet: B64Alphabet) -> Self {
         let table = alphabet.encode_table();
         // Class 0: 26..=51 (a-z); 1..=10: 52..=61 (0-9); 11: 62; 12: 63; 13: 0..=25 (A-Z).
         let mut offsets = [0u8; 16];
@@ -158,7 +158,7 @@ unsafe fn half_shifted(src: *const u8, c: Consts) -> __m128i {
 ///
 /// # Safety
 /// The CPU must support AVX2.
-pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> (usize, usize) {
     let c = Consts::new(alphabet);
     let blocks = (input.len().saturating_sub(4) / IN).min(out.len() / OUT);
     let src = input.as_ptr();
@@ -209,7 +209,7 @@ pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: Alphabet) ->
 pub(crate) unsafe fn encode_mime(
     input: &[u8],
     out: &mut [u8],
-    alphabet: Alphabet,
+    alphabet: B64Alphabet,
 ) -> (usize, usize) {
     const _: () = assert!(LINE_INPUT == 57 && LINE_CHARS == 76 && LINE_OUTPUT == 78);
     let c = Consts::new(alphabet);

@@ -16,8 +16,8 @@ use super::decode::{classify, load, pack, store_exact, Luts, IN, OUT};
 use super::lines::{decode_lines, detect};
 use super::splat16;
 use super::squeeze::{drain, flush, push, Buf, BUF, FLUSH};
-use crate::base64::scalar::is_mime_space;
-use crate::base64::Alphabet;
+use crate::simd::scalar::base64::is_mime_space;
+use crate::simd::B64Alphabet;
 
 /// `SPACES[c & 15] == c` exactly for CR, LF, space and tab among bytes below
 /// 0x80 (0xff never matches; the shuffle turns bytes >= 0x80 into 0).
@@ -46,7 +46,7 @@ const RETRY_AFTER: u32 = 16;
 pub(crate) unsafe fn decode_mime(
     input: &[u8],
     out: &mut [u8],
-    alphabet: Alphabet,
+    alphabet: B64Alphabet,
 ) -> (usize, usize) {
     let l = Luts::new(alphabet);
     let spaces = splat16(SPACES);

@@ -12,8 +12,8 @@
 use std::arch::x86_64::*;
 
 use super::{load, load_prefix, store, store_prefix, Table};
-use crate::base64::scalar::{LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
-use crate::base64::Alphabet;
+use crate::simd::scalar::base64::{LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
+use crate::simd::B64Alphabet;
 
 /// Lines encoded together.
 const LINES: usize = 4;
@@ -118,7 +118,7 @@ static LINE_BREAKS: Table<64> = {
 pub(crate) unsafe fn encode_mime(
     input: &[u8],
     out: &mut [u8],
-    alphabet: Alphabet,
+    alphabet: B64Alphabet,
 ) -> (usize, usize) {
     // SAFETY: the encode table is 64 readable bytes.
     let chars = unsafe { _mm512_loadu_si512(alphabet.encode_table().as_ptr().cast()) };

@@ -46,7 +46,7 @@ static AFTER_HEAD: Table<64> = {
 /// The layout of a run of lines.
 #[derive(Clone, Copy)]
 pub(super) struct Lines {
-    /// Alphabet characters per line: 64, 68, 72 or 76.
+    /// B64Alphabet characters per line: 64, 68, 72 or 76.
     chars: usize,
     /// Bytes per line, line break included.
     stride: usize,

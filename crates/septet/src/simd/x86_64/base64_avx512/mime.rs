@@ -16,8 +16,8 @@ use super::{
     decode_blocks, first_lanes, load, load_prefix, store, store_lanes, Decoder, Table,
     DECODE_MIME_STANDARD, DECODE_MIME_URL_SAFE,
 };
-use crate::base64::scalar::is_mime_space;
-use crate::base64::Alphabet;
+use crate::simd::scalar::base64::is_mime_space;
+use crate::simd::B64Alphabet;
 
 /// Sextets gathered before a decode pass over them: small enough to stay in
 /// L1, large enough that the pass runs long after the stores that fill it.
@@ -100,11 +100,11 @@ impl Stage<'_> {
 pub(crate) unsafe fn decode_mime(
     input: &[u8],
     out: &mut [u8],
-    alphabet: Alphabet,
+    alphabet: B64Alphabet,
 ) -> (usize, usize) {
     let dec = Decoder::new(match alphabet {
-        Alphabet::Standard => &DECODE_MIME_STANDARD,
-        Alphabet::UrlSafe => &DECODE_MIME_URL_SAFE,
+        B64Alphabet::Standard => &DECODE_MIME_STANDARD,
+        B64Alphabet::UrlSafe => &DECODE_MIME_URL_SAFE,
     });
     let (len, cap) = (input.len(), out.len());
     let flags = _mm512_set1_epi8(0xc0u8 as i8);

@@ -1,32 +1,20 @@
 //! The AVX-512 kernels against the scalar reference.
 
 use super::*;
-use crate::base64::scalar::{self, is_mime_space};
-use crate::base64::{Codec, MimeDecodeOptions};
+use crate::simd::scalar::base64::{self as scalar, is_mime_space};
+use crate::simd::test_data::{b64_samples as samples, noise};
 use crate::simd::Isa;
 
-type Kernel = unsafe fn(&[u8], &mut [u8], Alphabet) -> (usize, usize);
-const ALPHABETS: [Alphabet; 2] = [Alphabet::Standard, Alphabet::UrlSafe];
+type Kernel = unsafe fn(&[u8], &mut [u8], B64Alphabet) -> (usize, usize);
+const ALPHABETS: [B64Alphabet; 2] = [B64Alphabet::Standard, B64Alphabet::UrlSafe];
 const CANARY: u8 = 0xa5;
 /// Bytes a kernel must stop before (plain decode also stops at whitespace).
 const STOPPERS: [u8; 6] = [b'=', b'*', 0, 0x80, 0xc1, 0xff];
 
-fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 32) as u8
-        })
-        .collect()
-}
-
 /// Runs `kernel` with `room` bytes of output (at an alignment that varies
 /// with the input) between canaries, and checks that nothing outside the
 /// reported output was written.
-fn run(kernel: Kernel, input: &[u8], room: usize, alphabet: Alphabet) -> (usize, Vec<u8>) {
+fn run(kernel: Kernel, input: &[u8], room: usize, alphabet: B64Alphabet) -> (usize, Vec<u8>) {
     let mut out = vec![CANARY; room + 128];
     let at = input.len() * 7 % 64;
     // SAFETY: the callers skip the test unless this CPU runs AVX-512.
@@ -76,7 +64,7 @@ fn encoders_match_scalar() {
 /// Checks a decode kernel's result against the contract: whole quads of
 /// alphabet characters (whitespace skipped for MIME), as many as the
 /// first stop byte and the room allow, decoded like the scalar code.
-fn check_decode(kernel: Kernel, mime: bool, input: &[u8], alphabet: Alphabet) {
+fn check_decode(kernel: Kernel, mime: bool, input: &[u8], alphabet: B64Alphabet) {
     let table = alphabet.decode_table();
     let skip = |b: u8| mime && is_mime_space(b);
     let stop = input
@@ -109,49 +97,6 @@ fn check_decode(kernel: Kernel, mime: bool, input: &[u8], alphabet: Alphabet) {
             assert!(c == 0 || !skip(input[c - 1]) || taken == 0 || c == stop);
         }
     }
-}
-
-/// Encodings of noise: plain; in lines of 76 + CRLF, 64 + LF, 72 + CRLF
-/// (with one short line in the middle); with whitespace sprinkled in.
-fn samples(len: usize, alphabet: Alphabet) -> Vec<Vec<u8>> {
-    let plain = Codec::with_isa(alphabet, Isa::Scalar)
-        .unwrap()
-        .encode(&noise(len, len as u64 + 7))
-        .into_bytes();
-    let wrap = |width: usize, eol: &[u8]| -> Vec<u8> {
-        let mut out = Vec::new();
-        for (k, line) in plain.chunks(width).enumerate() {
-            let cut = if k == 3 { line.len() / 2 } else { line.len() };
-            out.extend_from_slice(&line[..cut]);
-            out.extend_from_slice(eol);
-            out.extend_from_slice(&line[cut..]);
-        }
-        out
-    };
-    let spaced = plain.iter().enumerate().flat_map(|(k, &b)| match k % 23 {
-        5 => vec![b' ', b],
-        11 => vec![b'\n', b'\t', b],
-        _ => vec![b],
-    });
-    let mut lines76: Vec<u8> = plain
-        .chunks(76)
-        .flat_map(|l| [l, b"\r\n"])
-        .flatten()
-        .copied()
-        .collect();
-    lines76.truncate(lines76.len().saturating_sub(2));
-    vec![
-        plain.clone(),
-        lines76,
-        plain
-            .chunks(64)
-            .flat_map(|l| [l, b"\n"])
-            .flatten()
-            .copied()
-            .collect(),
-        wrap(72, b"\r\n"),
-        spaced.collect(),
-    ]
 }
 
 #[test]
@@ -189,56 +134,14 @@ fn large_outputs_match_scalar() {
     }
     let data = noise(super::stream::STREAM_MIN * 3 / 4 + 100, 9);
     let mut want = vec![0; data.len() / 3 * 4 + 64];
-    let (c, w) = scalar::encode_bulk(&data, &mut want, Alphabet::Standard);
+    let (c, w) = scalar::encode_bulk(&data, &mut want, B64Alphabet::Standard);
     want.truncate(w);
     for at in [0, 4, 60] {
         let mut out = vec![CANARY; w + 128];
         // SAFETY: this CPU runs AVX-512 (checked above).
-        let got = unsafe { encode(&data, &mut out[at..at + w], Alphabet::Standard) };
+        let got = unsafe { encode(&data, &mut out[at..at + w], B64Alphabet::Standard) };
         assert_eq!(got, (c, w));
         assert!(out[at..at + w] == want[..], "streaming encode at {at}");
         assert!(out[..at].iter().chain(&out[at + w..]).all(|&b| b == CANARY));
-    }
-}
-
-#[test]
-fn public_api_matches_scalar() {
-    if !avx512() {
-        return;
-    }
-    let lenient = MimeDecodeOptions {
-        ignore_invalid: true,
-    };
-    for alphabet in ALPHABETS {
-        let fast = Codec::with_isa(alphabet, Isa::Avx512).unwrap();
-        let slow = Codec::with_isa(alphabet, Isa::Scalar).unwrap();
-        for len in 0..=300 {
-            let data = noise(len + 3, len as u64);
-            for start in [0, 1, 3] {
-                let data = &data[start..];
-                assert_eq!(fast.encode(data), slow.encode(data));
-                assert_eq!(fast.encode_mime(data), slow.encode_mime(data));
-            }
-            for text in samples(len, alphabet) {
-                let mut variants = vec![text.clone()];
-                for at in (0..text.len()).step_by(1 + len / 64) {
-                    let mut bad = text.clone();
-                    bad[at] = [b'=', b'*', 0x80, b'\n', b'A'][at % 5];
-                    variants.push(bad);
-                }
-                for t in &variants {
-                    assert_eq!(fast.decode(t), slow.decode(t));
-                    let strict = MimeDecodeOptions::default();
-                    assert_eq!(
-                        fast.decode_mime_with(t, strict),
-                        slow.decode_mime_with(t, strict)
-                    );
-                    assert_eq!(
-                        fast.decode_mime_with(t, lenient),
-                        slow.decode_mime_with(t, lenient)
-                    );
-                }
-            }
-        }
     }
 }

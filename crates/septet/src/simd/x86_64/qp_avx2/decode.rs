@@ -16,7 +16,7 @@
 
 use std::arch::x86_64::*;
 
-use crate::qp::scalar;
+use crate::simd::scalar::qp as scalar;
 
 /// Bytes a step reads: its window and two more (an escape or soft break
 /// starting in the last two bytes).

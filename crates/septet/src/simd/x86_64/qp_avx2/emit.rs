@@ -6,7 +6,7 @@ use std::arch::x86_64::*;
 
 use super::encode::{splat, Consts, Step, READ, WIN};
 use super::plan::{Block, Plan};
-use crate::qp::scalar::HEX_UPPER;
+use crate::simd::scalar::qp::HEX_UPPER;
 
 /// The furthest a walk's stores reach past its output start: a group ends
 /// by `end(59) + 3 * 3 + 16 <= 205`, a sparse copy by `64 + 9 + 12 + 64`.

@@ -19,7 +19,7 @@ use std::arch::x86_64::*;
 
 use super::emit::{groups, sparse, REACH, SPARSE_MAX};
 use super::plan::{classify, from_bit, plan, Block};
-use crate::qp::scalar::{self, EncodeFlags, HEX_UPPER, LOOKAHEAD};
+use crate::simd::scalar::qp::{self as scalar, EncodeFlags, HEX_UPPER, LOOKAHEAD};
 
 /// Tokens (input bytes) in a block.
 pub(super) const WIN: usize = 64;

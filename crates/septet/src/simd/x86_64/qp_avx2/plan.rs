@@ -23,7 +23,7 @@
 use std::arch::x86_64::*;
 
 use super::encode::{splat, Consts, Step, WIN};
-use crate::qp::scalar::{CLASS, SAFE, SOFT_MAX};
+use crate::simd::scalar::qp::{CLASS, SAFE, SOFT_MAX};
 
 /// How far a walk goes.
 pub(super) struct Plan {

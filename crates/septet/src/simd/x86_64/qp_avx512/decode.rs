@@ -25,7 +25,7 @@
 use std::arch::x86_64::*;
 
 use super::{below, blanks, eq, load_prefix, printable, store_lanes, Table};
-use crate::qp::scalar::{HEX_VALUE, LINE_MAX};
+use crate::simd::scalar::qp::{HEX_VALUE, LINE_MAX};
 
 /// Hex digit values for `vpermi2b` (the low 7 bits of a byte), `0x80` for
 /// anything else.

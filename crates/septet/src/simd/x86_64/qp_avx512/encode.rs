@@ -36,7 +36,9 @@
 use std::arch::x86_64::*;
 
 use super::{below, blanks, eq, load_prefix, printable, store_lanes, stream, table, Table};
-use crate::qp::scalar::{encode_token, EncodeFlags, HEX_UPPER, LINE_MAX, LOOKAHEAD, SOFT_MAX};
+use crate::simd::scalar::qp::{
+    encode_token, EncodeFlags, HEX_UPPER, LINE_MAX, LOOKAHEAD, SOFT_MAX,
+};
 
 /// Input bytes a step may consume: the 64 loaded, less the two bytes that
 /// decide whether byte 61 is a blank before a hard break.

@@ -32,7 +32,7 @@ use std::arch::x86_64::*;
 use std::hint::select_unpredictable;
 
 use super::{blanks, eq, printable, Table};
-use crate::qp::scalar::{EncodeFlags, LINE_MAX, SOFT_MAX};
+use crate::simd::scalar::qp::{EncodeFlags, LINE_MAX, SOFT_MAX};
 
 /// Tokens (bytes) of a window.
 const WINDOW: usize = 63;

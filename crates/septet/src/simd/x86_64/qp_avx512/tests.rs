@@ -3,25 +3,17 @@
 //! position relative to the 63-byte windows and 21-byte groups of the
 //! encoder's stream and the 64-byte windows of the decoder, each call
 //! checked against the reference: encode calls token by token, with
-//! canary bytes after the output; decode against the scalar kernels
-//! through the decoder, and for progress.
+//! canary bytes after the output. Decoding is checked against the scalar
+//! kernels through the decoder in `qp::simd_tests`.
 
-use crate::qp::scalar::{encode_token, EncodeFlags, LOOKAHEAD};
-use crate::qp::{Codec, DecodeOptions};
+use crate::simd::scalar::qp::{encode_token, EncodeFlags, LOOKAHEAD};
+use crate::simd::test_data::Rng;
 use crate::simd::Isa;
 
 const CANARY: u8 = 0xa5;
 
-struct Rng(u64);
-
+/// More shapes of data for the shared generator.
 impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-
     /// Text with lines of `line` bytes on average, words, and a `rare`
     /// in 100 chance per word of something the kernels treat specially.
     fn text(&mut self, len: usize, line: usize, rare: usize) -> Vec<u8> {
@@ -117,25 +109,6 @@ fn check_encode(input: &[u8], col: usize, flags: EncodeFlags, room: usize) -> us
     }
     assert_eq!(new_col, ref_col, "{}", what());
     c
-}
-
-/// Decoding `input` with the AVX-512 kernels, checked against the scalar
-/// ones (output or error), and the kernel alone for canaries and progress.
-fn check_decode(input: &[u8], strict: bool) {
-    let options = DecodeOptions { strict };
-    let want = Codec::with_isa(Isa::Scalar).unwrap().decode(input, options);
-    let got = Codec::with_isa(Isa::Avx512).unwrap().decode(input, options);
-    assert_eq!(
-        got,
-        want,
-        "strict {strict}: {:?}",
-        String::from_utf8_lossy(input)
-    );
-    let mut out = vec![CANARY; input.len() + 64];
-    // SAFETY: callers check `avx512()`.
-    let (c, w) = unsafe { super::decode(input, &mut out[..input.len()], strict) };
-    assert!(c <= input.len() && w <= c);
-    assert!(out[w..].iter().all(|&b| b == CANARY), "wrote past {w}");
 }
 
 const ALL_FLAGS: [u8; 6] = [
@@ -249,51 +222,6 @@ fn encode_hands_back_guards_at_soft_line_starts() {
                 for col in [0, 1, 10, 40, 74, 75, 76] {
                     check_encode(&input, col, EncodeFlags::new(flags), 2000);
                 }
-            }
-        }
-    }
-}
-
-#[test]
-fn decode_wire_of_every_shape() {
-    if !avx512() {
-        return;
-    }
-    let mut rng = Rng(0x5eed_0004);
-    let pieces: [&[u8]; 14] = [
-        b"=3D", b"=3d", b"=\r\n", b"=\n", b"= \r\n", b"==41", b"=ZZ", b"  \r\n", b" x", b"\t\t\ty",
-        b"\r", b"\n", b"\r\n", b"=C3=A9",
-    ];
-    for round in 0..600 {
-        let mut v = Vec::new();
-        let len = 100 + rng.below(600);
-        while v.len() < len {
-            for _ in 0..rng.below(70) {
-                v.push(b'a' + rng.below(26) as u8);
-            }
-            v.extend_from_slice(pieces[rng.below(pieces.len())]);
-        }
-        check_decode(&v, false);
-        if round % 3 == 0 {
-            check_decode(&v[..v.len().min(76)], true);
-        }
-    }
-}
-
-#[test]
-fn decode_items_straddling_windows() {
-    if !avx512() {
-        return;
-    }
-    let items: [&[u8]; 8] = [
-        b"=41", b"=\r\n", b"=\n", b" a", b"  a", b"\r\n", b"=4", b" \r\n",
-    ];
-    for item in items {
-        for at in 55..135 {
-            let mut v = vec![b'x'; 260];
-            v[at..at + item.len()].copy_from_slice(item);
-            for end in [at + item.len(), at + item.len() + 1, 200, 260] {
-                check_decode(&v[..end], false);
             }
         }
     }

@@ -2,9 +2,9 @@
 //! the bulk kernels of the `Scalar` kernel table.
 //!
 //! [`encode_token`] is the definition of the encoder's output (see the
-//! module docs of [`crate::qp`] for the rules in prose); every encode kernel
+//! quoted-printable codec's module docs for the rules in prose); every encode kernel
 //! must produce exactly what a sequence of its calls would. The decode
-//! reference is the state machine in `qp::decode`. The bulk kernels here
+//! reference is the state machine of the codec's decode driver. The bulk kernels here
 //! follow the same contract as the SIMD ones (see `simd::QpEncodeFn` and
 //! `simd::QpDecodeFn`), so the shared drivers treat every ISA alike.
 

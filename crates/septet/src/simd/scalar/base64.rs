@@ -3,10 +3,38 @@
 //!
 //! These are the reference the SIMD kernels are checked against. The bulk
 //! kernels follow the same contract as the SIMD ones (whole blocks only,
-//! `(consumed, written)`), so the shared drivers in `base64::engine` treat
-//! every ISA alike.
+//! `(consumed, written)`), so the shared drivers above this layer treat
+//! every ISA alike. Everything here is below the codecs: the public
+//! alphabet type maps onto [`B64Alphabet`].
 
-use super::Alphabet;
+/// The alphabet as the kernels see it. The public codec type maps onto it;
+/// it lives here so the kernels do not depend on the codec layer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) enum B64Alphabet {
+    /// `A-Z a-z 0-9 + /`.
+    #[default]
+    Standard,
+    /// `A-Z a-z 0-9 - _`.
+    UrlSafe,
+}
+
+impl B64Alphabet {
+    /// The 64 characters in value order.
+    pub(crate) const fn encode_table(self) -> &'static [u8; 64] {
+        match self {
+            B64Alphabet::Standard => STANDARD_ENCODE,
+            B64Alphabet::UrlSafe => URL_SAFE_ENCODE,
+        }
+    }
+
+    /// Sextet value of every byte, [`INVALID`] outside the alphabet.
+    pub(crate) fn decode_table(self) -> &'static [u8; 256] {
+        match self {
+            B64Alphabet::Standard => &STANDARD_DECODE,
+            B64Alphabet::UrlSafe => &URL_SAFE_DECODE,
+        }
+    }
+}
 
 /// Marks a byte that is not in the alphabet in a decode table.
 pub(crate) const INVALID: u8 = 0xff;
@@ -44,7 +72,7 @@ pub(crate) fn is_mime_space(b: u8) -> bool {
 
 /// Encodes all of `input` (with padding) into the start of `out`.
 /// Returns the number of bytes written. `out` must hold `encoded_len(input.len())`.
-pub(crate) fn encode_tail(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> usize {
+pub(crate) fn encode_tail(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> usize {
     let (consumed, mut written) = encode_bulk(input, out, alphabet);
     let table = alphabet.encode_table();
     let rest = &input[consumed..];
@@ -71,7 +99,7 @@ pub(crate) fn encode_tail(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> u
 }
 
 /// Scalar bulk encode: every whole 3-byte group.
-pub(crate) fn encode_bulk(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+pub(crate) fn encode_bulk(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> (usize, usize) {
     let table = alphabet.encode_table();
     let groups = (input.len() / 3).min(out.len() / 4);
     for (src, dst) in input
@@ -89,7 +117,11 @@ pub(crate) fn encode_bulk(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (
 }
 
 /// Scalar bulk MIME encode: whole 57-byte lines as 76 characters plus CRLF.
-pub(crate) fn encode_mime_bulk(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+pub(crate) fn encode_mime_bulk(
+    input: &[u8],
+    out: &mut [u8],
+    alphabet: B64Alphabet,
+) -> (usize, usize) {
     let lines = (input.len() / LINE_INPUT).min(out.len() / LINE_OUTPUT);
     for (src, dst) in input
         .chunks_exact(LINE_INPUT)
@@ -120,7 +152,7 @@ fn decode_quad(quad: &[u8], table: &[u8; 256]) -> Option<[u8; 3]> {
 /// Scalar bulk decode: whole quads of alphabet characters, stopping at the
 /// first quad that holds anything else (padding included). The last quad is
 /// left to the caller, which must see the padding.
-pub(crate) fn decode_bulk(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+pub(crate) fn decode_bulk(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> (usize, usize) {
     let table = alphabet.decode_table();
     let mut consumed = 0;
     let mut written = 0;
@@ -138,7 +170,11 @@ pub(crate) fn decode_bulk(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (
 /// Scalar bulk MIME decode: whole quads, skipping CRLF and LF line breaks
 /// that fall between quads (where a conforming encoder puts them). Stops at
 /// anything else, leaving it to the byte-at-a-time state machine.
-pub(crate) fn decode_mime_bulk(input: &[u8], out: &mut [u8], alphabet: Alphabet) -> (usize, usize) {
+pub(crate) fn decode_mime_bulk(
+    input: &[u8],
+    out: &mut [u8],
+    alphabet: B64Alphabet,
+) -> (usize, usize) {
     let table = alphabet.decode_table();
     let mut consumed = 0;
     let mut written = 0;
@@ -165,7 +201,7 @@ mod tests {
 
     #[test]
     fn tables_are_inverse() {
-        for alphabet in [Alphabet::Standard, Alphabet::UrlSafe] {
+        for alphabet in [B64Alphabet::Standard, B64Alphabet::UrlSafe] {
             let enc = alphabet.encode_table();
             let dec = alphabet.decode_table();
             for (i, &c) in enc.iter().enumerate() {
@@ -179,7 +215,7 @@ mod tests {
     fn bulk_leaves_the_last_quad() {
         let mut out = [0u8; 6];
         assert_eq!(
-            decode_bulk(b"QUJDQUJD", &mut out, Alphabet::Standard),
+            decode_bulk(b"QUJDQUJD", &mut out, B64Alphabet::Standard),
             (4, 3)
         );
         assert_eq!(&out[..3], b"ABC");
@@ -188,7 +224,7 @@ mod tests {
     #[test]
     fn mime_bulk_skips_line_breaks_between_quads() {
         let mut out = [0u8; 9];
-        let (c, w) = decode_mime_bulk(b"QUJD\r\nQUJD\nQUJDQUJD", &mut out, Alphabet::Standard);
+        let (c, w) = decode_mime_bulk(b"QUJD\r\nQUJD\nQUJDQUJD", &mut out, B64Alphabet::Standard);
         assert_eq!((c, w), (15, 9));
         assert_eq!(&out, b"ABCABCABC");
     }
