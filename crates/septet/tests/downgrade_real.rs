@@ -22,7 +22,9 @@
 //! sample, on a `different` outcome that `corpus/real/expected.tsv` does
 //! not already pin (known-bad outcomes stay visible there until fixed).
 //! `SEPTET_BLESS=1` rewrites `expected.tsv`; `SEPTET_REAL_REPORT=FILE`
-//! writes every message's outcome, reason and detail as TSV.
+//! writes every message's outcome, reason and detail as TSV;
+//! `SEPTET_REAL_DUMP=DIR` writes the output of every `different` message
+//! there (named like the message, `/` as `_`), for a closer look.
 //!
 //! Python 3.11+ must be installed; `SEPTET_SKIP_PYTHON=1` skips the test.
 
@@ -113,10 +115,7 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in entries {
         if p.is_dir() {
             files_under(&p, out);
-        } else if !matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("tsv" | "md")
-        ) {
+        } else if !matches!(p.extension().and_then(|e| e.to_str()), Some("tsv" | "md")) {
             out.push(p);
         }
     }
@@ -290,7 +289,11 @@ fn difference(before: &Seen, after: &Seen) -> Option<(String, String)> {
         return Some(("oracle-error".into(), e.clone()));
     }
     let (b, a) = (before.parts.as_deref()?, after.parts.as_deref()?);
-    let tree = |p: &[SeenPart]| p.iter().map(|x| (x.ty.clone(), x.multipart)).collect::<Vec<_>>();
+    let tree = |p: &[SeenPart]| {
+        p.iter()
+            .map(|x| (x.ty.clone(), x.multipart))
+            .collect::<Vec<_>>()
+    };
     if tree(b) != tree(a) {
         let detail = format!("{:?} -> {:?}", tree(b), tree(a));
         return Some(("tree".into(), detail));
@@ -412,8 +415,21 @@ fn check_expected(msgs: &[Msg], verdicts: &[Verdict]) -> (Vec<String>, Vec<Strin
             }
         }
     }
-    failures.extend(pinned.keys().map(|n| format!("{n}: in expected.tsv, not in the sample")));
+    failures.extend(
+        pinned
+            .keys()
+            .map(|n| format!("{n}: in expected.tsv, not in the sample")),
+    );
     (failures, notes)
+}
+
+fn dump_different(dir: &Path, msgs: &[Msg], runs: &[Run], verdicts: &[Verdict]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for ((m, r), v) in msgs.iter().zip(runs).zip(verdicts) {
+        if let (Run::Done { out, .. }, "different") = (r, v.outcome) {
+            std::fs::write(dir.join(m.name.replace('/', "_")), out).unwrap();
+        }
+    }
 }
 
 #[test]
@@ -450,13 +466,20 @@ fn downgrade_real_mail() {
         }
         std::fs::write(path, s).unwrap();
     }
+    if let Some(dir) = std::env::var_os("SEPTET_REAL_DUMP") {
+        dump_different(Path::new(&dir), &msgs, &runs, &verdicts);
+    }
     let panics: Vec<_> = msgs
         .iter()
         .zip(&verdicts)
         .filter(|(_, v)| v.outcome == "panic")
         .map(|(m, v)| format!("{}: {}", m.name, v.detail))
         .collect();
-    assert!(panics.is_empty(), "the downgrade panicked:\n{}", panics.join("\n"));
+    assert!(
+        panics.is_empty(),
+        "the downgrade panicked:\n{}",
+        panics.join("\n")
+    );
     if std::env::var_os("SEPTET_BLESS").is_some_and(|v| v == "1") {
         let mut s = String::from("# name\toutcome\treason (SEPTET_BLESS=1 rewrites this file)\n");
         for (m, v) in msgs.iter().zip(&verdicts).filter(|(m, _)| m.sample) {
