@@ -343,7 +343,11 @@ fn judge(msg: &Msg, run: &Run, before: &Seen, after: Option<&Seen>) -> Verdict {
         return Verdict::new("unchecked", "input-unreadable", e.clone());
     }
     let after = after.expect("the output was sent to the oracle");
-    if let Some((reason, detail)) = difference(before, after) {
+    if let Some((reason, mut detail)) = difference(before, after) {
+        if repaired > 0 {
+            // The downgrade's own count of bytes it made `?`: a lossy repair.
+            let _ = write!(detail, "; {repaired} byte(s) repaired");
+        }
         return Verdict::new("different", format!("{prefix}{reason}"), detail);
     }
     let detail = if repaired > 0 {
@@ -357,11 +361,18 @@ fn judge(msg: &Msg, run: &Run, before: &Seen, after: Option<&Seen>) -> Verdict {
     }
 }
 
-/// Counts per outcome and per outcome and reason, with up to 3 names each.
-fn table(msgs: &[Msg], verdicts: &[Verdict]) -> String {
+/// Counts per outcome and per outcome and reason, with up to 3 names each,
+/// over the sample (`sample`) or the cache.
+fn table(msgs: &[Msg], verdicts: &[Verdict], sample: bool) -> String {
     let mut by_outcome: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_reason: BTreeMap<(&str, &str), (usize, Vec<&str>)> = BTreeMap::new();
-    for (m, v) in msgs.iter().zip(verdicts) {
+    let mut total = 0;
+    for (m, v) in msgs
+        .iter()
+        .zip(verdicts)
+        .filter(|(m, _)| m.sample == sample)
+    {
+        total += 1;
         *by_outcome.entry(v.outcome).or_default() += 1;
         let e = by_reason.entry((v.outcome, &v.reason)).or_default();
         e.0 += 1;
@@ -369,7 +380,7 @@ fn table(msgs: &[Msg], verdicts: &[Verdict]) -> String {
             e.1.push(&m.name);
         }
     }
-    let mut s = format!("{:<44} {:>6}\n", "total", msgs.len());
+    let mut s = format!("{:<44} {total:>6}\n", "total");
     for (outcome, n) in &by_outcome {
         let _ = writeln!(s, "{outcome:<44} {n:>6}");
         for ((o, reason), (n, names)) in &by_reason {
@@ -457,7 +468,10 @@ fn downgrade_real_mail() {
             judge(m, r, before, after)
         })
         .collect();
-    eprintln!("{}", table(&msgs, &verdicts));
+    eprintln!("corpus/real:\n{}", table(&msgs, &verdicts, true));
+    if msgs.iter().any(|m| !m.sample) {
+        eprintln!("SEPTET_REAL_CORPUS:\n{}", table(&msgs, &verdicts, false));
+    }
     if let Some(path) = std::env::var_os("SEPTET_REAL_REPORT") {
         let mut s = String::from("name\toutcome\treason\tdetail\n");
         for (m, v) in msgs.iter().zip(&verdicts) {
