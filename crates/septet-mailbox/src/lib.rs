@@ -97,8 +97,10 @@
 //! a message back its own line ends, so that an LF archive stays LF and a
 //! message the transform did not otherwise touch stays byte-identical
 //! (and is counted unchanged, since a transform result equal to the input
-//! is): `septet convert --downgrade` does this with
-//! [`LineEnding::of_first_line`] and [`LineEnding::apply_to_wire_form`].
+//! is): [`downgrade_message`], the transform of `septet convert
+//! --downgrade`, does this (the downgrade writes LF itself,
+//! [`septet::downgrade::Options::line_ending`]), and returns a message
+//! that needs no change borrowed, without copying it.
 //! The rule: a message whose **first line break is a bare LF** (or that
 //! has none) gets LF output, every CRLF of the wire form becoming LF; a
 //! message whose first line break is CRLF keeps the CRLF output. Wire
@@ -121,6 +123,7 @@ mod atomic;
 mod batch;
 mod content_length;
 mod detect;
+mod downgrade;
 mod eml;
 mod envelope;
 mod error;
@@ -135,7 +138,9 @@ mod source;
 
 use std::borrow::Cow;
 
+pub use atomic::AtomicFile;
 pub use batch::{convert, ConvertOptions, OutputFormat};
+pub use downgrade::downgrade_message;
 pub use detect::{detect_mbox, Detection, FromLineCounts};
 pub use eml::list_eml;
 pub use envelope::{maildir_flags_from_status, synthesize_from_line};
@@ -182,7 +187,7 @@ impl LineEnding {
     /// ends](self#line-ends).
     pub fn apply_to_wire_form(self, wire: &mut Vec<u8>) {
         if self == LineEnding::Lf {
-            lines::crlf_to_lf(wire);
+            septet::downgrade::LineEnding::Lf.apply_to_wire_form(wire, 0);
         }
     }
 }
