@@ -494,7 +494,11 @@ fn relabelled_short(msg: &[u8]) -> Vec<u8> {
         let cut = line.len().min(900);
         out.extend_from_slice(&line[..cut]);
         if cut < line.len() {
-            out.extend_from_slice(if line.ends_with(b"\r\n") { b"\r\n" } else { b"\n" });
+            out.extend_from_slice(if line.ends_with(b"\r\n") {
+                b"\r\n"
+            } else {
+                b"\n"
+            });
         }
     }
     out

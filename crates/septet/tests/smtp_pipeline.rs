@@ -82,7 +82,11 @@ fn messages() -> Vec<Vec<u8>> {
         })
         .collect();
     all.push(b"Subject: dots\r\n\r\n.\r\n..\r\n.leading\r\nend\r\n".to_vec());
-    all.push("Subject: Grüße\r\n\r\n.Grüße aus Köln\r\n.\r\n".as_bytes().to_vec());
+    all.push(
+        "Subject: Grüße\r\n\r\n.Grüße aus Köln\r\n.\r\n"
+            .as_bytes()
+            .to_vec(),
+    );
     all
 }
 
@@ -178,7 +182,11 @@ fn bdat_chunks() {
         let chunks: Vec<&[u8]> = message.chunks(size).collect();
         for (i, chunk) in chunks.iter().enumerate() {
             let last = i + 1 == chunks.len();
-            let command = format!("BDAT {}{}\r\n", chunk.len(), if last { " LAST" } else { "" });
+            let command = format!(
+                "BDAT {}{}\r\n",
+                chunk.len(),
+                if last { " LAST" } else { "" }
+            );
             let (n, is_last) = BdatReader::parse_command(command.as_bytes()).unwrap();
             p.start_chunk(n, is_last).unwrap();
             // The chunk arrives with the next command behind it.

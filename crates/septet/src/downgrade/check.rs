@@ -45,23 +45,27 @@ fn bytes_are_clean(message: &[u8]) -> bool {
         return false;
     }
     let (this, next) = (&message[..message.len() - 1], &message[1..]);
-    let (mut bad, mut cr, mut crlf, mut lf) = (0u8, 0usize, 0usize, 1usize);
+    let (mut cr, mut crlf, mut lf) = (0usize, 0usize, 1usize);
     for (a, b) in this.chunks(CHUNK).zip(next.chunks(CHUNK)) {
-        let (mut c_cr, mut c_crlf, mut c_lf, mut acc) = (0u8, 0u8, 0u8, 0u8);
+        let (mut c_cr, mut c_crlf, mut c_lf, mut bad) = (0u8, 0u8, 0u8, 0u8);
         for (&x, &y) in a.iter().zip(b) {
-            acc |= (x & 0x80) | u8::from(x == 0);
+            bad |= (x & 0x80) | u8::from(x == 0);
             c_cr += u8::from(x == b'\r');
             c_crlf += u8::from(x == b'\r') & u8::from(y == b'\n');
             c_lf += u8::from(x == b'\n');
         }
-        bad |= acc;
+        // Most messages that need the downgrade show it early (an 8-bit
+        // header or the first body line): stop there.
+        if bad != 0 || c_cr != c_crlf {
+            return false;
+        }
         cr += usize::from(c_cr);
         crlf += usize::from(c_crlf);
         lf += usize::from(c_lf);
     }
     // No bare CR; and either no CR at all (LF form) or a CR before every
     // LF (CRLF form).
-    bad == 0 && cr == crlf && (cr == 0 || crlf == lf) && short_lines(message)
+    cr == crlf && (cr == 0 || crlf == lf) && short_lines(message)
 }
 
 /// No line holds more than [`MAX_LINE`] octets before its line break.

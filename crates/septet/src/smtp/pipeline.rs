@@ -78,7 +78,10 @@ impl fmt::Display for PipelineError {
                 "input ended before the end of the data (CRLF.CRLF or BDAT LAST) at byte {offset}"
             ),
             PipelineError::NoChunk { offset } => {
-                write!(f, "BDAT chunk in a message not framed by BDAT at byte {offset}")
+                write!(
+                    f,
+                    "BDAT chunk in a message not framed by BDAT at byte {offset}"
+                )
             }
         }
     }
