@@ -175,6 +175,44 @@ mod tests {
     }
 
     #[test]
+    fn long_random_text_against_a_byte_loop() {
+        let mut state = 0x5eed_u64;
+        for len in 0..300 {
+            for density in [2, 9, 40] {
+                let input: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1);
+                        match (state >> 33) % density {
+                            0 => b'\r',
+                            1 => b'\n',
+                            _ => b'a',
+                        }
+                    })
+                    .collect();
+                let mut want = Vec::new();
+                for (i, &b) in input.iter().enumerate() {
+                    if !(b == b'\r' && input.get(i + 1) == Some(&b'\n')) {
+                        want.push(b);
+                    }
+                }
+                let mut buf = input.clone();
+                LineEnding::Lf.apply_to_wire_form(&mut buf, 0);
+                assert_eq!(buf, want, "{input:?}");
+                // From an offset: the bytes before it stay as they are.
+                let from = len / 3;
+                let mut buf = input.clone();
+                LineEnding::Lf.apply_to_wire_form(&mut buf, from);
+                let mut tail = input[from..].to_vec();
+                LineEnding::Lf.apply_to_wire_form(&mut tail, 0);
+                assert_eq!(&buf[..from], &input[..from]);
+                assert_eq!(&buf[from..], &tail[..]);
+            }
+        }
+    }
+
+    #[test]
     fn a_crlf_split_between_calls() {
         let wire = b"a\r\nb\r\n\r\nc";
         for split in 0..=wire.len() {
