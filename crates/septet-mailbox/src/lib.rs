@@ -173,9 +173,9 @@ impl LineEnding {
     /// The terminator of the first line of `data`; LF when `data` holds no
     /// line break at all.
     pub fn of_first_line(data: &[u8]) -> LineEnding {
-        match memchr::memchr(b'\n', data) {
-            Some(nl) if nl > 0 && data[nl - 1] == b'\r' => LineEnding::CrLf,
-            _ => LineEnding::Lf,
+        match septet::downgrade::LineEnding::of_first_line(data) {
+            septet::downgrade::LineEnding::Crlf => LineEnding::CrLf,
+            septet::downgrade::LineEnding::Lf => LineEnding::Lf,
         }
     }
 
