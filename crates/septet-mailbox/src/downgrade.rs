@@ -44,8 +44,10 @@ pub fn downgrade_message(message: &[u8]) -> Result<Cow<'_, [u8]>, downgrade::Err
         line_ending: LineEnding::of_first_line(message),
         ..Options::default()
     });
-    // Room for quoted-printable or base64 growth: one allocation.
-    let mut out = Vec::with_capacity(message.len() + message.len() / 3 + 256);
+    // Room for the wire form of a body re-encoded as base64 (57 bytes
+    // become 76 and CRLF: x1.368) and encoded header words, so the usual
+    // message costs one allocation and no reallocating copy.
+    let mut out = Vec::with_capacity(message.len() + message.len() * 3 / 8 + 1024);
     d.feed(message, &mut out)?;
     d.finish(&mut out)?;
     if out == message {
