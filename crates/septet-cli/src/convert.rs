@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use septet_mailbox::{
-    self, ConvertOptions, Format, LineEnding, OutputFormat, Progress, Report, Stage,
-};
+use septet_mailbox::{self, ConvertOptions, Format, OutputFormat, Progress, Report, Stage};
 
 use crate::convert_checks::{check_output, parse_jobs, OutputPlan};
 use crate::io::Output;
@@ -132,17 +130,9 @@ impl Transform {
         match self {
             Transform::Identity => Ok(Cow::Borrowed(message)),
             Transform::Downgrade => {
-                use septet::downgrade::{Downgrader, Options};
-                let mut d = Downgrader::new(Options::default());
-                let mut out = Vec::with_capacity(message.len() + message.len() / 3);
-                d.feed(message, &mut out)
-                    .and_then(|()| d.finish(&mut out))
-                    .map_err(TransformError::Downgrade)?;
-                // The downgrade writes CRLF; an LF message gets LF back
-                // (in place), so an LF archive stays LF and a message that
-                // needed no other change is written byte for byte.
-                LineEnding::of_first_line(message).apply_to_wire_form(&mut out);
-                Ok(Cow::Owned(out))
+                // The policy (own line ends, a message needing no change
+                // borrowed, Content-Length kept true) is septet-mailbox's.
+                septet_mailbox::downgrade_message(message).map_err(TransformError::Downgrade)
             }
         }
     }

@@ -6,8 +6,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use septet::downgrade::{Downgrader, Options};
-use septet::smtp::{DataReader, DataStatus, DotStuffer, Limits};
+use septet::downgrade::Options;
+use septet::smtp::{self, DowngradePipeline, Framing, Limits, PipelineStatus};
 
 use crate::io::{Input, Output, CHUNK};
 use crate::Failure;
@@ -42,49 +42,39 @@ pub fn run(args: Args) -> Result<(), Failure> {
 fn convert(args: &Args) -> Result<(), Failure> {
     let mut input = Input::open(args.input.as_deref())?;
     let mut output = Output::create(args.output.as_deref())?;
-    let mut d = Downgrader::new(Options {
+    let options = Options {
         refuse_signed: args.refuse_signed,
         ..Options::default()
-    });
-    let mut reader = args.smtp.then(|| DataReader::new(Limits::default()));
-    let mut stuffer = DotStuffer::new();
+    };
+    let (framing, form) = if args.smtp {
+        (Framing::Data(Limits::default()), smtp::Output::Data)
+    } else {
+        (Framing::Raw, smtp::Output::Raw)
+    };
+    let mut pipeline = DowngradePipeline::new(framing, form, options);
     let mut buf = vec![0; CHUNK];
-    let (mut message, mut out, mut wire) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out = Vec::new();
     let failed = |e: &dyn std::fmt::Display| Failure::Error(e.to_string());
-    let mut ended = false;
-    while !ended {
+    loop {
         let n = input.read_chunk(&mut buf)?;
         if n == 0 {
             break;
         }
-        let chunk = match &mut reader {
-            Some(r) => {
-                message.clear();
-                let (_, status) = r.feed(&buf[..n], &mut message).map_err(|e| failed(&e))?;
-                ended = status == DataStatus::Done;
-                &message[..]
-            }
-            None => &buf[..n],
-        };
         out.clear();
-        d.feed(chunk, &mut out).map_err(|e| failed(&e))?;
-        write(&mut output, args.smtp, &mut stuffer, &out, &mut wire)?;
-    }
-    if reader.as_ref().is_some_and(|r| !r.is_done()) {
-        return Err(Failure::Error(
-            "input ended before the CRLF.CRLF end of data".into(),
-        ));
+        // Bytes after the end of the data (the next command) are ignored.
+        let (_, status) = pipeline.feed(&buf[..n], &mut out).map_err(|e| failed(&e))?;
+        output
+            .write_all(&out)
+            .map_err(|e| output.write_failure(e))?;
+        if status == PipelineStatus::Done {
+            break;
+        }
     }
     out.clear();
-    let report = d.finish(&mut out).map_err(|e| failed(&e))?;
-    write(&mut output, args.smtp, &mut stuffer, &out, &mut wire)?;
-    if args.smtp {
-        wire.clear();
-        stuffer.finish(&mut wire);
-        output
-            .write_all(&wire)
-            .map_err(|e| output.write_failure(e))?;
-    }
+    let report = pipeline.finish(&mut out).map_err(|e| failed(&e))?;
+    output
+        .write_all(&out)
+        .map_err(|e| output.write_failure(e))?;
     output.commit()?;
     if let Some(path) = &args.report {
         let json = simd_json::to_string_pretty(&report).map_err(|e| failed(&e))?;
@@ -95,21 +85,4 @@ fn convert(args: &Args) -> Result<(), Failure> {
         file.commit()?;
     }
     Ok(())
-}
-
-fn write(
-    output: &mut Output,
-    smtp: bool,
-    stuffer: &mut DotStuffer,
-    out: &[u8],
-    wire: &mut Vec<u8>,
-) -> Result<(), Failure> {
-    let bytes = if smtp {
-        wire.clear();
-        stuffer.feed(out, wire);
-        &wire[..]
-    } else {
-        out
-    };
-    output.write_all(bytes).map_err(|e| output.write_failure(e))
 }

@@ -1,10 +1,11 @@
 //! The input and output of a subcommand: a file or standard input, a file
 //! or standard output. Output files are replaced atomically.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Read, StdoutLock, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
+
+use septet_mailbox::AtomicFile;
 
 use crate::Failure;
 
@@ -66,13 +67,12 @@ impl Input {
 
 /// Where output goes. Writes are buffered; call [`Output::commit`] at the end.
 ///
-/// A regular output file is written to a temporary file in the same
-/// directory and renamed over the target by `commit`, so a run that fails
-/// (or is dropped without `commit`) leaves any existing file untouched and no
-/// partial one behind. Devices and pipes (`/dev/null`, a FIFO) are written
-/// in place, since they cannot be replaced. The rename is not preceded by
-/// an fsync: the file is complete for every reader, not guaranteed durable
-/// across a power loss.
+/// A regular output file is a [`septet_mailbox::AtomicFile`]: written to a
+/// temporary file in the same directory, then fsynced and renamed over the
+/// target by `commit`, so a run that fails (or is dropped without
+/// `commit`) leaves any existing file untouched and no partial one behind.
+/// Devices and pipes (`/dev/null`, a FIFO) are written in place, since
+/// they cannot be replaced.
 pub struct Output {
     sink: BufWriter<Sink>,
     name: String,
@@ -80,8 +80,7 @@ pub struct Output {
 
 enum Sink {
     Stdout(StdoutLock<'static>),
-    File(File),
-    Temp(File, TempFile),
+    File(AtomicFile),
 }
 
 impl Output {
@@ -98,8 +97,9 @@ impl Output {
             ),
             Some(p) => {
                 let name = p.display().to_string();
-                let sink = open_file(p).map_err(|e| Failure::io(format!("creating {name}"), e))?;
-                (sink, name)
+                let file = AtomicFile::create(p)
+                    .map_err(|e| Failure::io(format!("creating {name}"), e))?;
+                (Sink::File(file), name)
             }
         };
         Ok(Output {
@@ -127,12 +127,9 @@ impl Output {
             .map_err(|e| write_failure(&name, e.into_error()))?;
         match sink {
             Sink::Stdout(mut out) => out.flush().map_err(|e| write_failure(&name, e)),
-            Sink::File(_) => Ok(()),
-            Sink::Temp(file, temp) => {
-                drop(file);
-                temp.persist()
-                    .map_err(|e| Failure::io(format!("renaming the output into {name}"), e))
-            }
+            Sink::File(file) => file
+                .commit()
+                .map_err(|e| Failure::io(format!("renaming the output into {name}"), e)),
         }
     }
 }
@@ -160,95 +157,14 @@ impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Sink::Stdout(out) => out.write(buf),
-            Sink::File(file) | Sink::Temp(file, _) => file.write(buf),
+            Sink::File(file) => file.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::Stdout(out) => out.flush(),
-            Sink::File(file) | Sink::Temp(file, _) => file.flush(),
-        }
-    }
-}
-
-/// Opens the sink for an output path: a temporary file beside a regular
-/// (or not yet existing) target, the target itself otherwise.
-fn open_file(path: &Path) -> io::Result<Sink> {
-    // Replace the file a symlink points to, not the symlink.
-    let target = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path)?,
-        _ => path.to_owned(),
-    };
-    match fs::metadata(&target) {
-        Ok(meta) if !meta.is_file() => {
-            let file = OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(&target)?;
-            return Ok(Sink::File(file));
-        }
-        _ => {}
-    }
-    let (file, temp) = TempFile::create_beside(target)?;
-    Ok(Sink::Temp(file, temp))
-}
-
-/// A temporary file that is removed on drop unless [`persist`](Self::persist)ed.
-struct TempFile {
-    path: PathBuf,
-    target: PathBuf,
-    persisted: bool,
-}
-
-impl TempFile {
-    /// Creates `.<name>.septet-<pid>-<n>.tmp` in the directory of `target`.
-    fn create_beside(target: PathBuf) -> io::Result<(File, TempFile)> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let base = target
-            .file_name()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?
-            .to_string_lossy()
-            .into_owned();
-        let mut attempts = 0;
-        loop {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!(".{base}.septet-{}-{n}.tmp", std::process::id()));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => {
-                    let temp = TempFile {
-                        path,
-                        target,
-                        persisted: false,
-                    };
-                    return Ok((file, temp));
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
-                    attempts += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Renames the temporary file over the target.
-    fn persist(mut self) -> io::Result<()> {
-        fs::rename(&self.path, &self.target)?;
-        self.persisted = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            // Best effort: the file may already be gone, and there is no one
-            // left to report to.
-            let _ = fs::remove_file(&self.path);
+            Sink::File(file) => file.flush(),
         }
     }
 }

@@ -100,19 +100,43 @@ impl Drop for TempPath {
     }
 }
 
-/// An output file replaced atomically on [`commit`](Self::commit); devices
-/// and pipes (`/dev/null`, a FIFO), which cannot be replaced, are written
-/// in place.
+/// An output file that appears whole or not at all.
+///
+/// [`create`](Self::create) opens a temporary file,
+/// `.<name>.septet-<pid>-<n>.tmp`, in the target's own directory (so the
+/// final rename stays within one file system); writes go there.
+/// [`commit`](Self::commit) fsyncs the file, renames it over the target
+/// (atomic on POSIX: a reader sees the old file or the new one), then
+/// fsyncs the directory so the rename itself survives a crash. Dropped
+/// without `commit` (an error, a panic), the temporary file is removed and
+/// the target is untouched. A process killed outright leaves only the
+/// hidden temporary file behind.
+///
+/// A symlink target has the file it points to replaced, not the link.
+/// Devices and pipes (`/dev/null`, a FIFO), which cannot be replaced, are
+/// written in place, and `commit` only flushes.
+///
+/// Writes are not buffered: wrap it in a [`std::io::BufWriter`] for small
+/// writes.
+///
+/// ```no_run
+/// use std::io::Write;
+/// use septet_mailbox::AtomicFile;
+/// let mut file = AtomicFile::create("out.mbox".as_ref())?;
+/// file.write_all(b"From a Thu Jan  1 00:00:00 1970\n\n")?;
+/// file.commit()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
-pub(crate) struct AtomicFile {
+pub struct AtomicFile {
     file: File,
     temp: Option<TempPath>,
 }
 
 impl AtomicFile {
     /// Opens the output for `target`. A symlink's destination is replaced,
-    /// not the link; a folder is an error.
-    pub(crate) fn create(target: &Path) -> io::Result<AtomicFile> {
+    /// not the link; a folder is an error (`InvalidInput`).
+    pub fn create(target: &Path) -> io::Result<AtomicFile> {
         let target = match fs::symlink_metadata(target) {
             Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(target)?,
             _ => target.to_owned(),
@@ -139,8 +163,10 @@ impl AtomicFile {
         })
     }
 
-    /// Syncs the file to disk and renames it over the target.
-    pub(crate) fn commit(self) -> io::Result<()> {
+    /// Syncs the file to disk, renames it over the target and syncs the
+    /// directory. On error the temporary file is removed and the target
+    /// left as it was.
+    pub fn commit(self) -> io::Result<()> {
         match self.temp {
             Some(temp) => {
                 self.file.sync_all()?;

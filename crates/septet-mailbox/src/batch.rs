@@ -30,7 +30,9 @@ use rayon::ThreadPool;
 use serde::{Deserialize, Serialize};
 
 use super::atomic::AtomicFile;
-use super::content_length::{fix_content_length, Stored};
+use super::content_length::{
+    content_length_value, fix_content_length, fix_content_length_in_place, Stored,
+};
 use super::source::{OpenInput, Source};
 use super::{
     maildir_flags_from_status, read_file_message, synthesize_from_line, Envelope, Error,
@@ -327,7 +329,7 @@ impl Out {
     fn bytes<'o>(&'o self, data: &'o [u8]) -> &'o [u8] {
         match self {
             Out::Same => data,
-            Out::Part(r) => data.get(r.clone()).unwrap_or(&[]),
+            Out::Part(r) => out_part(data, r),
             Out::New(v) => v,
         }
     }
@@ -376,18 +378,24 @@ where
             (Out::Same, Some(format!("the transform panicked: {text}")))
         }
     };
-    let fixed = match out {
-        Out::Same => None,
-        Out::Part(_) | Out::New(_) => {
-            let stored = match to {
-                OutputFormat::Mboxrd => Stored::Mbox(message.line_ending),
-                OutputFormat::Maildir => Stored::File,
-            };
-            fix_content_length(out.bytes(data), stored)
+    let stored = match to {
+        OutputFormat::Mboxrd => Stored::Mbox(message.line_ending),
+        OutputFormat::Maildir => Stored::File,
+    };
+    let (out, length_fixed) = match out {
+        Out::Same => (Out::Same, false),
+        Out::Part(range) => match fix_content_length(out_part(data, &range), stored) {
+            Some(fixed) => (Out::New(fixed), true),
+            None => (Out::Part(range), false),
+        },
+        Out::New(mut new) => {
+            // Substituted in place; the transform may have rewritten the
+            // field already (the downgrade does), which counts too.
+            let fixed = fix_content_length_in_place(&mut new, stored)
+                || content_length_value(&new) != content_length_value(data);
+            (Out::New(new), fixed)
         }
     };
-    let length_fixed = fixed.is_some();
-    let out = fixed.map_or(out, Out::New);
     Ok(Done {
         input: pending.input,
         index: pending.index,
@@ -400,6 +408,10 @@ where
         length_fixed,
         file,
     })
+}
+
+fn out_part<'d>(data: &'d [u8], range: &Range<usize>) -> &'d [u8] {
+    data.get(range.clone()).unwrap_or(&[])
 }
 
 /// A borrowed transform result as a range of the input when it lies

@@ -75,6 +75,38 @@ fn find_field(message: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
 /// field (or no header/body separator) or the value is already right.
 /// The field keeps its name as written and its place.
 pub(crate) fn fix_content_length(message: &[u8], stored: Stored) -> Option<Vec<u8>> {
+    let (value, new_value) = replacement(message, stored)?;
+    let mut out = Vec::with_capacity(message.len() + new_value.len());
+    out.extend_from_slice(&message[..value.start]);
+    out.extend_from_slice(new_value.as_bytes());
+    out.extend_from_slice(&message[value.end..]);
+    Some(out)
+}
+
+/// [`fix_content_length`] in place: only the field's value is replaced
+/// (the bytes after it move by the difference in length, at most a few
+/// bytes); nothing else of the message is copied. Returns whether it
+/// changed anything.
+pub(crate) fn fix_content_length_in_place(message: &mut Vec<u8>, stored: Stored) -> bool {
+    match replacement(message, stored) {
+        Some((value, new_value)) => {
+            message.splice(value, new_value.into_bytes());
+            true
+        }
+        None => false,
+    }
+}
+
+/// The top-level `Content-Length` value of `message` as written (without
+/// blanks around it), if it has one.
+pub(crate) fn content_length_value(message: &[u8]) -> Option<&[u8]> {
+    let (value, _) = find_field(message)?;
+    Some(trim(&message[value]))
+}
+
+/// Where the value to replace lies and what replaces it; `None` when there
+/// is no field or its value is already right.
+fn replacement(message: &[u8], stored: Stored) -> Option<(std::ops::Range<usize>, String)> {
     let (value, body) = find_field(message)?;
     let length = stored_body_length(message, body, stored);
     let new_value = format!(" {length}");
@@ -82,11 +114,7 @@ pub(crate) fn fix_content_length(message: &[u8], stored: Stored) -> Option<Vec<u
     if trim(old) == new_value.trim_start().as_bytes() && !old.contains(&b'\n') {
         return None;
     }
-    let mut out = Vec::with_capacity(message.len() + new_value.len());
-    out.extend_from_slice(&message[..value.start]);
-    out.extend_from_slice(new_value.as_bytes());
-    out.extend_from_slice(&message[value.end..]);
-    Some(out)
+    Some((value, new_value))
 }
 
 #[cfg(test)]
@@ -101,6 +129,34 @@ mod tests {
         let fixed = fix_content_length(msg, MBOX_LF).unwrap();
         assert_eq!(fixed, b"Subject: x\nContent-Length: 4\n\nabc\n");
         assert_eq!(fix_content_length(&fixed, MBOX_LF), None);
+        assert_eq!(content_length_value(&fixed), Some(&b"4"[..]));
+        assert_eq!(content_length_value(b"X: y\n\n"), None);
+    }
+
+    #[test]
+    fn in_place_matches_the_copy() {
+        let cases: [&[u8]; 4] = [
+            b"Subject: x\nContent-Length: 99\n\nabc\n",
+            b"Content-Length:\n  77\nX: y\n\nab\n",
+            b"content-LENGTH:1\r\n\r\nFrom a\r\nend",
+            b"X: y\n\nContent-Length: 5\n",
+        ];
+        for msg in cases {
+            for stored in [MBOX_LF, Stored::Mbox(LineEnding::CrLf), Stored::File] {
+                let mut in_place = msg.to_vec();
+                let changed = fix_content_length_in_place(&mut in_place, stored);
+                match fix_content_length(msg, stored) {
+                    Some(copy) => {
+                        assert!(changed);
+                        assert_eq!(in_place, copy);
+                    }
+                    None => {
+                        assert!(!changed);
+                        assert_eq!(in_place, msg);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

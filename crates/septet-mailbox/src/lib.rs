@@ -101,8 +101,10 @@
 //! a message back its own line ends, so that an LF archive stays LF and a
 //! message the transform did not otherwise touch stays byte-identical
 //! (and is counted unchanged, since a transform result equal to the input
-//! is): `septet convert --downgrade` does this with
-//! [`LineEnding::of_first_line`] and [`LineEnding::apply_to_wire_form`].
+//! is): [`downgrade_message`], the transform of `septet convert
+//! --downgrade`, does this (the downgrade writes LF itself,
+//! [`septet::downgrade::Options::line_ending`]), and returns a message
+//! that needs no change borrowed, without copying it.
 //! The rule: a message whose **first line break is a bare LF** (or that
 //! has none) gets LF output, every CRLF of the wire form becoming LF; a
 //! message whose first line break is CRLF keeps the CRLF output. Wire
@@ -125,6 +127,7 @@ mod atomic;
 mod batch;
 mod content_length;
 mod detect;
+mod downgrade;
 mod eml;
 mod envelope;
 mod error;
@@ -140,8 +143,10 @@ mod source;
 
 use std::borrow::Cow;
 
+pub use atomic::AtomicFile;
 pub use batch::{convert, ConvertOptions, OutputFormat};
 pub use detect::{detect_mbox, Detection, FromLineCounts};
+pub use downgrade::downgrade_message;
 pub use eml::list_eml;
 pub use envelope::{maildir_flags_from_status, synthesize_from_line};
 pub use error::Error;
@@ -174,9 +179,9 @@ impl LineEnding {
     /// The terminator of the first line of `data`; LF when `data` holds no
     /// line break at all.
     pub fn of_first_line(data: &[u8]) -> LineEnding {
-        match memchr::memchr(b'\n', data) {
-            Some(nl) if nl > 0 && data[nl - 1] == b'\r' => LineEnding::CrLf,
-            _ => LineEnding::Lf,
+        match septet::downgrade::LineEnding::of_first_line(data) {
+            septet::downgrade::LineEnding::Crlf => LineEnding::CrLf,
+            septet::downgrade::LineEnding::Lf => LineEnding::Lf,
         }
     }
 
@@ -188,7 +193,7 @@ impl LineEnding {
     /// ends](self#line-ends).
     pub fn apply_to_wire_form(self, wire: &mut Vec<u8>) {
         if self == LineEnding::Lf {
-            lines::crlf_to_lf(wire);
+            septet::downgrade::LineEnding::Lf.apply_to_wire_form(wire, 0);
         }
     }
 }

@@ -118,75 +118,9 @@ pub(crate) fn parse_decimal(value: &[u8]) -> Option<u64> {
     })
 }
 
-/// Turns every CRLF in `buf` into LF, in place, in one pass: each line
-/// break is found with memchr and the run of bytes before it moved down
-/// once (a run needs no move until the first CR has been dropped). A CR
-/// not followed by LF, and an LF not preceded by CR, are kept.
-pub(crate) fn crlf_to_lf(buf: &mut Vec<u8>) {
-    // Invariant: `buf[..write]` is the output so far; `buf[read..]` is
-    // input not yet moved, still as it was (writes land below `read`).
-    let (mut write, mut read, mut search) = (0, 0, 0);
-    while let Some(i) = memchr::memchr(b'\n', &buf[search..]) {
-        let nl = search + i;
-        search = nl + 1;
-        if nl > read && buf[nl - 1] == b'\r' {
-            let cr = nl - 1;
-            if write != read {
-                buf.copy_within(read..cr, write);
-            }
-            write += cr - read;
-            // The LF starts the next run.
-            read = nl;
-        }
-    }
-    if write != read {
-        let len = buf.len();
-        buf.copy_within(read..len, write);
-        buf.truncate(write + (len - read));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crlf_becomes_lf() {
-        let cases: [(&[u8], &[u8]); 9] = [
-            (b"", b""),
-            (b"abc", b"abc"),
-            (b"a\r\nb\r\n", b"a\nb\n"),
-            (b"\r\n\r\n\r\n", b"\n\n\n"),
-            (b"a\nb\r\nc", b"a\nb\nc"),
-            (b"\r\r\n\r", b"\r\n\r"),
-            (b"x\ry\r\nz\n\n", b"x\ry\nz\n\n"),
-            (b"\n\r\n", b"\n\n"),
-            (b"head\r\n\r\nbody", b"head\n\nbody"),
-        ];
-        for (input, want) in cases {
-            let mut buf = input.to_vec();
-            crlf_to_lf(&mut buf);
-            assert_eq!(buf, want, "{:?}", String::from_utf8_lossy(input));
-        }
-        // Every string of up to 7 bytes over {a, CR, LF}, against a naive
-        // byte loop.
-        for len in 0..=7u32 {
-            for code in 0..3usize.pow(len) {
-                let input: Vec<u8> = (0..len)
-                    .map(|k| b"a\r\n"[code / 3usize.pow(k) % 3])
-                    .collect();
-                let mut want = Vec::new();
-                for (i, &b) in input.iter().enumerate() {
-                    if !(b == b'\r' && input.get(i + 1) == Some(&b'\n')) {
-                        want.push(b);
-                    }
-                }
-                let mut buf = input.clone();
-                crlf_to_lf(&mut buf);
-                assert_eq!(buf, want, "{input:?}");
-            }
-        }
-    }
 
     #[test]
     fn lines_and_blank_lines() {

@@ -406,3 +406,72 @@ fn eml_folders_in_name_order() {
     assert_eq!(msgs[0].line_ending, LineEnding::CrLf);
     assert_eq!(report.final_newline_added, 1);
 }
+
+#[test]
+fn the_downgrade_transform_in_an_archive() {
+    let dir = TestDir::new("downgrade-transform");
+    let messages: [&[u8]; 4] = [
+        b"Subject: plain\n\nseven bit\nFrom here\n",
+        "Subject: x\nContent-Length: 3\n\nGr\u{fc}\u{df}e aus K\u{f6}ln\n".as_bytes(),
+        b"Subject: crlf\r\n\r\nseven bit\r\n",
+        "Subject: crlf\r\n\r\n8bit caf\u{e9}\r\n".as_bytes(),
+    ];
+    let mut w = MboxWriter::new(Vec::new());
+    for m in messages {
+        let eol = LineEnding::of_first_line(m);
+        w.write_message(b"From a@example.org Mon Jan  1 00:00:00 2024", m, eol)
+            .unwrap();
+    }
+    let input = dir.join("in.mbox");
+    fs::write(&input, w.into_inner()).unwrap();
+    let output = dir.join("out.mbox");
+    let report = convert(
+        &[&input],
+        &output,
+        &ConvertOptions::default(),
+        septet_mailbox::downgrade_message,
+        |_: Progress| {},
+    )
+    .unwrap();
+    assert_eq!((report.changed, report.unchanged, report.failed), (2, 2, 0));
+    assert_eq!(report.content_length_rewritten, 1);
+    let out = fs::read(&output).unwrap();
+    let back: Vec<Vec<u8>> = Mbox::open(&output)
+        .unwrap()
+        .split(MboxVariant::Mboxrd)
+        .unwrap()
+        .map(|r| r.unquoted().into_owned())
+        .collect();
+    assert!(out.is_ascii());
+    // Unchanged messages byte for byte; each keeps its line ends.
+    assert_eq!(back[0], messages[0]);
+    assert_eq!(back[2], messages[2]);
+    assert!(!back[1].contains(&b'\r'));
+    assert!(back[3].ends_with(b"\r\n") && !back[3].windows(2).any(|w| w == b"\n\n"));
+    // The rewritten Content-Length is the new body's length.
+    let body = util::body_start(&back[1]);
+    let field = format!("Content-Length: {}\n", back[1].len() - body);
+    assert!(back[1].windows(field.len()).any(|w| w == field.as_bytes()));
+}
+
+#[test]
+fn atomic_files_appear_whole_or_not_at_all() {
+    use septet_mailbox::AtomicFile;
+    use std::io::Write;
+    let dir = TestDir::new("atomic-file");
+    let target = dir.join("out.txt");
+    fs::write(&target, b"old").unwrap();
+    let mut file = AtomicFile::create(&target).unwrap();
+    file.write_all(b"new").unwrap();
+    // Not committed: the target is untouched and no temporary file stays.
+    drop(file);
+    assert_eq!(fs::read(&target).unwrap(), b"old");
+    assert_eq!(dir.entries(), ["out.txt"]);
+    let mut file = AtomicFile::create(&target).unwrap();
+    file.write_all(b"new").unwrap();
+    assert_eq!(fs::read(&target).unwrap(), b"old");
+    file.commit().unwrap();
+    assert_eq!(fs::read(&target).unwrap(), b"new");
+    assert_eq!(dir.entries(), ["out.txt"]);
+    assert!(AtomicFile::create(dir.path()).is_err());
+}

@@ -21,7 +21,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use septet::downgrade::{Action, Downgrader, Options};
+use septet::downgrade::{needs_downgrade, Action, Downgrader, LineEnding, Options};
 
 const KIB64: usize = 64 << 10;
 const MIB: usize = 1 << 20;
@@ -174,7 +174,12 @@ fn passthrough(size: usize) -> Vec<u8> {
 /// Downgrades `msg` fed in `chunk`-byte pieces; each piece's output is
 /// dropped after it is produced. Returns the output length.
 fn downgrade(msg: &[u8], chunk: usize, out: &mut Vec<u8>) -> u64 {
-    let mut d = Downgrader::new(Options::default());
+    downgrade_with(Options::default(), msg, chunk, out)
+}
+
+/// [`downgrade`] with `options`.
+fn downgrade_with(options: Options, msg: &[u8], chunk: usize, out: &mut Vec<u8>) -> u64 {
+    let mut d = Downgrader::new(options);
     let mut total = 0;
     for piece in msg.chunks(chunk) {
         out.clear();
@@ -261,6 +266,16 @@ fn bench(c: &mut Criterion) {
     check(&msg, &[QuotedPrintable]);
     let mut g = c.benchmark_group("downgrade/text-8bit-8MiB");
     rows(&mut g, &msg, &[KIB64]);
+    // The cost of LF output (CR LF made LF where each call wrote it),
+    // against the CRLF row above.
+    let lf = Options {
+        line_ending: LineEnding::Lf,
+        ..Options::default()
+    };
+    let mut out = Vec::with_capacity(4 * MIB);
+    g.bench_function("septet-64KiB-chunks-lf", |b| {
+        b.iter(|| downgrade_with(lf, &msg, KIB64, &mut out))
+    });
     g.finish();
 
     let msg = many_parts(8000);
@@ -273,6 +288,11 @@ fn bench(c: &mut Criterion) {
     check(&msg, &[Kept, Kept, Kept]);
     let mut g = c.benchmark_group("downgrade/passthrough-base64-8MiB");
     rows(&mut g, &msg, &[KIB64]);
+    // What `convert --downgrade` pays for a message that needs no change.
+    assert!(!needs_downgrade(&msg));
+    g.bench_function("needs_downgrade", |b| {
+        b.iter(|| needs_downgrade(black_box(&msg)))
+    });
     g.finish();
 }
 

@@ -6,7 +6,7 @@ mod gen;
 #[path = "common/downgrade_util.rs"]
 mod util;
 
-use septet::downgrade::{Action, Downgrader, Error, Options, Report};
+use septet::downgrade::{Action, Downgrader, Error, LineEnding, Options, Report};
 use util::{assert_seven_bit, run, run_chunks};
 
 #[test]
@@ -455,6 +455,146 @@ fn replaced_bare_cr_at_the_line_limit_breaks_the_line() {
             let (out, report) = run(msg.as_bytes());
             assert_seven_bit(&out);
             assert!(report.preamble_epilogue_replaced >= 1);
+        }
+    }
+}
+
+/// The downgrade of `msg` in the line ending of its first line.
+fn downgrade_in_own_line_ends(msg: &[u8]) -> Option<Vec<u8>> {
+    let mut d = Downgrader::new(Options {
+        line_ending: LineEnding::of_first_line(msg),
+        ..Options::default()
+    });
+    let mut out = Vec::new();
+    d.feed(msg, &mut out).ok()?;
+    d.finish(&mut out).ok()?;
+    Some(out)
+}
+
+/// `msg` made 7-bit (8-bit bytes and NUL become letters) with every line
+/// break in one form.
+fn seven_bit_form(msg: &[u8], lf: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(msg.len());
+    for &b in msg {
+        match b {
+            b'\r' => {}
+            b'\n' if !lf => out.extend_from_slice(b"\r\n"),
+            0 => out.push(b'0'),
+            b if b >= 0x80 => out.push(b'a' + b % 26),
+            b => out.push(b),
+        }
+    }
+    out
+}
+
+/// `msg` with 8bit and binary labels made 7bit and lines cut to 900
+/// octets.
+fn relabelled_short(msg: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(msg)
+        .replace("Encoding: 8bit", "Encoding: 7bit")
+        .replace("Encoding: binary", "Encoding: 7bit");
+    let mut out = Vec::new();
+    for line in text.as_bytes().split_inclusive(|&b| b == b'\n') {
+        let cut = line.len().min(900);
+        out.extend_from_slice(&line[..cut]);
+        if cut < line.len() {
+            out.extend_from_slice(if line.ends_with(b"\r\n") {
+                b"\r\n"
+            } else {
+                b"\n"
+            });
+        }
+    }
+    out
+}
+
+/// Variants of a message: the ways a 7-bit looking message can still need
+/// a change, and harmless ones.
+fn variants(g: &mut gen::Gen, base: &[u8]) -> Vec<Vec<u8>> {
+    let mut all = vec![base.to_vec()];
+    let at = g.below(base.len().max(1));
+    let edits: [&[u8]; 9] = [
+        b"\xc3\xa9",
+        b"\0",
+        b"\r",
+        b"\r\n",
+        b"\n",
+        b"\nContent-Transfer-Encoding: 8bit\n",
+        b"\nContent-Transfer-Encoding: binary\n",
+        b"\nContent-Transfer-Encoding: base64\n",
+        b"\n--=_b\n",
+    ];
+    for edit in edits {
+        let mut m = base.to_vec();
+        m.splice(at..at, edit.iter().copied());
+        all.push(m);
+    }
+    let mut long = base.to_vec();
+    long.splice(at..at, std::iter::repeat_n(b'x', 990 + g.below(20)));
+    all.push(long);
+    let mut cut = base.to_vec();
+    cut.truncate(at);
+    all.push(cut);
+    all
+}
+
+#[test]
+fn a_message_said_to_need_no_downgrade_comes_out_unchanged() {
+    let mut g = gen::Gen::new(11);
+    let mut candidates = Vec::new();
+    for i in 0..120 {
+        let msg = gen::message(&mut g, i % 6, i % 2 == 0);
+        candidates.push(msg.clone());
+        let clean = relabelled_short(&seven_bit_form(&msg, i % 4 < 2));
+        candidates.extend(variants(&mut g, &clean));
+    }
+    let dir = format!("{}/../../corpus", env!("CARGO_MANIFEST_DIR"));
+    for form in ["crlf", "lf"] {
+        for entry in std::fs::read_dir(format!("{dir}/{form}")).unwrap() {
+            let msg = std::fs::read(entry.unwrap().path()).unwrap();
+            candidates.push(seven_bit_form(&msg, form == "lf"));
+            candidates.push(msg);
+        }
+    }
+    let (mut borrowed, mut needed) = (0, 0);
+    for msg in &candidates {
+        if septet::downgrade::needs_downgrade(msg) {
+            needed += 1;
+            continue;
+        }
+        borrowed += 1;
+        let out = downgrade_in_own_line_ends(msg).expect("a clean message cannot fail");
+        assert!(
+            out == *msg,
+            "said to need no change, but the downgrade changes it:\n{}\n---\n{}",
+            String::from_utf8_lossy(msg),
+            String::from_utf8_lossy(&out)
+        );
+    }
+    // Both answers occur often enough for the check to mean something.
+    assert!(borrowed > 200 && needed > 200, "{borrowed} {needed}");
+}
+
+proptest::proptest! {
+    #[test]
+    fn needs_downgrade_is_exact_on_random_text(
+        lines in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::sample::select(b"ab .-=:\t\r\x80\0CT".to_vec()), 0..40),
+            1..12),
+        crlf in proptest::bool::ANY,
+    ) {
+        let mut msg = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\n".to_vec();
+        for line in &lines {
+            msg.extend_from_slice(line);
+            msg.push(b'\n');
+        }
+        msg.extend_from_slice(b"--b--\n");
+        if crlf {
+            msg = seven_bit_form(&msg, false);
+        }
+        if !septet::downgrade::needs_downgrade(&msg) {
+            proptest::prop_assert_eq!(downgrade_in_own_line_ends(&msg), Some(msg));
         }
     }
 }

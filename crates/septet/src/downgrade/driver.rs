@@ -1,6 +1,7 @@
 //! The streaming driver: tokenizer events in, 7-bit bytes out.
 
 use super::body::{Encoder, Normalizer, Scan};
+use super::line_ending::Sink;
 use super::pending::{crlf_into, emit_headers, Pending};
 use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
@@ -71,6 +72,8 @@ pub struct Downgrader {
     spare_head: Vec<u8>,
     /// A decision window buffer to reuse for the next leaf.
     spare_window: Vec<u8>,
+    /// The output line ending, applied to what each call wrote.
+    sink: Sink,
 }
 
 impl Downgrader {
@@ -87,6 +90,7 @@ impl Downgrader {
             failed: false,
             spare_head: Vec::new(),
             spare_window: Vec::new(),
+            sink: Sink::new(opts.line_ending),
         }
     }
 
@@ -109,6 +113,14 @@ impl Downgrader {
 
     /// Converts the next chunk of the message, appending output to `out`.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        let from = out.len();
+        let result = self.feed_wire(input, out);
+        self.sink.map(out, from);
+        result
+    }
+
+    /// `feed` in wire form.
+    fn feed_wire(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         if self.failed {
             return Err(Error::Failed);
         }
@@ -151,11 +163,18 @@ impl Downgrader {
         if self.failed {
             return Err(Error::Failed);
         }
-        self.guarded(out, true)?;
-        let before = out.len();
-        let n = self.norm.flush(out, true);
-        self.report.preamble_epilogue_replaced += n;
-        self.report.output_bytes += (out.len() - before) as u64;
+        let from = out.len();
+        let result = self.guarded(out, true);
+        if result.is_ok() {
+            let before = out.len();
+            let n = self.norm.flush(out, true);
+            self.report.preamble_epilogue_replaced += n;
+            self.report.output_bytes += (out.len() - before) as u64;
+        }
+        self.sink.map(out, from);
+        result?;
+        // Wire bytes were counted; the sink knows what it took out.
+        self.report.output_bytes -= self.sink.finish(out);
         Ok(self.report)
     }
 

@@ -51,12 +51,16 @@
 //! ```
 
 mod body;
+mod check;
 mod driver;
 mod fold;
 mod header;
+mod line_ending;
 mod pending;
 
+pub use check::needs_downgrade;
 pub use driver::Downgrader;
+pub use line_ending::LineEnding;
 
 use std::fmt;
 
@@ -85,6 +89,12 @@ pub struct Options {
     /// [`Report::signed_modified`]); with `true` the downgrade is refused
     /// with [`Error::SignedModified`].
     pub refuse_signed: bool,
+    /// The line break written: [`LineEnding::Crlf`] (wire form, the
+    /// default) or [`LineEnding::Lf`]. The downgrade works in wire form
+    /// either way; LF output has each call's CR LF pairs made LF in place
+    /// as they are written, and a CR that is data is always encoded, so
+    /// the LF output holds no CR at all.
+    pub line_ending: LineEnding,
 }
 
 impl Default for Options {
@@ -97,6 +107,7 @@ impl Default for Options {
             window: 4096,
             repair_late_8bit: false,
             refuse_signed: false,
+            line_ending: LineEnding::Crlf,
         }
     }
 }
@@ -218,7 +229,8 @@ pub struct PartReport {
     pub header_encoded: bool,
     /// Input bytes of the body (leaf parts).
     pub body_in: u64,
-    /// Output bytes of the body (leaf parts).
+    /// Output bytes of the body (leaf parts), counted in wire form (CRLF
+    /// line breaks) whatever [`Options::line_ending`] is.
     pub body_out: u64,
     /// Bytes replaced by `?` or lines broken (lossy repairs).
     pub repaired: u64,
@@ -238,7 +250,7 @@ pub struct Report {
     pub preamble_epilogue_replaced: u64,
     /// Total input bytes.
     pub input_bytes: u64,
-    /// Total output bytes.
+    /// Total output bytes (in the chosen [`Options::line_ending`]).
     pub output_bytes: u64,
     /// Some multipart/signed had its signed content changed (see
     /// [`PartReport::signed_modified`]).

@@ -1,6 +1,8 @@
 //! SMTP message transfer, sans-IO: the DATA reader (RFC 5321 4.1.1.4 and
 //! 4.5.2: dot-unstuffing, the `CRLF.CRLF` end), the dot-stuffer for output,
-//! and BDAT chunks (RFC 3030).
+//! BDAT chunks (RFC 3030), and [`DowngradePipeline`], which puts a
+//! downgrade between a framing in and a framing out (what a relay to a
+//! server without 8BITMIME needs, and `septet downgrade --smtp`).
 //!
 //! Nothing here reads or writes a socket: the caller feeds the bytes it
 //! received and learns how many belong to the message, so commands
@@ -19,9 +21,11 @@
 
 mod bdat;
 mod data;
+mod pipeline;
 
 pub use bdat::{BdatChunk, BdatReader};
 pub use data::{dot_stuff, DataReader, DataStatus, DotStuffer};
+pub use pipeline::{DowngradePipeline, Framing, Output, PipelineError, PipelineStatus};
 
 use std::fmt;
 
