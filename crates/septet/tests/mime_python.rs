@@ -11,6 +11,9 @@
 //!
 //! Python 3 must be installed; set `SEPTET_SKIP_PYTHON=1` to skip loudly.
 
+#[path = "common/python.rs"]
+mod python;
+
 #[path = "common/mime_gen.rs"]
 #[allow(dead_code)]
 mod mime_gen;
@@ -37,23 +40,15 @@ struct OraclePart {
     body: Option<String>,
 }
 
-fn python_available() -> bool {
-    if std::env::var_os("SEPTET_SKIP_PYTHON").is_some() {
-        eprintln!("SEPTET_SKIP_PYTHON is set: SKIPPING the Python differential test");
-        return false;
-    }
-    true
-}
-
 /// Runs the oracle once over all messages.
-fn oracle(messages: &[Vec<u8>]) -> Vec<OracleMessage> {
+fn oracle(mut python: Command, messages: &[Vec<u8>]) -> Vec<OracleMessage> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/mime_oracle.py");
-    let mut child = Command::new("python3")
+    let mut child = python
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("python3 is required (set SEPTET_SKIP_PYTHON=1 to skip)");
+        .expect("start python3");
     let mut stdin = child.stdin.take().unwrap();
     let input: Vec<u8> = messages
         .iter()
@@ -157,15 +152,15 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn corpus_matches_python() {
-    if !python_available() {
+    let Some(python) = python::python3() else {
         return;
-    }
+    };
     let files: Vec<_> = corpus()
         .into_iter()
         .filter(|(name, _)| !is_deviation(name))
         .collect();
     let data: Vec<Vec<u8>> = files.iter().map(|(_, d)| d.clone()).collect();
-    let py = oracle(&data);
+    let py = oracle(python, &data);
     let failures: Vec<String> = files
         .iter()
         .zip(&py)
@@ -176,9 +171,9 @@ fn corpus_matches_python() {
 
 #[test]
 fn generated_messages_match_python() {
-    if !python_available() {
+    let Some(python) = python::python3() else {
         return;
-    }
+    };
     let mut rng = Rng::new(0x5eed);
     let mut messages = Vec::new();
     for i in 0..600 {
@@ -191,7 +186,7 @@ fn generated_messages_match_python() {
             },
         ));
     }
-    let py = oracle(&messages);
+    let py = oracle(python, &messages);
     let failures: Vec<String> = messages
         .iter()
         .zip(&py)
@@ -358,11 +353,11 @@ const DEVIATIONS: &[Deviation] = &[
 
 #[test]
 fn documented_deviations() {
-    if !python_available() {
+    let Some(python) = python::python3() else {
         return;
-    }
+    };
     let inputs: Vec<Vec<u8>> = DEVIATIONS.iter().map(|d| d.input.to_vec()).collect();
-    let py = oracle(&inputs);
+    let py = oracle(python, &inputs);
     for (d, p) in DEVIATIONS.iter().zip(&py) {
         let python = summary(p.parts.as_deref().unwrap_or(&[]));
         let septet = summary(&ours(d.input));

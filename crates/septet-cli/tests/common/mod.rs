@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub mod cli;
+#[path = "../../../septet/tests/common/python.rs"]
 pub mod python;
