@@ -34,3 +34,9 @@ pub mod mime;
 pub mod qp;
 pub mod simd;
 pub mod smtp;
+
+/// The README's library example, compiled and run as a doctest so that it
+/// stays true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
