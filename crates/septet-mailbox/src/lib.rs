@@ -134,6 +134,7 @@ mod error;
 mod lines;
 mod maildir;
 mod mbox;
+mod mbox_slices;
 mod mbox_writer;
 mod pages;
 mod quote;

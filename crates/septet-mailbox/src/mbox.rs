@@ -243,6 +243,11 @@ pub struct MboxRecord<'a> {
     /// For the `Content-Length` variants: the length was missing or
     /// inconsistent, and the separator rule found the end instead.
     pub content_length_fallback: bool,
+    /// The splitter saw every line of `raw` that starts with `From ` (it
+    /// searches them for separators) and found none: with the mboxrd
+    /// variant, `raw` is then exactly what the mboxrd writer makes of the
+    /// unquoted message, and can be copied through. `false` when unknown.
+    pub(crate) no_bare_from: bool,
 }
 
 impl<'a> MboxRecord<'a> {
@@ -323,7 +328,10 @@ impl<'a> Iterator for Split<'a> {
             None
         };
         let fallback = self.variant.uses_content_length() && by_length.is_none();
-        let (end, next) = by_length.unwrap_or_else(|| separator_end(data, body));
+        let (end, next, bare) = match by_length {
+            Some((end, next)) => (end, next, true),
+            None => separator_end_scan(data, body),
+        };
         self.pos = next;
         let record = MboxRecord {
             index: self.index,
@@ -334,6 +342,7 @@ impl<'a> Iterator for Split<'a> {
             line_ending,
             variant: self.variant,
             content_length_fallback: fallback,
+            no_bare_from: !bare && !data[body..end].starts_with(b"From "),
         };
         self.index += 1;
         Some(record)
@@ -342,13 +351,17 @@ impl<'a> Iterator for Split<'a> {
 
 /// Where the message whose bytes start at `body` ends by the separator
 /// rule: `(end of the message, start of the next separator or data.len())`.
-pub(crate) fn separator_end(data: &[u8], body: usize) -> (usize, usize) {
+/// Also tells whether a `From ` line that is no separator was passed (one
+/// inside the message: every `\nFrom ` before the separator lies in it).
+fn separator_end_scan(data: &[u8], body: usize) -> (usize, usize, bool) {
     let mut search = body;
+    let mut bare = false;
     while let Some(i) = SEPARATOR.find(&data[search..]) {
         let nl = search + i;
         if let Some(blank) = blank_line_ending_at(data, nl, body) {
-            return (blank, nl + 1);
+            return (blank, nl + 1, bare);
         }
+        bare = true;
         search = nl + 1;
     }
     // The last message: a final empty line is the separator's, as before
@@ -357,7 +370,7 @@ pub(crate) fn separator_end(data: &[u8], body: usize) -> (usize, usize) {
         Some(nl) if data[nl] == b'\n' => blank_line_ending_at(data, nl, body).unwrap_or(data.len()),
         _ => data.len(),
     };
-    (end, data.len())
+    (end, data.len(), bare)
 }
 
 /// Where the message whose bytes start at `body` ends by its
