@@ -279,6 +279,7 @@ fn classify(data: &[u8], first: usize, f: usize, found: &mut Found) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MboxRecord;
 
     fn variant(data: &[u8]) -> MboxVariant {
         detect_mbox(data).unwrap().variant
@@ -337,6 +338,58 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(&data)
             );
+        }
+    }
+
+    /// Records as the indexed split makes them, and as the plain one does.
+    fn both_splits<'a>(
+        data: &'a [u8],
+        index: &'a FromIndex,
+    ) -> Vec<(MboxRecord<'a>, MboxRecord<'a>)> {
+        let mut out = Vec::new();
+        for variant in [MboxVariant::Mboxo, MboxVariant::Mboxrd] {
+            let plain = split(data, variant).unwrap();
+            let indexed = split(data, variant).unwrap().with_index(Some(index));
+            assert_eq!(plain.clone().count(), indexed.clone().count());
+            for (a, b) in indexed.zip(plain) {
+                out.push((a, b));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn indexed_split_agrees_with_searching() {
+        let tokens: [&[u8]; 9] = [
+            b"\n", b"\r\n", b"\r", b">", b"From ", b"x", b" ", b"\n\n", b">>From ",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..5000 {
+            let mut data = b"From a\n".to_vec();
+            for _ in 0..32 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                data.extend_from_slice(tokens[(seed % tokens.len() as u64) as usize]);
+            }
+            let chunk = 1 + (seed % 11) as usize;
+            let (_, _, _, index) = separator_walk(&data, chunk, &|_| {}).unwrap();
+            let index = index.expect("small inputs stay indexed");
+            let pairs = both_splits(&data, &index);
+            assert_eq!(pairs.len() % 2, 0);
+            for (a, b) in pairs {
+                let shown = String::from_utf8_lossy(&data);
+                assert!(a.from_lines.is_some(), "{shown:?}");
+                assert_eq!(
+                    (a.offset, a.raw, &a.span, a.from_line),
+                    (b.offset, b.raw, &b.span, b.from_line),
+                    "{shown:?}"
+                );
+                assert_eq!(a.unquoted(), b.unquoted(), "{shown:?}");
+                // The index knows no more than the search, never less.
+                assert!(!a.no_bare_from || b.no_bare_from, "{shown:?}");
+                assert_eq!(a.no_bare_from, b.no_bare_from, "{shown:?}");
+            }
         }
     }
 

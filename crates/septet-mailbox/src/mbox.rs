@@ -214,15 +214,7 @@ impl Mbox {
         variant: MboxVariant,
         index: Option<&'s FromIndex>,
     ) -> Result<Split<'s>, Error> {
-        let mut split = self.split(variant)?;
-        if !variant.uses_content_length() {
-            split.index_cursor = index.map(|index| Cursor {
-                index,
-                separator: 0,
-                line: 0,
-            });
-        }
-        Ok(split)
+        Ok(self.split(variant)?.with_index(index))
     }
 
     /// The messages as `variant` reads them, unquoted.
@@ -344,6 +336,21 @@ pub struct Split<'a> {
     variant: MboxVariant,
     /// Where the split is in a [`FromIndex`], when it has one.
     index_cursor: Option<Cursor<'a>>,
+}
+
+impl<'a> Split<'a> {
+    /// Splits by `index` (made by detecting the same data) instead of
+    /// searching; Content-Length variants still search.
+    pub(crate) fn with_index(mut self, index: Option<&'a FromIndex>) -> Self {
+        if !self.variant.uses_content_length() {
+            self.index_cursor = index.map(|index| Cursor {
+                index,
+                separator: 0,
+                line: 0,
+            });
+        }
+        self
+    }
 }
 
 /// A position in a [`FromIndex`].
