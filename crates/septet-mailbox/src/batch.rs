@@ -16,6 +16,7 @@
 //! disk): the output is then not committed, since a converted archive
 //! missing a message would be worse than none.
 
+mod trace;
 mod write;
 
 use std::borrow::Cow;
@@ -30,6 +31,7 @@ use rayon::prelude::*;
 use rayon::ThreadPool;
 use serde::{Deserialize, Serialize};
 
+use self::trace::Trace;
 use self::write::{Sink, State};
 use super::content_length::{
     content_length_value, fix_content_length, fix_content_length_in_place, Stored,
@@ -135,6 +137,7 @@ where
     P: FnMut(Progress),
 {
     let output = output.as_ref();
+    let mut trace = Trace::from_env();
     let pool = match options.jobs {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()
@@ -158,6 +161,7 @@ where
         Some(pool) => pool.install(open_all),
         None => open_all(),
     }?;
+    trace.opened();
     let mut items = pending_items(&opened)?;
     let mut state = State::new(&opened, output, options);
     let mut sink = Sink::create(output, options.to)?;
@@ -176,19 +180,26 @@ where
         // While window k is transformed, window k - 1 is written and
         // window k + 1 is split off the input (a scan of its bytes), so
         // that no pass over the data runs alone on one thread.
-        let ((written, next), processed) = join_in(
+        let trace_ref = &trace;
+        let ((written, next, writer_stamps), (processed, transform_stamps)) = join_in(
             pool.as_ref(),
             || {
+                let a = trace_ref.stamp();
                 let written = state.write(&mut sink, &to_write);
-                (written, next_window(&mut items, &mut next_index, options))
+                let b = trace_ref.stamp();
+                let next = next_window(&mut items, &mut next_index, options);
+                (written, next, [a, b, trace_ref.stamp()])
             },
             || {
-                window
+                let a = trace_ref.stamp();
+                let processed = window
                     .into_par_iter()
                     .map(|p| process(p, &transform, options.to))
-                    .collect::<Result<Vec<_>, Error>>()
+                    .collect::<Result<Vec<_>, Error>>();
+                (processed, [a, trace_ref.stamp()])
             },
         );
+        trace.window(writer_stamps, transform_stamps);
         written?;
         // Freed only now, after the next window's buffers were allocated:
         // freed first, they would leave the top of the heap free, which
@@ -216,6 +227,7 @@ where
     state.progress.bytes = state.progress.total_bytes;
     state.progress.stage = Stage::Done;
     progress(state.progress);
+    trace.report();
     Ok(state.report)
 }
 
