@@ -39,8 +39,7 @@ use super::content_length::{
 use super::quote::quote_positions;
 use super::source::{OpenInput, Source};
 use super::{
-    read_file_message, Error, Format, MailFile, MboxRecord, MboxVariant, Message, Progress,
-    Report, Stage,
+    read_file_message, Error, Format, MailFile, MboxRecord, Message, Progress, Report, Stage,
 };
 
 /// The archive format a conversion writes.
@@ -379,12 +378,12 @@ where
     T: for<'m> Fn(&'m [u8]) -> Result<Cow<'m, [u8]>, E> + Sync,
     E: fmt::Display,
 {
-    // An unchanged message of an mboxrd input that holds no bare `From `
-    // line is written as stored: its quoting is the writer's already.
+    // An unchanged message whose stored quoting is the writer's already
+    // is written as stored.
     let mut stored_mboxrd = None;
     let (message, fallback, file) = match pending.item {
         Item::Mbox(record) => {
-            if record.variant == MboxVariant::Mboxrd && record.no_bare_from {
+            if record.stored_as_mboxrd() {
                 stored_mboxrd = Some(record.raw);
             }
             (record.message(), record.content_length_fallback, None)
@@ -433,9 +432,7 @@ where
     // writes.
     let (through, quotes) = match (to, &out) {
         (OutputFormat::Maildir, _) => (None, Vec::new()),
-        (OutputFormat::Mboxrd, Out::Same) if stored_mboxrd.is_some() => {
-            (stored_mboxrd, Vec::new())
-        }
+        (OutputFormat::Mboxrd, Out::Same) if stored_mboxrd.is_some() => (stored_mboxrd, Vec::new()),
         (OutputFormat::Mboxrd, out) => (None, quote_positions(out.bytes(data)).collect()),
     };
     Ok(Done {

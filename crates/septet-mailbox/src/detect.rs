@@ -389,6 +389,19 @@ mod tests {
                 // The index knows no more than the search, never less.
                 assert!(!a.no_bare_from || b.no_bare_from, "{shown:?}");
                 assert_eq!(a.no_bare_from, b.no_bare_from, "{shown:?}");
+                // Copied through only when that is what quoting makes.
+                if a.stored_as_mboxrd() {
+                    let unquoted = a.unquoted();
+                    let mut requoted = Vec::new();
+                    let mut last = 0;
+                    for p in crate::quote_positions(&unquoted) {
+                        requoted.extend_from_slice(&unquoted[last..p]);
+                        requoted.push(b'>');
+                        last = p;
+                    }
+                    requoted.extend_from_slice(&unquoted[last..]);
+                    assert_eq!(requoted, a.raw, "{shown:?}");
+                }
             }
         }
     }

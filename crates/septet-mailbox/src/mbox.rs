@@ -284,6 +284,21 @@ impl<'a> MboxRecord<'a> {
         }
     }
 
+    /// Whether `raw` is exactly what the mboxrd writer makes of the
+    /// unquoted message, so that it can be written through unchanged:
+    /// always for mboxrd without bare `From ` lines, and for mboxo when
+    /// the index shows no line quoted more than once either.
+    pub(crate) fn stored_as_mboxrd(&self) -> bool {
+        self.no_bare_from
+            && match self.variant {
+                MboxVariant::Mboxrd => true,
+                MboxVariant::Mboxo => self
+                    .from_lines
+                    .is_some_and(|lines| lines.iter().all(|l| l.depth <= 1)),
+                MboxVariant::Mboxcl | MboxVariant::Mboxcl2 => false,
+            }
+    }
+
     /// The stored bytes with the quoting removed (borrowed when none).
     pub fn unquoted(&self) -> Cow<'a, [u8]> {
         match self.from_lines {
@@ -291,7 +306,6 @@ impl<'a> MboxRecord<'a> {
             None => unquote(self.raw, self.variant),
         }
     }
-
 }
 
 /// Splits `data` (a whole mbox) into messages.

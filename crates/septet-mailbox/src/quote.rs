@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
-use super::lines::at_line_start;
 use super::detect::FromLine;
+use super::lines::at_line_start;
 use super::MboxVariant;
 
 /// Finds the last `>` of a quoted line: rarer than a bare `From `, so

@@ -7,7 +7,7 @@
 use std::io::IoSlice;
 use std::path::{Path, PathBuf};
 
-use super::{Done, OutputFormat, Out, ConvertOptions};
+use super::{ConvertOptions, Done, Out, OutputFormat};
 use crate::atomic::AtomicFile;
 use crate::mbox_slices::{push_record, write_all_slices};
 use crate::source::OpenInput;
