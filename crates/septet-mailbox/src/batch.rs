@@ -180,6 +180,7 @@ where
         // window k + 1 is split off the input (a scan of its bytes), so
         // that no pass over the data runs alone on one thread.
         let trace_ref = &trace;
+        let joining = trace.stamp();
         let ((written, next, writer_stamps), (processed, transform_stamps)) = join_in(
             pool.as_ref(),
             || {
@@ -199,6 +200,8 @@ where
             },
         );
         trace.window(writer_stamps, transform_stamps);
+        trace.joined(joining);
+        let joined = trace.stamp();
         written?;
         // Freed only now, after the next window's buffers were allocated:
         // freed first, they would leave the top of the heap free, which
@@ -214,6 +217,7 @@ where
         ready = processed?;
         window = next;
         progress(state.progress);
+        trace.between(joined);
     }
     for (releaser, &end) in releasers.iter_mut().zip(&state.read_up_to) {
         if let Some(r) = releaser {

@@ -20,6 +20,13 @@ pub(super) struct Trace {
     /// The transform branch (its own time: the writing thread joins it
     /// when done).
     transform: Duration,
+    /// Whole windows, both branches from the start of the join to its end
+    /// (more than the longer branch by the time a thread took to pick up
+    /// the other: long on a loaded machine).
+    joins: Duration,
+    /// Between windows, on the calling thread alone (freeing the written
+    /// window, releasing its pages, progress).
+    between: Duration,
     windows: u64,
 }
 
@@ -35,6 +42,8 @@ impl Trace {
             write: Duration::ZERO,
             split: Duration::ZERO,
             transform: Duration::ZERO,
+            between: Duration::ZERO,
+            joins: Duration::ZERO,
             windows: 0,
         }
     }
@@ -61,6 +70,20 @@ impl Trace {
         self.windows += u64::from(self.on);
     }
 
+    /// Adds the time since `from` to the windows' joins.
+    pub(super) fn joined(&mut self, from: Option<Stamp>) {
+        if let Some(from) = from {
+            self.joins += from.elapsed();
+        }
+    }
+
+    /// Adds the time since `from` to the serial time between windows.
+    pub(super) fn between(&mut self, from: Option<Stamp>) {
+        if let Some(from) = from {
+            self.between += from.elapsed();
+        }
+    }
+
     /// Prints the stages, when tracing.
     pub(super) fn report(&self) {
         if !self.on {
@@ -69,12 +92,15 @@ impl Trace {
         let s = |d: Duration| d.as_secs_f64();
         eprintln!(
             "septet: times (wall clock): open+detect {:.3}s; {} windows: writing {:.3}s, \
-             splitting {:.3}s, transform branch {:.3}s; total {:.3}s",
+             splitting {:.3}s, transform branch {:.3}s, whole windows {:.3}s, between windows \
+             {:.3}s; total {:.3}s",
             s(self.open),
             self.windows,
             s(self.write),
             s(self.split),
             s(self.transform),
+            s(self.joins),
+            s(self.between),
             s(self.start.elapsed()),
         );
     }
