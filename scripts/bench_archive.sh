@@ -21,6 +21,9 @@
 #                         table shows the median run and the fastest one,
 #                         since other load on the machine makes single runs
 #                         noisy
+#   SEPTET_TRACE_TIMES=1  septet prints per-stage wall-clock times of each run
+#                         on standard error (open+detect, writing, splitting,
+#                         transform): where the time goes, without a profiler
 #
 # Every run reads a page-cache-warm input. Times are wall-clock seconds from
 # GNU time (installed with apt-get if missing), including the final fsync

@@ -183,6 +183,10 @@ impl Write for AtomicFile {
         self.file.write(buf)
     }
 
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.file.write_vectored(bufs)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.file.flush()
     }

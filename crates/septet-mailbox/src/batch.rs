@@ -16,28 +16,30 @@
 //! disk): the output is then not committed, since a converted archive
 //! missing a message would be worse than none.
 
+mod trace;
+mod write;
+
 use std::borrow::Cow;
 use std::fmt;
-use std::io::BufWriter;
 use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use rayon::prelude::*;
 use rayon::ThreadPool;
 use serde::{Deserialize, Serialize};
 
-use super::atomic::AtomicFile;
+use self::trace::Trace;
+use self::write::{Sink, State};
 use super::content_length::{
     content_length_value, fix_content_length, fix_content_length_in_place, Stored,
 };
+use super::quote::quote_positions;
 use super::source::{OpenInput, Source};
 use super::{
-    maildir_flags_from_status, read_file_message, synthesize_from_line, Envelope, Error,
-    FailureRecord, Format, InputReport, MailFile, MaildirName, MaildirWriter, MboxRecord,
-    MboxWriter, Message, Progress, Report, Stage,
+    read_file_message, Error, Format, MailFile, MboxRecord, Message, Progress, Report, Stage,
 };
 
 /// The archive format a conversion writes.
@@ -109,10 +111,6 @@ impl Default for ConvertOptions {
     }
 }
 
-/// Buffer in front of an mbox output: the writer issues a write per
-/// quoted line, separator and message.
-const OUT_BUFFER: usize = 1 << 20;
-
 /// Converts `inputs`, in order, into one archive at `output`, applying
 /// `transform` to every message (its bytes as read, unquoted) and calling
 /// `progress` after each window is written.
@@ -138,6 +136,7 @@ where
     P: FnMut(Progress),
 {
     let output = output.as_ref();
+    let mut trace = Trace::from_env();
     let pool = match options.jobs {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()
@@ -161,6 +160,7 @@ where
         Some(pool) => pool.install(open_all),
         None => open_all(),
     }?;
+    trace.opened();
     let mut items = pending_items(&opened)?;
     let mut state = State::new(&opened, output, options);
     let mut sink = Sink::create(output, options.to)?;
@@ -179,19 +179,29 @@ where
         // While window k is transformed, window k - 1 is written and
         // window k + 1 is split off the input (a scan of its bytes), so
         // that no pass over the data runs alone on one thread.
-        let ((written, next), processed) = join_in(
+        let trace_ref = &trace;
+        let joining = trace.stamp();
+        let ((written, next, writer_stamps), (processed, transform_stamps)) = join_in(
             pool.as_ref(),
             || {
+                let a = trace_ref.stamp();
                 let written = state.write(&mut sink, &to_write);
-                (written, next_window(&mut items, &mut next_index, options))
+                let b = trace_ref.stamp();
+                let next = next_window(&mut items, &mut next_index, options);
+                (written, next, [a, b, trace_ref.stamp()])
             },
             || {
-                window
+                let a = trace_ref.stamp();
+                let processed = window
                     .into_par_iter()
                     .map(|p| process(p, &transform, options.to))
-                    .collect::<Result<Vec<_>, Error>>()
+                    .collect::<Result<Vec<_>, Error>>();
+                (processed, [a, trace_ref.stamp()])
             },
         );
+        trace.window(writer_stamps, transform_stamps);
+        trace.joined(joining);
+        let joined = trace.stamp();
         written?;
         // Freed only now, after the next window's buffers were allocated:
         // freed first, they would leave the top of the heap free, which
@@ -207,6 +217,7 @@ where
         ready = processed?;
         window = next;
         progress(state.progress);
+        trace.between(joined);
     }
     for (releaser, &end) in releasers.iter_mut().zip(&state.read_up_to) {
         if let Some(r) = releaser {
@@ -219,6 +230,7 @@ where
     state.progress.bytes = state.progress.total_bytes;
     state.progress.stage = Stage::Done;
     progress(state.progress);
+    trace.report();
     Ok(state.report)
 }
 
@@ -316,6 +328,12 @@ struct Done<'a> {
     /// Its top-level `Content-Length` was rewritten.
     length_fixed: bool,
     file: Option<&'a Path>,
+    /// For an mbox output: the stored mboxrd bytes of an unchanged
+    /// message, to copy through as they are.
+    through: Option<&'a [u8]>,
+    /// For an mbox output: where the output needs a `>` (see
+    /// [`quote_positions`]); none when copied through.
+    quotes: Vec<usize>,
 }
 
 /// What the transform returned.
@@ -343,6 +361,12 @@ impl Done<'_> {
     fn output(&self) -> &[u8] {
         self.out.bytes(&self.message.data)
     }
+
+    /// What goes between the separator line and the end of an mbox
+    /// output's record, before quoting by `quotes`.
+    fn mbox_body(&self) -> &[u8] {
+        self.through.unwrap_or_else(|| self.output())
+    }
 }
 
 /// Reads (files) or unquotes (mbox) one message and transforms it; runs on
@@ -358,8 +382,16 @@ where
     T: for<'m> Fn(&'m [u8]) -> Result<Cow<'m, [u8]>, E> + Sync,
     E: fmt::Display,
 {
+    // An unchanged message whose stored quoting is the writer's already
+    // is written as stored.
+    let mut stored_mboxrd = None;
     let (message, fallback, file) = match pending.item {
-        Item::Mbox(record) => (record.message(), record.content_length_fallback, None),
+        Item::Mbox(record) => {
+            if record.stored_as_mboxrd() {
+                stored_mboxrd = Some(record.raw);
+            }
+            (record.message(), record.content_length_fallback, None)
+        }
         Item::File(f) => (
             read_file_message(f, pending.message)?,
             false,
@@ -400,6 +432,13 @@ where
             (Out::New(new), fixed)
         }
     };
+    // Quoting is found here, on the worker threads, so the writer only
+    // writes.
+    let (through, quotes) = match (to, &out) {
+        (OutputFormat::Maildir, _) => (None, Vec::new()),
+        (OutputFormat::Mboxrd, Out::Same) if stored_mboxrd.is_some() => (stored_mboxrd, Vec::new()),
+        (OutputFormat::Mboxrd, out) => (None, quote_positions(out.bytes(data)).collect()),
+    };
     Ok(Done {
         input: pending.input,
         index: pending.index,
@@ -411,6 +450,8 @@ where
         fallback,
         length_fixed,
         file,
+        through,
+        quotes,
     })
 }
 
@@ -431,177 +472,5 @@ fn part_of(data: &[u8], part: &[u8]) -> Out {
         }
     } else {
         Out::New(part.to_vec())
-    }
-}
-
-/// Where messages are written.
-enum Sink {
-    Mbox(MboxWriter<BufWriter<AtomicFile>>),
-    Maildir(MaildirWriter),
-}
-
-impl Sink {
-    fn create(output: &Path, format: OutputFormat) -> Result<Sink, Error> {
-        Ok(match format {
-            OutputFormat::Mboxrd => {
-                let file =
-                    AtomicFile::create(output).map_err(|e| Error::io(output, "creating", e))?;
-                Sink::Mbox(MboxWriter::new(BufWriter::with_capacity(OUT_BUFFER, file)))
-            }
-            OutputFormat::Maildir => Sink::Maildir(MaildirWriter::create(output)?),
-        })
-    }
-
-    fn commit(self, output: &Path) -> Result<(), Error> {
-        match self {
-            Sink::Mbox(writer) => writer
-                .into_inner()
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(AtomicFile::commit)
-                .map_err(|e| Error::io(output, "writing", e)),
-            Sink::Maildir(writer) => writer.commit(),
-        }
-    }
-}
-
-/// The writing side's bookkeeping.
-struct State {
-    report: Report,
-    progress: Progress,
-    output: PathBuf,
-    max_failures: usize,
-    /// `TIME.PPID` for the Maildir names of messages that have none.
-    name_prefix: String,
-    /// Per input: where the messages written so far end (mbox).
-    read_up_to: Vec<usize>,
-}
-
-impl State {
-    fn new(opened: &[OpenInput], output: &Path, options: &ConvertOptions) -> State {
-        let inputs: Vec<InputReport> = opened
-            .iter()
-            .map(|o| InputReport {
-                path: o.path.display().to_string(),
-                format: o.format,
-                messages: 0,
-                bytes: o.bytes,
-                detection: o.detection,
-            })
-            .collect();
-        let total_bytes = inputs.iter().map(|i| i.bytes).sum();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        State {
-            report: Report {
-                output: output.display().to_string(),
-                output_format: options.to,
-                inputs,
-                messages: 0,
-                changed: 0,
-                unchanged: 0,
-                failed: 0,
-                bytes_in: total_bytes,
-                bytes_out: 0,
-                final_newline_added: 0,
-                content_length_fallbacks: 0,
-                content_length_rewritten: 0,
-                renamed: 0,
-                failures: Vec::new(),
-            },
-            progress: Progress {
-                total_bytes,
-                ..Progress::default()
-            },
-            output: output.to_owned(),
-            max_failures: options.max_failures_listed,
-            name_prefix: format!("{now}.P{}", std::process::id()),
-            read_up_to: vec![0; opened.len()],
-        }
-    }
-
-    fn write(&mut self, sink: &mut Sink, done: &[Done<'_>]) -> Result<(), Error> {
-        for d in done {
-            self.write_one(sink, d)?;
-            self.count(d);
-        }
-        Ok(())
-    }
-
-    fn write_one(&mut self, sink: &mut Sink, d: &Done<'_>) -> Result<(), Error> {
-        let bytes = d.output();
-        let envelope = &d.message.envelope;
-        match sink {
-            Sink::Mbox(writer) => {
-                let from_line = match envelope {
-                    Envelope::Mbox { from_line } => Cow::Borrowed(*from_line),
-                    other => Cow::Owned(synthesize_from_line(bytes, other.delivery_time())),
-                };
-                let n = writer
-                    .write_message(&from_line, bytes, d.message.line_ending)
-                    .map_err(|e| Error::io(&self.output, "writing", e))?;
-                self.report.bytes_out += n;
-                if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-                    self.report.final_newline_added += 1;
-                }
-            }
-            Sink::Maildir(writer) => {
-                let name = match envelope {
-                    Envelope::Maildir { name, .. } => name.clone(),
-                    _ => {
-                        let (subdir, info) = maildir_flags_from_status(bytes);
-                        // Zero-padded so that sorting names keeps input order.
-                        let unique = format!("{}Q{:012}.septet", self.name_prefix, d.index);
-                        MaildirName {
-                            subdir,
-                            unique: unique.into(),
-                            info,
-                        }
-                    }
-                };
-                if writer.deliver(&name, bytes)? != name {
-                    self.report.renamed += 1;
-                }
-                self.report.bytes_out += bytes.len() as u64;
-            }
-        }
-        Ok(())
-    }
-
-    fn count(&mut self, d: &Done<'_>) {
-        let report = &mut self.report;
-        report.messages += 1;
-        if let Some(input) = report.inputs.get_mut(d.input) {
-            input.messages += 1;
-        }
-        if let Some(end) = self.read_up_to.get_mut(d.input) {
-            *end = (*end).max(d.end);
-        }
-        report.content_length_fallbacks += u64::from(d.fallback);
-        report.content_length_rewritten += u64::from(d.length_fixed);
-        match (&d.failure, &d.out) {
-            (Some(_), _) => report.failed += 1,
-            (None, Out::Same) => report.unchanged += 1,
-            (None, _) => report.changed += 1,
-        }
-        if let Some(reason) = &d.failure {
-            if report.failures.len() < self.max_failures {
-                report.failures.push(FailureRecord {
-                    index: d.index,
-                    input: report
-                        .inputs
-                        .get(d.input)
-                        .map_or_else(String::new, |i| i.path.clone()),
-                    message: d.message.index,
-                    offset: d.message.offset,
-                    file: d.file.map(|f| f.display().to_string()),
-                    reason: reason.clone(),
-                });
-            }
-        }
-        self.progress.messages = report.messages;
-        self.progress.failed = report.failed;
-        self.progress.bytes += d.bytes;
     }
 }

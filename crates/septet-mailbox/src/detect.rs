@@ -65,8 +65,34 @@ pub struct Detection {
 /// assert_eq!(detect_mbox(cl2).unwrap().variant, MboxVariant::Mboxcl2);
 /// ```
 pub fn detect_mbox(data: &[u8]) -> Result<Detection, Error> {
-    detect_mbox_with(data, &|_| {})
+    detect_mbox_with(data, &|_| {}).map(|(detection, _)| detection)
 }
+
+/// Every line of an mbox that matches `>*From `, as the detection walk
+/// classified them: the conversion splits and unquotes with it instead of
+/// searching the bytes again (two fewer passes over the archive).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FromIndex {
+    /// Offsets of the separator lines after the first, increasing.
+    pub(crate) separators: Vec<usize>,
+    /// The other lines, increasing.
+    pub(crate) lines: Vec<FromLine>,
+}
+
+/// A line inside a message that matches `>*From `.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FromLine {
+    /// Offset of the line start in the file.
+    pub(crate) start: usize,
+    /// How many `>` precede `From `.
+    pub(crate) depth: usize,
+}
+
+/// Most index entries per scanned byte (one per 1 KiB): past that (an
+/// archive of tiny messages, or of `From ` lines) the index is dropped and
+/// the conversion searches the bytes instead, so its memory stays small
+/// next to the archive whatever the input.
+const INDEX_DENSITY: usize = 1024;
 
 /// Bytes of `data` each task of the parallel separator walk scans.
 const CHUNK: usize = 16 << 20;
@@ -75,10 +101,12 @@ const CHUNK: usize = 16 << 20;
 /// reading (from several threads), so that the caller can release their
 /// pages. The scan without Content-Length framing (the whole file, for
 /// most archives) runs on rayon's current pool, a chunk per task.
+/// Also returns the [`FromIndex`] of a file read by separators, when it
+/// stayed small.
 pub(crate) fn detect_mbox_with(
     data: &[u8],
     done: &(dyn Fn(Range<usize>) + Sync),
-) -> Result<Detection, Error> {
+) -> Result<(Detection, Option<FromIndex>), Error> {
     let mut released = 0;
     // Walking by lengths stops at the first message without a usable
     // Content-Length, so a plain mbox pays for one header only.
@@ -109,17 +137,18 @@ pub(crate) fn detect_mbox_with(
         } else {
             MboxVariant::Mboxcl2
         };
-        return Ok(Detection {
+        let detection = Detection {
             variant,
             messages,
             line_ending: line_ending.unwrap_or(LineEnding::Lf),
             content_length: true,
             from_lines: by_length,
-        });
+        };
+        return Ok((detection, None));
     }
 
-    let (messages, line_ending, counts) = separator_walk(data, CHUNK, done)?;
-    Ok(Detection {
+    let (messages, line_ending, counts, index) = separator_walk(data, CHUNK, done)?;
+    let detection = Detection {
         variant: if counts.deep > 0 {
             MboxVariant::Mboxrd
         } else {
@@ -129,12 +158,22 @@ pub(crate) fn detect_mbox_with(
         line_ending,
         content_length: false,
         from_lines: counts,
-    })
+    };
+    Ok((detection, index))
+}
+
+/// What one chunk of the separator walk found.
+#[derive(Default)]
+struct Found {
+    separators: u64,
+    counts: FromLineCounts,
+    /// `None` once it grew past [`INDEX_DENSITY`].
+    index: Option<FromIndex>,
 }
 
 /// What splitting `data` by separators and counting the `From ` lines of
 /// each message finds (message count, first separator's terminator,
-/// counts), in one scan for `From ` instead of two: a `From ` at a line
+/// counts, index), in one scan for `From ` instead of two: a `From ` at a line
 /// start, with no `>` before it, that follows an empty line (or is the
 /// first separator) is a separator, exactly as [`split`] decides; every
 /// other one at a line start belongs to a body. Each decision looks only
@@ -143,12 +182,13 @@ fn separator_walk(
     data: &[u8],
     chunk: usize,
     done: &(dyn Fn(Range<usize>) + Sync),
-) -> Result<(u64, LineEnding, FromLineCounts), Error> {
+) -> Result<(u64, LineEnding, FromLineCounts, Option<FromIndex>), Error> {
     // Validates the start as the split would.
     split(data, MboxVariant::Mboxo)?;
     let first = skip_blank_lines(data, 0);
     if first >= data.len() {
-        return Ok((0, LineEnding::Lf, FromLineCounts::default()));
+        let index = Some(FromIndex::default());
+        return Ok((0, LineEnding::Lf, FromLineCounts::default(), index));
     }
     let line_ending = LineEnding::of_first_line(&data[first..]);
     // Chunk `k` holds the hits starting in [k * chunk, (k + 1) * chunk),
@@ -157,60 +197,89 @@ fn separator_walk(
     let scan = |k: usize| {
         let start = (k * chunk).max(first + 1);
         let end = data.len().min((k + 1) * chunk);
+        let mut found = Found {
+            index: Some(FromIndex::default()),
+            ..Found::default()
+        };
         if start >= end {
-            return (0, FromLineCounts::default());
+            return found;
         }
+        let cap = ((end - start) / INDEX_DENSITY).max(64);
         // Hits starting in [start, end); the window reaches 4 bytes
         // further so that a `From ` cut by `end` is found.
         let window = &data[start..data.len().min(end + 4)];
-        let mut found = (0u64, FromLineCounts::default());
         for f in FROM.find_iter(window).map(|f| f + start) {
             if f >= end {
                 break;
             }
             classify(data, first, f, &mut found);
+            if found
+                .index
+                .as_ref()
+                .is_some_and(|i| i.separators.len() + i.lines.len() > cap)
+            {
+                found.index = None;
+            }
         }
         done(k * chunk..end);
         found
     };
-    let (separators, counts) = (0..data.len().div_ceil(chunk))
+    let chunks: Vec<Found> = (0..data.len().div_ceil(chunk))
         .into_par_iter()
         .map(scan)
-        .reduce(
-            || (0, FromLineCounts::default()),
-            |(m1, c1), (m2, c2)| {
-                let counts = FromLineCounts {
-                    bare: c1.bare + c2.bare,
-                    quoted: c1.quoted + c2.quoted,
-                    deep: c1.deep + c2.deep,
-                };
-                (m1 + m2, counts)
-            },
-        );
-    Ok((1 + separators, line_ending, counts))
+        .collect();
+    let mut separators = 0;
+    let mut counts = FromLineCounts::default();
+    let mut index = Some(FromIndex::default());
+    for c in chunks {
+        separators += c.separators;
+        counts.bare += c.counts.bare;
+        counts.quoted += c.counts.quoted;
+        counts.deep += c.counts.deep;
+        index = match (index, c.index) {
+            (Some(mut all), Some(part)) => {
+                all.separators.extend(part.separators);
+                all.lines.extend(part.lines);
+                Some(all)
+            }
+            _ => None,
+        };
+    }
+    Ok((1 + separators, line_ending, counts, index))
 }
 
 /// Counts the `From ` at `f` (after the first separator at `first`) as a
 /// separator or a body line of its depth.
-fn classify(data: &[u8], first: usize, f: usize, found: &mut (u64, FromLineCounts)) {
+fn classify(data: &[u8], first: usize, f: usize, found: &mut Found) {
     let q = gt_run_start(data, f);
     if !at_line_start(data, q) {
         return;
     }
-    let counts = &mut found.1;
-    match f - q {
+    let counts = &mut found.counts;
+    let depth = f - q;
+    match depth {
         // The empty line cannot start before `first`: the separator line
         // before it is not empty.
-        0 if blank_line_ending_at(data, f - 1, first).is_some() => found.0 += 1,
+        0 if blank_line_ending_at(data, f - 1, first).is_some() => {
+            found.separators += 1;
+            if let Some(index) = &mut found.index {
+                index.separators.push(f);
+            }
+            return;
+        }
         0 => counts.bare += 1,
         1 => counts.quoted += 1,
         _ => counts.deep += 1,
+    }
+    if let Some(index) = &mut found.index {
+        index.lines.push(FromLine { start: q, depth });
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MboxRecord;
 
     fn variant(data: &[u8]) -> MboxVariant {
         detect_mbox(data).unwrap().variant
@@ -241,7 +310,7 @@ mod tests {
         ];
         for &data in cases {
             for chunk in [1, 2, 3, 5, 7, CHUNK] {
-                let (messages, _, counts) = separator_walk(data, chunk, &|_| {}).unwrap();
+                let (messages, _, counts, _) = separator_walk(data, chunk, &|_| {}).unwrap();
                 assert_eq!(
                     (messages, counts),
                     by_split(data),
@@ -262,13 +331,78 @@ mod tests {
                 data.extend_from_slice(tokens[(seed % tokens.len() as u64) as usize]);
             }
             let chunk = 1 + (seed % 9) as usize;
-            let (messages, _, counts) = separator_walk(&data, chunk, &|_| {}).unwrap();
+            let (messages, _, counts, _) = separator_walk(&data, chunk, &|_| {}).unwrap();
             assert_eq!(
                 (messages, counts),
                 by_split(&data),
                 "{:?}",
                 String::from_utf8_lossy(&data)
             );
+        }
+    }
+
+    /// Records as the indexed split makes them, and as the plain one does.
+    fn both_splits<'a>(
+        data: &'a [u8],
+        index: &'a FromIndex,
+    ) -> Vec<(MboxRecord<'a>, MboxRecord<'a>)> {
+        let mut out = Vec::new();
+        for variant in [MboxVariant::Mboxo, MboxVariant::Mboxrd] {
+            let plain = split(data, variant).unwrap();
+            let indexed = split(data, variant).unwrap().with_index(Some(index));
+            assert_eq!(plain.clone().count(), indexed.clone().count());
+            for (a, b) in indexed.zip(plain) {
+                out.push((a, b));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn indexed_split_agrees_with_searching() {
+        let tokens: [&[u8]; 9] = [
+            b"\n", b"\r\n", b"\r", b">", b"From ", b"x", b" ", b"\n\n", b">>From ",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..5000 {
+            let mut data = b"From a\n".to_vec();
+            for _ in 0..32 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                data.extend_from_slice(tokens[(seed % tokens.len() as u64) as usize]);
+            }
+            let chunk = 1 + (seed % 11) as usize;
+            let (_, _, _, index) = separator_walk(&data, chunk, &|_| {}).unwrap();
+            let index = index.expect("small inputs stay indexed");
+            let pairs = both_splits(&data, &index);
+            assert_eq!(pairs.len() % 2, 0);
+            for (a, b) in pairs {
+                let shown = String::from_utf8_lossy(&data);
+                assert!(a.from_lines.is_some(), "{shown:?}");
+                assert_eq!(
+                    (a.offset, a.raw, &a.span, a.from_line),
+                    (b.offset, b.raw, &b.span, b.from_line),
+                    "{shown:?}"
+                );
+                assert_eq!(a.unquoted(), b.unquoted(), "{shown:?}");
+                // The index knows no more than the search, never less.
+                assert!(!a.no_bare_from || b.no_bare_from, "{shown:?}");
+                assert_eq!(a.no_bare_from, b.no_bare_from, "{shown:?}");
+                // Copied through only when that is what quoting makes.
+                if a.stored_as_mboxrd() {
+                    let unquoted = a.unquoted();
+                    let mut requoted = Vec::new();
+                    let mut last = 0;
+                    for p in crate::quote_positions(&unquoted) {
+                        requoted.extend_from_slice(&unquoted[last..p]);
+                        requoted.push(b'>');
+                        last = p;
+                    }
+                    requoted.extend_from_slice(&unquoted[last..]);
+                    assert_eq!(requoted, a.raw, "{shown:?}");
+                }
+            }
         }
     }
 

@@ -72,6 +72,13 @@
 //!    than one `>`: mboxo quoting never produces it), else mboxo (the two
 //!    read the same then).
 //!
+//! The walk of step 2 finds every line that starts `>*From ` anyway, so
+//! [`convert`] keeps where they are (unless there are more than one per
+//! KiB of archive) and splits and unquotes the file by that record,
+//! without searching it again. An unchanged message whose stored quoting
+//! is already what the mboxrd writer would make of it is written as
+//! stored.
+//!
 //! A file input that does not start with `From ` (after blank lines) is a
 //! single message ([`Format::Eml`]) if it starts with a header field line
 //! ([`sniff()`]); anything else (a compressed archive, binary data, plain
@@ -134,6 +141,7 @@ mod error;
 mod lines;
 mod maildir;
 mod mbox;
+mod mbox_slices;
 mod mbox_writer;
 mod pages;
 mod quote;

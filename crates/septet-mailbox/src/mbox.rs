@@ -13,13 +13,13 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use memmap2::Mmap;
 
-use super::detect::{detect_mbox_with, Detection};
+use super::detect::{detect_mbox_with, Detection, FromIndex, FromLine};
 use super::lines::{
     at_line_start, blank_line_ending_at, header_block, header_value, line_at, parse_decimal,
     skip_blank_lines, HEADER_SCAN_LIMIT,
 };
 use super::pages::RELEASE_ALIGN;
-use super::quote::unquote;
+use super::quote::{unquote, unquote_lines};
 use super::{Envelope, Error, LineEnding, Message};
 
 /// Every candidate separator is a line break followed by `From `.
@@ -158,6 +158,12 @@ impl Mbox {
     /// releasing the pages it has read as it goes (detection reads the
     /// whole file), on rayon's current pool.
     pub fn detect(&self) -> Result<Detection, Error> {
+        self.detect_indexed().map(|(detection, _)| detection)
+    }
+
+    /// [`detect`](Self::detect), with the index of `From ` lines that lets
+    /// [`split_indexed`](Self::split_indexed) skip its searches.
+    pub(crate) fn detect_indexed(&self) -> Result<(Detection, Option<FromIndex>), Error> {
         detect_mbox_with(self.bytes(), &|range| self.release(range)).map_err(|e| self.with_path(e))
     }
 
@@ -199,6 +205,16 @@ impl Mbox {
     /// The messages as `variant` splits them, raw (still quoted).
     pub fn split(&self, variant: MboxVariant) -> Result<Split<'_>, Error> {
         split(self.bytes(), variant).map_err(|e| self.with_path(e))
+    }
+
+    /// [`split`](Self::split) by the `index` that detecting this file made
+    /// (the same records, found without searching the bytes).
+    pub(crate) fn split_indexed<'s>(
+        &'s self,
+        variant: MboxVariant,
+        index: Option<&'s FromIndex>,
+    ) -> Result<Split<'s>, Error> {
+        Ok(self.split(variant)?.with_index(index))
     }
 
     /// The messages as `variant` reads them, unquoted.
@@ -243,6 +259,15 @@ pub struct MboxRecord<'a> {
     /// For the `Content-Length` variants: the length was missing or
     /// inconsistent, and the separator rule found the end instead.
     pub content_length_fallback: bool,
+    /// The splitter saw every line of `raw` that starts with `From ` (it
+    /// searches them for separators) and found none: with the mboxrd
+    /// variant, `raw` is then exactly what the mboxrd writer makes of the
+    /// unquoted message, and can be copied through. `false` when unknown.
+    pub(crate) no_bare_from: bool,
+    /// The `>*From ` lines of `raw`, when the split had an index.
+    pub(crate) from_lines: Option<&'a [FromLine]>,
+    /// Where `raw` starts in the file.
+    pub(crate) raw_offset: usize,
 }
 
 impl<'a> MboxRecord<'a> {
@@ -259,9 +284,27 @@ impl<'a> MboxRecord<'a> {
         }
     }
 
+    /// Whether `raw` is exactly what the mboxrd writer makes of the
+    /// unquoted message, so that it can be written through unchanged:
+    /// always for mboxrd without bare `From ` lines, and for mboxo when
+    /// the index shows no line quoted more than once either.
+    pub(crate) fn stored_as_mboxrd(&self) -> bool {
+        self.no_bare_from
+            && match self.variant {
+                MboxVariant::Mboxrd => true,
+                MboxVariant::Mboxo => self
+                    .from_lines
+                    .is_some_and(|lines| lines.iter().all(|l| l.depth <= 1)),
+                MboxVariant::Mboxcl | MboxVariant::Mboxcl2 => false,
+            }
+    }
+
     /// The stored bytes with the quoting removed (borrowed when none).
     pub fn unquoted(&self) -> Cow<'a, [u8]> {
-        unquote(self.raw, self.variant)
+        match self.from_lines {
+            Some(lines) => unquote_lines(self.raw, self.variant, lines, self.raw_offset),
+            None => unquote(self.raw, self.variant),
+        }
     }
 }
 
@@ -293,6 +336,7 @@ pub fn split(data: &[u8], variant: MboxVariant) -> Result<Split<'_>, Error> {
         pos: first,
         index: 0,
         variant,
+        index_cursor: None,
     })
 }
 
@@ -304,6 +348,58 @@ pub struct Split<'a> {
     pos: usize,
     index: u64,
     variant: MboxVariant,
+    /// Where the split is in a [`FromIndex`], when it has one.
+    index_cursor: Option<Cursor<'a>>,
+}
+
+impl<'a> Split<'a> {
+    /// Splits by `index` (made by detecting the same data) instead of
+    /// searching; Content-Length variants still search.
+    pub(crate) fn with_index(mut self, index: Option<&'a FromIndex>) -> Self {
+        if !self.variant.uses_content_length() {
+            self.index_cursor = index.map(|index| Cursor {
+                index,
+                separator: 0,
+                line: 0,
+            });
+        }
+        self
+    }
+}
+
+/// A position in a [`FromIndex`].
+#[derive(Clone, Debug)]
+struct Cursor<'a> {
+    index: &'a FromIndex,
+    /// The next separator to consider.
+    separator: usize,
+    /// The next line to consider.
+    line: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// The end of the message whose bytes start at `body` (as
+    /// [`separator_end_scan`] finds it) and its `>*From ` lines; `None`
+    /// if the index disagrees with the bytes (then it is not used again).
+    fn next_end(&mut self, data: &[u8], body: usize) -> Option<(usize, usize, &'a [FromLine])> {
+        let seps = &self.index.separators;
+        while seps.get(self.separator).is_some_and(|&s| s < body) {
+            self.separator += 1;
+        }
+        let (end, next) = match seps.get(self.separator) {
+            Some(&s) => (blank_line_ending_at(data, s.checked_sub(1)?, body)?, s),
+            None => (last_end(data, body), data.len()),
+        };
+        let lines = &self.index.lines;
+        while lines.get(self.line).is_some_and(|l| l.start < body) {
+            self.line += 1;
+        }
+        let from = self.line;
+        while lines.get(self.line).is_some_and(|l| l.start < end) {
+            self.line += 1;
+        }
+        Some((end, next, lines.get(from..self.line)?))
+    }
 }
 
 impl<'a> Iterator for Split<'a> {
@@ -323,7 +419,23 @@ impl<'a> Iterator for Split<'a> {
             None
         };
         let fallback = self.variant.uses_content_length() && by_length.is_none();
-        let (end, next) = by_length.unwrap_or_else(|| separator_end(data, body));
+        let indexed = match (by_length, &mut self.index_cursor) {
+            (None, Some(cursor)) => cursor.next_end(data, body),
+            _ => None,
+        };
+        if indexed.is_none() {
+            self.index_cursor = None;
+        }
+        let (end, next, bare, from_lines) = match (by_length, indexed) {
+            (Some((end, next)), _) => (end, next, true, None),
+            (None, Some((end, next, lines))) => {
+                (end, next, lines.iter().any(|l| l.depth == 0), Some(lines))
+            }
+            (None, None) => {
+                let (end, next, bare) = separator_end_scan(data, body);
+                (end, next, bare, None)
+            }
+        };
         self.pos = next;
         let record = MboxRecord {
             index: self.index,
@@ -334,6 +446,9 @@ impl<'a> Iterator for Split<'a> {
             line_ending,
             variant: self.variant,
             content_length_fallback: fallback,
+            no_bare_from: !bare && !data[body..end].starts_with(b"From "),
+            from_lines,
+            raw_offset: body,
         };
         self.index += 1;
         Some(record)
@@ -342,22 +457,29 @@ impl<'a> Iterator for Split<'a> {
 
 /// Where the message whose bytes start at `body` ends by the separator
 /// rule: `(end of the message, start of the next separator or data.len())`.
-pub(crate) fn separator_end(data: &[u8], body: usize) -> (usize, usize) {
+/// Also tells whether a `From ` line that is no separator was passed (one
+/// inside the message: every `\nFrom ` before the separator lies in it).
+fn separator_end_scan(data: &[u8], body: usize) -> (usize, usize, bool) {
     let mut search = body;
+    let mut bare = false;
     while let Some(i) = SEPARATOR.find(&data[search..]) {
         let nl = search + i;
         if let Some(blank) = blank_line_ending_at(data, nl, body) {
-            return (blank, nl + 1);
+            return (blank, nl + 1, bare);
         }
+        bare = true;
         search = nl + 1;
     }
-    // The last message: a final empty line is the separator's, as before
-    // any other separator.
-    let end = match data.len().checked_sub(1) {
+    (last_end(data, body), data.len(), bare)
+}
+
+/// Where the last message, whose bytes start at `body`, ends: a final
+/// empty line is the separator's, as before any other separator.
+fn last_end(data: &[u8], body: usize) -> usize {
+    match data.len().checked_sub(1) {
         Some(nl) if data[nl] == b'\n' => blank_line_ending_at(data, nl, body).unwrap_or(data.len()),
         _ => data.len(),
-    };
-    (end, data.len())
+    }
 }
 
 /// Where the message whose bytes start at `body` ends by its

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
+use super::detect::FromLine;
 use super::lines::at_line_start;
 use super::MboxVariant;
 
@@ -68,6 +69,41 @@ pub fn unquote(data: &[u8], variant: MboxVariant) -> Cow<'_, [u8]> {
     let mut out = Vec::with_capacity(data.len());
     let mut last = 0;
     for p in positions {
+        out.extend_from_slice(&data[last..p]);
+        last = p + 1;
+    }
+    out.extend_from_slice(&data[last..]);
+    Cow::Owned(out)
+}
+
+/// [`unquote`] of the `data` that starts at offset `base` of its file,
+/// given `lines`: every line of `data` that matches `>*From ` (line start
+/// as a file offset, and the number of `>`), as the detection walk found
+/// them, so that nothing is searched. Lines that do not match the bytes
+/// make it search after all.
+pub(crate) fn unquote_lines<'d>(
+    data: &'d [u8],
+    variant: MboxVariant,
+    lines: &[FromLine],
+    base: usize,
+) -> Cow<'d, [u8]> {
+    let removed = |l: &&FromLine| match variant {
+        MboxVariant::Mboxrd => l.depth > 0,
+        MboxVariant::Mboxo | MboxVariant::Mboxcl => l.depth == 1,
+        MboxVariant::Mboxcl2 => false,
+    };
+    let mut positions = lines.iter().filter(removed).peekable();
+    if positions.peek().is_none() {
+        return Cow::Borrowed(data);
+    }
+    let mut out = Vec::with_capacity(data.len());
+    let mut last = 0;
+    for l in positions {
+        // The last `>` of the run (any one would do).
+        let p = l.start.wrapping_sub(base).wrapping_add(l.depth - 1);
+        if p < last || data.get(p) != Some(&b'>') {
+            return unquote(data, variant);
+        }
         out.extend_from_slice(&data[last..p]);
         last = p + 1;
     }

@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use super::detect::FromIndex;
 use super::pages::Releaser;
 use super::{
     list_eml, list_maildir, sniff, Detection, Envelope, Error, LineEnding, MailFile, Mbox,
@@ -122,7 +123,8 @@ pub fn read_file_message(file: &MailFile, index: u64) -> Result<Message<'static>
 /// Where an opened input's messages come from.
 #[derive(Debug)]
 pub(crate) enum Source {
-    Mbox(Mbox, MboxVariant),
+    /// With the index detection made, if any.
+    Mbox(Mbox, MboxVariant, Option<FromIndex>),
     Files(Vec<MailFile>),
 }
 
@@ -194,7 +196,7 @@ impl OpenInput {
                     }
                     // Fail now, before any output exists, if it is no mbox.
                     mbox.split(variant)?;
-                    (other, Source::Mbox(mbox, variant), None)
+                    (other, Source::Mbox(mbox, variant, None), None)
                 }
                 None => {
                     let mbox = Mbox::open(path)?;
@@ -203,16 +205,17 @@ impl OpenInput {
                         Sniffed::NotMail(reason) => return Err(not_mail(reason)),
                         // An empty file is an empty mbox.
                         Sniffed::Mbox | Sniffed::Empty => {
-                            let detection = mbox.detect()?;
+                            let (detection, index) = mbox.detect_indexed()?;
                             let variant = detection.variant;
-                            (variant.into(), Source::Mbox(mbox, variant), Some(detection))
+                            let source = Source::Mbox(mbox, variant, index);
+                            (variant.into(), source, Some(detection))
                         }
                     }
                 }
             }
         };
         let bytes = match &source {
-            Source::Mbox(mbox, _) => mbox.bytes().len() as u64,
+            Source::Mbox(mbox, ..) => mbox.bytes().len() as u64,
             Source::Files(files) => files.iter().map(|f| f.len).sum(),
         };
         Ok(OpenInput {
@@ -227,7 +230,7 @@ impl OpenInput {
     /// A page releaser following the conversion pass, for an mbox input.
     pub(crate) fn releaser(&self) -> Option<Releaser<'_>> {
         match &self.source {
-            Source::Mbox(mbox, _) => Some(Releaser::new(mbox)),
+            Source::Mbox(mbox, ..) => Some(Releaser::new(mbox)),
             Source::Files(_) => None,
         }
     }
@@ -235,7 +238,9 @@ impl OpenInput {
     /// The mbox splitter, for an mbox input.
     pub(crate) fn split(&self) -> Result<Option<Split<'_>>, Error> {
         match &self.source {
-            Source::Mbox(mbox, variant) => mbox.split(*variant).map(Some),
+            Source::Mbox(mbox, variant, index) => {
+                mbox.split_indexed(*variant, index.as_ref()).map(Some)
+            }
             Source::Files(_) => Ok(None),
         }
     }
