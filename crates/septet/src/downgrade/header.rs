@@ -2,7 +2,7 @@
 //! encoded words for text, RFC 2231 for Content-Type and
 //! Content-Disposition parameters, an error for 8-bit addresses.
 
-use super::{fold, Error};
+use super::{address, fold, words, Error};
 use crate::base64;
 
 /// Fields whose value is (mostly) addresses (RFC 5322 3.6.2, 3.6.3, 3.6.6).
@@ -117,6 +117,8 @@ pub(crate) struct Rewritten {
     pub bytes: Vec<u8>,
     /// Bytes replaced by `?` (lossy).
     pub replaced: u64,
+    /// Malformed encoded words (raw 8-bit bytes inside) written again.
+    pub malformed: u64,
 }
 
 /// Rewrites a field that holds 8-bit bytes or NUL, or has a line over 998
@@ -136,6 +138,7 @@ pub(crate) fn rewrite(name: &[u8], value: &[u8], field: &[u8]) -> Result<Rewritt
         Rewritten {
             bytes: fold::refold(field, fold::HARD),
             replaced: 0,
+            malformed: 0,
         }
     } else {
         let mut r = eight_bit(name, value, class)?;
@@ -198,9 +201,9 @@ fn eight_bit(name: &[u8], value: &[u8], class: Class) -> Result<Rewritten, Field
     let mut bytes = name.to_vec();
     bytes.extend_from_slice(b": ");
     let col = name.len() + 2;
-    let mut replaced = 0;
+    let (mut replaced, mut malformed) = (0, 0);
     match class {
-        Class::Address => addresses(&unfolded, col, &mut bytes)?,
+        Class::Address => malformed = address::rewrite(trim(&unfolded), &mut bytes)?,
         Class::Parameters => replaced = parameters(&unfolded, col, &mut bytes),
         Class::Structured => {
             for &b in trim(&unfolded) {
@@ -215,7 +218,9 @@ fn eight_bit(name: &[u8], value: &[u8], class: Class) -> Result<Rewritten, Field
                 replaced += u64::from(b == 0);
             }
         }
-        Class::Unstructured => encoded_words(trim(&unfolded), col, &mut bytes),
+        Class::Unstructured => {
+            malformed = words::rewrite(trim(&unfolded), false, &mut bytes).malformed;
+        }
     }
     // NUL has no 7-bit form in any field (encoded words carry it, but
     // addresses and parameters may still hold one).
@@ -226,7 +231,11 @@ fn eight_bit(name: &[u8], value: &[u8], class: Class) -> Result<Rewritten, Field
         }
     }
     bytes.extend_from_slice(b"\r\n");
-    Ok(Rewritten { bytes, replaced })
+    Ok(Rewritten {
+        bytes,
+        replaced,
+        malformed,
+    })
 }
 
 fn trim(s: &[u8]) -> &[u8] {
@@ -310,45 +319,6 @@ fn split_outside(s: &[u8], sep: u8) -> Vec<&[u8]> {
     }
     pieces.push(&s[start..]);
     pieces
-}
-
-/// An address list: 8-bit display names become encoded words; 8-bit bytes
-/// anywhere else (the address itself, comments, groups) are an error.
-fn addresses(value: &[u8], col: usize, out: &mut Vec<u8>) -> Result<(), FieldError> {
-    let start = out.len();
-    for (i, piece) in split_outside(value, b',').into_iter().enumerate() {
-        if i > 0 {
-            out.extend_from_slice(b",\r\n ");
-        }
-        let piece = trim(piece);
-        if piece.is_ascii() {
-            out.extend_from_slice(piece);
-            continue;
-        }
-        let lt = piece
-            .iter()
-            .rposition(|&b| b == b'<')
-            .ok_or(FieldError::Address)?;
-        let (phrase, addr) = (trim(&piece[..lt]), &piece[lt..]);
-        if !addr.is_ascii() || phrase.contains(&b'(') || phrase.contains(&b':') {
-            return Err(FieldError::Address);
-        }
-        let text = unquote(phrase);
-        let at = if i == 0 { col } else { 1 };
-        encoded_words(&text, at, out);
-        let line = out.len()
-            - out[start..]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1)
-            - start;
-        if line + addr.len() + 1 > FOLD {
-            out.extend_from_slice(b"\r\n");
-        }
-        out.push(b' ');
-        out.extend_from_slice(addr);
-    }
-    Ok(())
 }
 
 /// The text of a phrase: quotes removed, quoted pairs resolved.
