@@ -96,7 +96,12 @@ fn lex(v: &[u8]) -> Vec<(Tok, usize, usize)> {
 fn roles(toks: &[(Tok, usize, usize)]) -> Vec<Role> {
     let mut roles = vec![Role::Other; toks.len()];
     let (mut start, mut angle, mut had_angle, mut phrases) = (0, false, false, 0);
-    let word = |t: Tok| matches!(t, Tok::Quoted | Tok::Atom | Tok::Literal | Tok::Special(b'@'));
+    let word = |t: Tok| {
+        matches!(
+            t,
+            Tok::Quoted | Tok::Atom | Tok::Literal | Tok::Special(b'@')
+        )
+    };
     for (i, &(t, _, _)) in toks.iter().enumerate() {
         if angle {
             if t == Tok::Special(b'>') {
@@ -222,7 +227,10 @@ pub(crate) fn rewrite(v: &[u8], out: &mut Vec<u8>) -> Result<u64, FieldError> {
 /// A phrase (its words and the blanks between them): kept if 7-bit,
 /// otherwise its text (quotes removed) as encoded words.
 fn phrase(v: &[u8], toks: &[(Tok, usize, usize)], out: &mut Vec<u8>) -> u64 {
-    if !toks.iter().any(|&(t, s, e)| t != Tok::Comment && needs(&v[s..e])) {
+    if !toks
+        .iter()
+        .any(|&(t, s, e)| t != Tok::Comment && needs(&v[s..e]))
+    {
         for &(t, s, e) in toks {
             match t {
                 Tok::Comment if needs(&v[s..e]) => comment(&v[s..e], out),
@@ -244,7 +252,11 @@ fn phrase(v: &[u8], toks: &[(Tok, usize, usize)], out: &mut Vec<u8>) -> u64 {
             Tok::Quoted => text.extend_from_slice(&unquote(&v[s..e])),
             Tok::Comment => {
                 // Blanks around a comment stay outside the words.
-                let trailing = text.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
+                let trailing = text
+                    .iter()
+                    .rev()
+                    .take_while(|&&b| b == b' ' || b == b'\t')
+                    .count();
                 let blanks = text.split_off(text.len() - trailing);
                 flush(&mut text, out);
                 out.extend_from_slice(&blanks);
@@ -287,7 +299,10 @@ mod tests {
     fn quoted_display_name_with_colon() {
         let out = rw("\"Laatste Kans: Welkomstpakket 🎉\" <a@b.example>").unwrap();
         assert!(out.is_ascii() && out.ends_with(" <a@b.example>"), "{out}");
-        assert_eq!(decoded(&out), "Laatste Kans: Welkomstpakket 🎉 <a@b.example>");
+        assert_eq!(
+            decoded(&out),
+            "Laatste Kans: Welkomstpakket 🎉 <a@b.example>"
+        );
     }
 
     #[test]
@@ -316,6 +331,9 @@ mod tests {
     #[test]
     fn obsolete_route_is_not_a_group() {
         let out = rw("Jörg <@a.example,@b.example:j@c.example>").unwrap();
-        assert!(out.ends_with(" <@a.example,@b.example:j@c.example>"), "{out}");
+        assert!(
+            out.ends_with(" <@a.example,@b.example:j@c.example>"),
+            "{out}"
+        );
     }
 }

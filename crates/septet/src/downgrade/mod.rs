@@ -50,8 +50,8 @@
 //! assert_eq!(report.parts.len(), 1);
 //! ```
 
-mod body;
 mod address;
+mod body;
 mod check;
 mod driver;
 mod fold;

@@ -143,7 +143,10 @@ fn scan(v: &[u8]) -> Vec<Item> {
     let mut pos = 0;
     while pos < v.len() {
         if blank(v[pos]) {
-            let end = v[pos..].iter().position(|&b| !blank(b)).map_or(v.len(), |e| pos + e);
+            let end = v[pos..]
+                .iter()
+                .position(|&b| !blank(b))
+                .map_or(v.len(), |e| pos + e);
             items.push(Item {
                 kind: Kind::Blank,
                 start: pos,
@@ -168,7 +171,10 @@ fn scan(v: &[u8]) -> Vec<Item> {
                 Word::NotFound => {}
             }
         }
-        let tok_end = v[pos..].iter().position(|&b| blank(b)).map_or(v.len(), |e| pos + e);
+        let tok_end = v[pos..]
+            .iter()
+            .position(|&b| blank(b))
+            .map_or(v.len(), |e| pos + e);
         let mut end = tok_end;
         if valid && holds_word(v, &t, pos, tok_end) {
             end = memchr::memmem::find(&v[pos..tok_end], b"=?").map_or(tok_end, |e| pos + e);
@@ -190,7 +196,8 @@ fn scan(v: &[u8]) -> Vec<Item> {
 /// inside), as Python decodes it: Q keeps raw bytes; B skips bytes outside
 /// the alphabet.
 fn decode_malformed(raw: &[u8]) -> (&[u8], Vec<u8>) {
-    let inner = &raw[2..raw.len().saturating_sub(2).max(2)];
+    let inner = raw.get(2..).unwrap_or_default();
+    let inner = inner.strip_suffix(b"?=").unwrap_or(inner);
     let mut parts = inner.splitn(3, |&b| b == b'?');
     let (charset, cte, text) = (
         parts.next().unwrap_or_default(),
@@ -317,7 +324,9 @@ pub(crate) fn rewrite(v: &[u8], phrase: bool, out: &mut Vec<u8>) -> Rewrite {
                 _ => Seg::Keep(it.start, it.end),
             };
             if changed && n > 0 {
-                if let (Seg::New(text), Seg::New(prev)) = (&seg, segs.last_mut().unwrap_or(&mut Seg::Sep)) {
+                if let (Seg::New(text), Seg::New(prev)) =
+                    (&seg, segs.last_mut().unwrap_or(&mut Seg::Sep))
+                {
                     prev.extend_from_slice(text);
                     continue;
                 }
@@ -422,7 +431,11 @@ fn new_words(text: &[u8], charset: &[u8], phrase: bool, out: &mut Vec<u8>) {
                 }
             }
             if phrase {
-                if let Some(b) = rest[..take].iter().rposition(|&b| blank(b)).filter(|&b| b > 0) {
+                if let Some(b) = rest[..take]
+                    .iter()
+                    .rposition(|&b| blank(b))
+                    .filter(|&b| b > 0)
+                {
                     take = b + 1;
                 }
             }

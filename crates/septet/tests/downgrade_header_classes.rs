@@ -1,0 +1,217 @@
+//! Issue 11, header classes 3 and 4, on messages written for each case:
+//! existing encoded words are kept (not encoded again), malformed ones
+//! (raw 8-bit bytes inside) decode to the same text after, and address
+//! lists are parsed by the RFC 5322 grammar: display names, group names
+//! and comments with 8-bit text become encoded words; only an 8-bit local
+//! part or domain is refused.
+//!
+//! Each conversion is checked with Python's `email` package (policy
+//! default): the decoded Subject, display names, group names and
+//! addresses read from the output equal those read from the input (white
+//! space runs compared as one space, as `tests/python/real_oracle.py`
+//! does), and the output is 7-bit with lines of at most 998 octets.
+
+#[path = "common/downgrade_util.rs"]
+mod util;
+
+#[path = "common/python.rs"]
+mod python;
+
+use septet::downgrade::{Downgrader, Error, Options, Report};
+use util::{assert_seven_bit, run};
+
+/// What Python reads in each file: one line per file.
+const READER: &str = r#"
+import sys, email, email.policy
+def t(v):
+    raw = str(v).encode("utf-8", "surrogateescape")
+    try:
+        s = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        s = raw.decode("latin-1")
+    return " ".join(s.split())
+for path in sys.argv[1:]:
+    m = email.message_from_bytes(open(path, "rb").read(), policy=email.policy.default)
+    seen = []
+    for h in ("subject", "from", "to", "cc"):
+        v = m[h]
+        if v is None:
+            continue
+        if h == "subject":
+            seen.append("subject=" + t(v))
+            continue
+        for g in v.groups:
+            if g.display_name is not None:
+                seen.append(h + " group=" + t(g.display_name))
+            for a in g.addresses:
+                seen.append(h + " name=" + t(a.display_name) + " addr=" + a.addr_spec)
+    print(repr(seen))
+"#;
+
+/// Python's reading of `before` and `after`, or `None` without Python.
+fn python_reads(before: &[u8], after: &[u8]) -> Option<(String, String)> {
+    let mut cmd = python::python3()?;
+    let dir = std::env::temp_dir().join(format!("septet-hc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let (b, a) = (dir.join(format!("{n}.in")), dir.join(format!("{n}.out")));
+    std::fs::write(&b, before).unwrap();
+    std::fs::write(&a, after).unwrap();
+    let out = cmd.arg("-c").arg(READER).arg(&b).arg(&a).output().unwrap();
+    let _ = std::fs::remove_file(&b);
+    let _ = std::fs::remove_file(&a);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    Some((lines.next()?.to_string(), lines.next()?.to_string()))
+}
+
+/// Downgrades `msg`, checks the output is 7-bit with short lines and that
+/// Python reads the same headers; returns the output and report.
+fn converts_losslessly(msg: &[u8]) -> (String, Report) {
+    let (out, report) = run(msg);
+    assert_seven_bit(&out);
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(text.lines().all(|l| l.len() <= 998), "{text}");
+    assert!(report.parts[0].header_encoded, "{text}");
+    if let Some((before, after)) = python_reads(msg, &out) {
+        assert_eq!(before, after, "Python reads differently:\n{text}");
+        assert!(before.len() > 4, "Python read nothing: {before}");
+    }
+    (text, report)
+}
+
+fn refused(msg: &[u8]) -> Error {
+    let mut d = Downgrader::new(Options::default());
+    let mut out = Vec::new();
+    match d.feed(msg, &mut out).and_then(|_| d.finish(&mut out)) {
+        Ok(_) => panic!("converted: {}", String::from_utf8_lossy(&out)),
+        Err(e) => e,
+    }
+}
+
+fn message(headers: &str) -> Vec<u8> {
+    format!("{headers}\r\nContent-Type: text/plain\r\n\r\nbody\r\n").into_bytes()
+}
+
+#[test]
+fn quoted_display_name_with_colon_is_a_display_name() {
+    let msg = message("From: \"Laatste Kans: Welkomstpakket 🎉\" <a@b.example>\r\nTo: c@d.example");
+    let (out, _) = converts_losslessly(&msg);
+    assert!(out.contains(" <a@b.example>"), "{out}");
+}
+
+#[test]
+fn parenthesis_in_quotes_is_not_a_comment() {
+    let msg = message("From: \"Foo (bar) Bäz\" <a@b.example>\r\nTo: \"x) (y ü\" <c@d.example>");
+    converts_losslessly(&msg);
+}
+
+#[test]
+fn comments_with_eight_bit_text_become_encoded_words() {
+    let msg = message("To: Jörg <j@x.example> (Büro), plain@x.example (ünd (nested) \\) x)");
+    let (out, _) = converts_losslessly(&msg);
+    let m = septet::mime::Message::parse(out.as_bytes()).unwrap();
+    let to = m.root().header("to").unwrap().unfolded().into_owned();
+    let to = String::from_utf8(to).unwrap();
+    assert!(to.contains("<j@x.example> (=?utf-8?B?"), "{to}");
+    // RFC 2047 5(2): the words decode inside the parentheses.
+    let (decoded, _) = septet::mime::decode_header_text(to.as_bytes());
+    assert!(decoded.contains("(Büro)"), "{decoded}");
+    assert!(decoded.contains("(ünd (nested) ) x)"), "{decoded}");
+}
+
+#[test]
+fn group_names_are_phrases() {
+    let msg = message(
+        "To: Grüppe Ünd: a@x.example, \"Zoë\" <z@x.example>;, c@x.example\r\nCc: Leere Grüppe:;",
+    );
+    let (out, _) = converts_losslessly(&msg);
+    assert!(out.contains(": a@x.example, "), "{out}");
+}
+
+#[test]
+fn existing_encoded_word_in_display_name_is_kept() {
+    let msg = message("From: =?utf-8?q?J=C3=B6rg?= Müller <j@x.example>");
+    let (out, _) = converts_losslessly(&msg);
+    assert!(out.contains("=?utf-8?q?J=C3=B6rg?="), "{out}");
+}
+
+#[test]
+fn long_display_name_is_split_after_blanks() {
+    let name = "Ünïcödé Dïsplay Nàmé that is rather long, with a comma, and more text after it";
+    let msg = message(&format!("From: \"{name}\" <long@x.example>"));
+    let (out, _) = converts_losslessly(&msg);
+    assert!(out.lines().all(|l| l.len() <= 78), "{out}");
+}
+
+#[test]
+fn obsolete_route_stays() {
+    let msg = message("To: Jörg <@r.example,@s.example:j@x.example>");
+    let (out, _) = converts_losslessly(&msg);
+    assert!(out.contains("<@r.example,@s.example:j@x.example>"), "{out}");
+}
+
+#[test]
+fn eight_bit_local_part_or_domain_is_refused() {
+    for headers in [
+        "From: jörg@x.example",
+        "To: Name <a@bäd.example>",
+        "To: G: a@x.example, \"jö\"@x.example;",
+        "Cc: ok@x.example, Ünd <ü@x.example>",
+    ] {
+        let e = refused(&message(headers));
+        assert!(
+            matches!(e, Error::EightBitAddress { .. }),
+            "{headers}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn raw_text_beside_an_encoded_word_is_encoded_alone() {
+    let msg = message("Subject: Grüße =?UTF-8?B?w6nDqW4=?= more");
+    let (out, report) = converts_losslessly(&msg);
+    // The existing word is kept as written, not wrapped in a new one.
+    assert!(out.contains(" =?UTF-8?B?w6nDqW4=?= more"), "{out}");
+    assert_eq!(report.parts[0].malformed_encoded_words, 0);
+    let msg = message("Subject: =?utf-8?q?a?= Köln =?utf-8?q?b?= und Umgebung");
+    converts_losslessly(&msg);
+}
+
+#[test]
+fn encoded_word_holding_raw_eight_bit_is_rewritten_and_counted() {
+    let mut msg = b"Subject: =?iso-8859-1?Q?K\xf6ln?= und Umgebung".to_vec();
+    msg.extend_from_slice(b"\r\nFrom: =?iso-8859-1?Q?J\xf6rg?= <j@x.example>");
+    msg.extend_from_slice(b"\r\nContent-Type: text/plain\r\n\r\nbody\r\n");
+    let (out, report) = converts_losslessly(&msg);
+    // Same charset, same bytes, now as base64.
+    assert!(
+        out.contains("Subject: =?iso-8859-1?B?S/Zsbg==?= und Umgebung\r\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("From: =?iso-8859-1?B?SvZyZw==?= <j@x.example>\r\n"),
+        "{out}"
+    );
+    assert_eq!(report.parts[0].malformed_encoded_words, 2, "{out}");
+    // A UTF-8 word with blanks and raw bytes inside (read as one word).
+    let msg = message("Subject: =?utf-8?q?Jörg Müller?= sagt hallo");
+    let (_, report) = converts_losslessly(&msg);
+    assert_eq!(report.parts[0].malformed_encoded_words, 1);
+}
+
+#[test]
+fn glued_text_and_words() {
+    converts_losslessly(&message("Subject: foo=?utf-8?q?x?=bär baz"));
+    converts_losslessly(&message(
+        "Subject: Grüße aus Köln, eine Betreffzeile mit Umlauten äöü und noch viel mehr Text",
+    ));
+}
