@@ -1,6 +1,8 @@
 //! Header fields with 8-bit bytes, rewritten in 7-bit form: RFC 2047
-//! encoded words for text, RFC 2231 for Content-Type and
-//! Content-Disposition parameters, an error for 8-bit addresses.
+//! encoded words for text (only the 8-bit runs, `words.rs`) and for
+//! display names, group names and comments in address lists
+//! (`address.rs`), RFC 2231 for Content-Type and Content-Disposition
+//! parameters, an error for an 8-bit local part or domain.
 
 use super::{address, fold, words, Error};
 use crate::base64;
@@ -127,8 +129,8 @@ pub(crate) struct Rewritten {
 ///
 /// A 7-bit field that is only too long is folded at its white space where
 /// a line is too long, and kept as written elsewhere. Where a line has no
-/// white space to fold at: unstructured text becomes encoded words (of its
-/// decoded text), parameters become RFC 2231 sections, anything else (a
+/// white space to fold at: unstructured text has its over-long runs
+/// written as encoded words (the rest kept as written), parameters become RFC 2231 sections, anything else (a
 /// name over 996 octets, a long token in a structured field) is
 /// [`FieldError::TooLong`].
 pub(crate) fn rewrite(name: &[u8], value: &[u8], field: &[u8]) -> Result<Rewritten, FieldError> {
@@ -149,25 +151,38 @@ pub(crate) fn rewrite(name: &[u8], value: &[u8], field: &[u8]) -> Result<Rewritt
         return Ok(r);
     }
     // Some line has no white space to fold at.
-    if seven_bit && class == Class::Unstructured {
+    if class == Class::Unstructured {
         let unfolded = unfold(value);
         let text = trim(&unfolded);
-        // Encoded words already there are decoded first, so that the new
-        // words carry the text they meant (not their literal form).
-        let text = if memchr::memmem::find(text, b"=?").is_some() {
-            let (decoded, flags) = crate::mime::decode_header_text(text);
-            if !flags.is_empty() {
-                return Err(FieldError::TooLong);
-            }
-            decoded.into_bytes()
-        } else {
-            text.to_vec()
-        };
-        let mut bytes = name.to_vec();
-        bytes.extend_from_slice(b": ");
-        encoded_words(&text, bytes.len(), &mut bytes);
-        bytes.extend_from_slice(b"\r\n");
-        r.bytes = bytes;
+        if seven_bit {
+            // Only the runs too long for a line become encoded words;
+            // encoded words already there are kept as written.
+            let mut bytes = name.to_vec();
+            bytes.extend_from_slice(b": ");
+            r.malformed = words::rewrite(text, false, &mut bytes).malformed;
+            bytes.extend_from_slice(b"\r\n");
+            r.bytes = fold::refold(&bytes, fold::SOFT);
+        }
+        if !fold::fits(&r.bytes, fold::HARD) {
+            // A long name leaves no room: the whole text as encoded words,
+            // which can start on a line of their own. Encoded words
+            // already there are decoded first, so that the new words carry
+            // the text they meant (not their literal form).
+            let text = if seven_bit && memchr::memmem::find(text, b"=?").is_some() {
+                let (decoded, flags) = crate::mime::decode_header_text(text);
+                if !flags.is_empty() {
+                    return Err(FieldError::TooLong);
+                }
+                decoded.into_bytes()
+            } else {
+                text.to_vec()
+            };
+            let mut bytes = name.to_vec();
+            bytes.extend_from_slice(b": ");
+            encoded_words(&text, bytes.len(), &mut bytes);
+            bytes.extend_from_slice(b"\r\n");
+            r.bytes = bytes;
+        }
     } else if seven_bit && class == Class::Parameters {
         // Long parameter values are written in sections.
         r = eight_bit(name, value, class)?;

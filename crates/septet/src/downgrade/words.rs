@@ -20,6 +20,10 @@ use crate::base64;
 const WORD_MAX: usize = 75;
 /// Encoded-word overhead: `=?` charset `?B?` ... `?=`.
 const WORD_OVERHEAD: usize = 7;
+/// Text runs longer than this (without blanks, so no fold point) are
+/// written as encoded words even if 7-bit, so that lines stay under 998
+/// octets.
+const LONG_RUN: usize = 900;
 /// Marks "none" in the position tables.
 const NONE: usize = usize::MAX;
 
@@ -286,7 +290,7 @@ pub(crate) struct Rewrite {
 }
 
 /// Writes `v` (unfolded header text) in 7-bit form to `out`. Text with
-/// 8-bit bytes or NUL (every text if `phrase`: a display name becomes
+/// 8-bit bytes or NUL, or longer than [`LONG_RUN`] (every text if `phrase`: a display name becomes
 /// encoded words as a whole, RFC 2047 5(3)) becomes new encoded words;
 /// other text and valid words stay as written. `phrase` also makes long
 /// text split after blanks where it can (Python keeps the blank between
@@ -295,7 +299,11 @@ pub(crate) struct Rewrite {
 pub(crate) fn rewrite(v: &[u8], phrase: bool, out: &mut Vec<u8>) -> Rewrite {
     let items = scan(v);
     let mut rep = Rewrite::default();
-    let needs = |i: &Item| !v[i.start..i.end].is_ascii() || v[i.start..i.end].contains(&0);
+    let needs = |i: &Item| {
+        let b = &v[i.start..i.end];
+        // A run too long for a line has no 7-bit form but encoded words.
+        !b.is_ascii() || b.contains(&0) || (i.kind == Kind::Text && b.len() > LONG_RUN)
+    };
     let mut segs: Vec<Seg> = Vec::with_capacity(items.len());
     let mut a = 0;
     while a < items.len() {
@@ -415,10 +423,11 @@ fn word(charset: &[u8], bytes: &[u8], out: &mut Vec<u8>) {
 /// already holds text. UTF-8 is never split inside a character (RFC 2047
 /// 5, rule 3).
 fn new_words(text: &[u8], charset: &[u8], phrase: bool, out: &mut Vec<u8>) {
-    let full = (WORD_MAX - WORD_OVERHEAD - charset.len()) / 4 * 3;
+    let full = (WORD_MAX.saturating_sub(WORD_OVERHEAD + charset.len()) / 4 * 3).max(9);
     let col = out.len() - out.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let first = (super::fold::SOFT.saturating_sub(col + WORD_OVERHEAD + charset.len()) / 4 * 3)
-        .clamp(9, full);
+        .max(9)
+        .min(full);
     let utf8 = charset.eq_ignore_ascii_case(b"utf-8");
     let mut rest = text;
     let mut room = first;
