@@ -95,7 +95,7 @@ fn lex(v: &[u8]) -> Vec<(Tok, usize, usize)> {
 /// are an address.
 fn roles(toks: &[(Tok, usize, usize)]) -> Vec<Role> {
     let mut roles = vec![Role::Other; toks.len()];
-    let (mut start, mut angle, mut had_angle, mut phrases) = (0, false, false, 0);
+    let (mut start, mut angle, mut phrases) = (0, false, 0);
     let word = |t: Tok| {
         matches!(
             t,
@@ -122,20 +122,16 @@ fn roles(toks: &[(Tok, usize, usize)]) -> Vec<Role> {
                 phrases += 1;
                 start = i + 1;
                 angle = t == Tok::Special(b'<');
-                had_angle |= angle;
             }
             Tok::Special(b',' | b';') => {
-                if !had_angle {
-                    address(toks, start, i, &mut roles);
-                }
-                (start, had_angle) = (i + 1, false);
+                // An addr-spec, or whatever follows `>` (not a phrase).
+                address(toks, start, i, &mut roles);
+                start = i + 1;
             }
             _ => {}
         }
     }
-    if !had_angle {
-        address(toks, start, toks.len(), &mut roles);
-    }
+    address(toks, start, toks.len(), &mut roles);
     roles
 }
 
@@ -194,7 +190,8 @@ pub(crate) fn rewrite(v: &[u8], out: &mut Vec<u8>) -> Result<u64, FieldError> {
         let (tok, s, e) = toks[i];
         let bytes = &v[s..e];
         match roles[i] {
-            Role::Address if needs(bytes) => return Err(FieldError::Address),
+            // NUL in an address is left to the caller (it becomes `?`).
+            Role::Address if !bytes.is_ascii() => return Err(FieldError::Address),
             Role::Phrase(id) => {
                 // A phrase runs to its last token of the same id; comments
                 // and blanks inside it stay themselves.
@@ -209,14 +206,23 @@ pub(crate) fn rewrite(v: &[u8], out: &mut Vec<u8>) -> Result<u64, FieldError> {
                     }
                     k += 1;
                 }
-                malformed += phrase(v, &toks[i..end], out);
-                if matches!(toks.get(end), Some((Tok::Special(b'<'), ..))) && !out.ends_with(b" ") {
+                let (m, encoded) = phrase(v, &toks[i..end], out);
+                malformed += m;
+                // RFC 2047 5(3): a word in a phrase is separated from an
+                // adjacent special by white space.
+                if encoded
+                    && matches!(toks.get(end), Some((Tok::Special(b'<' | b':'), ..)))
+                    && !out.ends_with(b" ")
+                {
                     out.push(b' ');
                 }
                 i = end;
                 continue;
             }
             _ if tok == Tok::Comment && needs(bytes) => comment(bytes, out),
+            // Not reached (every word is a phrase or an address); never
+            // let 8-bit bytes through.
+            _ if !bytes.is_ascii() => return Err(FieldError::Address),
             _ => out.extend_from_slice(bytes),
         }
         i += 1;
@@ -225,8 +231,9 @@ pub(crate) fn rewrite(v: &[u8], out: &mut Vec<u8>) -> Result<u64, FieldError> {
 }
 
 /// A phrase (its words and the blanks between them): kept if 7-bit,
-/// otherwise its text (quotes removed) as encoded words.
-fn phrase(v: &[u8], toks: &[(Tok, usize, usize)], out: &mut Vec<u8>) -> u64 {
+/// otherwise its text (quotes removed) as encoded words. Returns the
+/// count of malformed words written again, and whether it was encoded.
+fn phrase(v: &[u8], toks: &[(Tok, usize, usize)], out: &mut Vec<u8>) -> (u64, bool) {
     if !toks
         .iter()
         .any(|&(t, s, e)| t != Tok::Comment && needs(&v[s..e]))
@@ -237,7 +244,10 @@ fn phrase(v: &[u8], toks: &[(Tok, usize, usize)], out: &mut Vec<u8>) -> u64 {
                 _ => out.extend_from_slice(&v[s..e]),
             }
         }
-        return 0;
+        return (0, false);
+    }
+    if !matches!(out.last(), None | Some(b' ' | b'\t')) {
+        out.push(b' ');
     }
     let mut malformed = 0;
     let mut text = Vec::new();
@@ -271,7 +281,7 @@ fn phrase(v: &[u8], toks: &[(Tok, usize, usize)], out: &mut Vec<u8>) -> u64 {
         }
     }
     flush(&mut text, out);
-    malformed
+    (malformed, true)
 }
 
 /// A comment with 8-bit text: `(` encoded words of its text `)`.
@@ -311,7 +321,7 @@ mod tests {
         assert!(out.is_ascii(), "{out}");
         assert!(out.contains("<x@y>, z@w (=?utf-8?B?"), "{out}");
         assert!(out.ends_with(");, q@r"), "{out}");
-        assert_eq!(decoded(&out), "Grüppe: a (b) ö <x@y>, z@w (Jörg);, q@r");
+        assert_eq!(decoded(&out), "Grüppe : a (b) ö <x@y>, z@w (Jörg);, q@r");
     }
 
     #[test]
@@ -326,6 +336,16 @@ mod tests {
         ] {
             assert_eq!(rw(v), Err(FieldError::Address), "{v}");
         }
+    }
+
+    #[test]
+    fn text_after_an_angle_address_is_an_address() {
+        assert_eq!(rw("<a@b> Jörg, c@d"), Err(FieldError::Address));
+        let out = rw("Jörg<a@b>, , (Ünd) c@d").unwrap();
+        assert!(
+            out.is_ascii() && out.contains("?= <a@b>, , (=?utf-8?B?"),
+            "{out}"
+        );
     }
 
     #[test]
