@@ -261,8 +261,10 @@ fn decode_malformed(raw: &[u8]) -> (&[u8], Vec<u8>) {
 
 /// A piece of the output.
 enum Seg {
-    /// Input bytes kept as they are (text or blanks).
+    /// Input text kept as it is.
     Keep(usize, usize),
+    /// Blanks between atoms, kept as they are.
+    Blank(usize, usize),
     /// An encoded word kept as written.
     Old(usize, usize),
     /// Text written as new encoded words.
@@ -308,7 +310,7 @@ pub(crate) fn rewrite(v: &[u8], phrase: bool, out: &mut Vec<u8>) -> Rewrite {
     let mut a = 0;
     while a < items.len() {
         if items[a].kind == Kind::Blank {
-            segs.push(Seg::Keep(items[a].start, items[a].end));
+            segs.push(Seg::Blank(items[a].start, items[a].end));
             a += 1;
             continue;
         }
@@ -332,9 +334,7 @@ pub(crate) fn rewrite(v: &[u8], phrase: bool, out: &mut Vec<u8>) -> Rewrite {
                 _ => Seg::Keep(it.start, it.end),
             };
             if changed && n > 0 {
-                if let (Seg::New(text), Seg::New(prev)) =
-                    (&seg, segs.last_mut().unwrap_or(&mut Seg::Sep))
-                {
+                if let (Seg::New(text), Some(Seg::New(prev))) = (&seg, segs.last_mut()) {
                     prev.extend_from_slice(text);
                     continue;
                 }
@@ -355,7 +355,7 @@ pub(crate) fn rewrite(v: &[u8], phrase: bool, out: &mut Vec<u8>) -> Rewrite {
 fn carry_blanks(v: &[u8], segs: &mut Vec<Seg>) {
     let mut i = 1;
     while i + 1 < segs.len() {
-        let Seg::Keep(s, e) = segs[i] else {
+        let Seg::Blank(s, e) = segs[i] else {
             i += 1;
             continue;
         };
@@ -388,7 +388,9 @@ fn carry_blanks(v: &[u8], segs: &mut Vec<Seg>) {
 fn emit(v: &[u8], segs: &[Seg], phrase: bool, out: &mut Vec<u8>) {
     for seg in segs {
         match seg {
-            Seg::Keep(s, e) | Seg::Old(s, e) => out.extend_from_slice(&v[*s..*e]),
+            Seg::Keep(s, e) | Seg::Blank(s, e) | Seg::Old(s, e) => {
+                out.extend_from_slice(&v[*s..*e]);
+            }
             Seg::Sep => out.push(b' '),
             Seg::New(text) => {
                 let charset: &[u8] = if std::str::from_utf8(text).is_ok() {
