@@ -48,29 +48,42 @@ for path in sys.argv[1:]:
     print(repr(seen))
 "#;
 
-/// Python's reading of `before` and `after`, or `None` without Python.
-fn python_reads(before: &[u8], after: &[u8]) -> Option<(String, String)> {
+/// Python's reading of each message, one line each, or `None` without
+/// Python.
+fn python_read_many(msgs: &[&[u8]]) -> Option<Vec<String>> {
     let mut cmd = python::python3()?;
-    let dir = std::env::temp_dir().join(format!("septet-hc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let n = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    let (b, a) = (dir.join(format!("{n}.in")), dir.join(format!("{n}.out")));
-    std::fs::write(&b, before).unwrap();
-    std::fs::write(&a, after).unwrap();
-    let out = cmd.arg("-c").arg(READER).arg(&b).arg(&a).output().unwrap();
-    let _ = std::fs::remove_file(&b);
-    let _ = std::fs::remove_file(&a);
+    let dir = std::env::temp_dir().join(format!("septet-hc-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut paths = Vec::new();
+    for (i, m) in msgs.iter().enumerate() {
+        let p = dir.join(i.to_string());
+        std::fs::write(&p, m).unwrap();
+        paths.push(p);
+    }
+    let out = cmd.arg("-c").arg(READER).args(&paths).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut lines = text.lines();
-    Some((lines.next()?.to_string(), lines.next()?.to_string()))
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines.len(), msgs.len());
+    Some(lines)
+}
+
+/// Python's reading of `before` and `after`, or `None` without Python.
+fn python_reads(before: &[u8], after: &[u8]) -> Option<(String, String)> {
+    let mut lines = python_read_many(&[before, after])?.into_iter();
+    Some((lines.next()?, lines.next()?))
 }
 
 /// Downgrades `msg`, checks the output is 7-bit with short lines and that
@@ -334,4 +347,141 @@ fn floods_stay_linear() {
         }
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+/// A small deterministic generator (splitmix64).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a [u8]]) -> &'a [u8] {
+        items[self.below(items.len())]
+    }
+}
+
+/// Pieces of header text: ASCII, raw UTF-8 and Latin-1, valid and
+/// malformed encoded words.
+const PIECES: &[&[u8]] = &[
+    b"plain",
+    b"x,y",
+    "Grüße".as_bytes(),
+    "Köln:".as_bytes(),
+    "🎉".as_bytes(),
+    b"caf\xe9",
+    b"=?utf-8?q?caf=C3=A9?=",
+    b"=?iso-8859-1?q?K=F6ln?=",
+    b"=?UTF-8?B?w6nDqW4=?=",
+    b"=?iso-8859-1?Q?K\xf6ln_x?=",
+    b"=?utf-8?q?J\xc3\xb6rg_x?=",
+    b"=?bogus",
+    b"?=",
+];
+const SEPARATORS: &[&[u8]] = &[b" ", b"  ", b"\t", b"\r\n ", b""];
+
+fn text(g: &mut Rng, max: usize) -> Vec<u8> {
+    let mut v = g.pick(PIECES).to_vec();
+    for _ in 0..g.below(max) {
+        v.extend_from_slice(g.pick(SEPARATORS));
+        v.extend_from_slice(g.pick(PIECES));
+    }
+    v
+}
+
+/// A display name, quoted or not, holding no `"` or `\`.
+fn display_name(g: &mut Rng) -> Vec<u8> {
+    const NAMES: &[&[u8]] = &[
+        b"Jo",
+        "Jörg".as_bytes(),
+        b"M\xfcller",
+        b"=?utf-8?q?Zo=C3=AB?=",
+    ];
+    let mut name = g.pick(NAMES).to_vec();
+    for _ in 0..g.below(3) {
+        name.push(b' ');
+        name.extend_from_slice(g.pick(NAMES));
+    }
+    if g.below(2) == 0 {
+        let special: &[u8] = g.pick(&[b": x", b" (y)", b", z", b""]);
+        let mut q = b"\"".to_vec();
+        q.extend_from_slice(&name);
+        q.extend_from_slice(special);
+        q.push(b'"');
+        name = q;
+    }
+    name
+}
+
+fn address_list(g: &mut Rng) -> Vec<u8> {
+    let mut v = Vec::new();
+    for i in 0..1 + g.below(3) {
+        if i > 0 {
+            v.extend_from_slice(b", ");
+        }
+        let mailbox = |g: &mut Rng, v: &mut Vec<u8>, n: usize| {
+            if g.below(3) > 0 {
+                v.extend_from_slice(&display_name(g));
+                v.push(b' ');
+            }
+            v.extend_from_slice(format!("<a{n}@b.example>").as_bytes());
+            if g.below(3) == 0 {
+                v.extend_from_slice(" (Büro)".as_bytes());
+            }
+        };
+        if g.below(4) == 0 {
+            v.extend_from_slice(&display_name(g));
+            v.extend_from_slice(b": ");
+            mailbox(g, &mut v, i);
+            v.extend_from_slice(b", c@d.example;");
+        } else {
+            mailbox(g, &mut v, i);
+        }
+    }
+    v
+}
+
+/// Random Subjects (8-bit runs next to valid and malformed encoded words,
+/// glued or not) and address lists (quoted names with specials, 8-bit
+/// names, comments, groups): Python reads the same text before and after.
+#[test]
+fn random_fields_read_the_same() {
+    let mut g = Rng(2047);
+    let (mut ins, mut outs) = (Vec::new(), Vec::new());
+    for _ in 0..300 {
+        let mut msg = b"Subject: ".to_vec();
+        msg.extend_from_slice(&text(&mut g, 6));
+        msg.extend_from_slice(b"\r\nFrom: ");
+        msg.extend_from_slice(&address_list(&mut g));
+        msg.extend_from_slice(b"\r\nTo: ");
+        msg.extend_from_slice(&address_list(&mut g));
+        msg.extend_from_slice(b"\r\nContent-Type: text/plain\r\n\r\nbody\r\n");
+        let (out, _) = run(&msg);
+        assert_seven_bit(&out);
+        assert!(out.split(|&b| b == b'\n').all(|l| l.len() <= 999));
+        ins.push(msg);
+        outs.push(out);
+    }
+    let all: Vec<&[u8]> = ins.iter().chain(&outs).map(Vec::as_slice).collect();
+    let Some(seen) = python_read_many(&all) else {
+        return;
+    };
+    let (before, after) = seen.split_at(ins.len());
+    let mut bad = 0;
+    for (i, (b, a)) in before.iter().zip(after).enumerate() {
+        if b != a {
+            bad += 1;
+            eprintln!(
+                "{i}:\n{}\n{}\n  before {b}\n  after  {a}",
+                String::from_utf8_lossy(&ins[i]),
+                String::from_utf8_lossy(&outs[i])
+            );
+        }
+    }
+    assert_eq!(bad, 0, "Python read {bad} of {} differently", ins.len());
 }

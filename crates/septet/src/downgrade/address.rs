@@ -259,7 +259,7 @@ fn phrase(v: &[u8], toks: &[(Tok, usize, usize)], out: &mut Vec<u8>) -> (u64, bo
     };
     for &(t, s, e) in toks {
         match t {
-            Tok::Quoted => text.extend_from_slice(&unquote(&v[s..e])),
+            Tok::Quoted => text.extend_from_slice(&words::inline_utf8_words(&unquote(&v[s..e]))),
             Tok::Comment => {
                 // Blanks around a comment stay outside the words.
                 let trailing = text

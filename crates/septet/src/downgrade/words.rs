@@ -259,6 +259,38 @@ fn decode_malformed(raw: &[u8]) -> (&[u8], Vec<u8>) {
     (if clean { charset } else { b"unknown-8bit" }, bytes)
 }
 
+/// The content of a quoted string with its UTF-8 (and US-ASCII) encoded
+/// words decoded in place, blanks between two of them dropped. RFC 2047
+/// 5(3) forbids words there, but readers (Python among them) decode them;
+/// inlined, they join the text the phrase is encoded from, so no blank a
+/// reader may or may not drop comes to sit between two words.
+pub(crate) fn inline_utf8_words(v: &[u8]) -> Vec<u8> {
+    let items = scan(v);
+    let utf8 = |i: &Item| {
+        i.kind == Kind::Word && {
+            let (charset, _) = decode_malformed(&v[i.start..i.end]);
+            let charset = charset.split(|&b| b == b'*').next().unwrap_or_default();
+            charset.eq_ignore_ascii_case(b"utf-8") || charset.eq_ignore_ascii_case(b"us-ascii")
+        }
+    };
+    let mut out = Vec::with_capacity(v.len());
+    for (n, it) in items.iter().enumerate() {
+        let bytes = &v[it.start..it.end];
+        if utf8(it) {
+            out.extend_from_slice(&decode_malformed(bytes).1);
+        } else if it.kind == Kind::Blank
+            && n > 0
+            && items.get(n + 1).is_some_and(utf8)
+            && utf8(&items[n - 1])
+        {
+            // Dropped between two words.
+        } else {
+            out.extend_from_slice(bytes);
+        }
+    }
+    out
+}
+
 /// A piece of the output.
 enum Seg {
     /// Input text kept as it is.
