@@ -543,6 +543,15 @@ mod tests {
     }
 
     #[test]
+    fn utf8_words_in_quoted_strings_are_inlined() {
+        let v = b"=?utf-8?q?Zo=C3=AB?= =?UTF-8*en?B?w6k=?=, z =?iso-8859-1?q?K=F6ln?=";
+        assert_eq!(
+            inline_utf8_words(v),
+            "Zoëé, z =?iso-8859-1?q?K=F6ln?=".as_bytes()
+        );
+    }
+
+    #[test]
     fn floods_stay_linear() {
         let mut v = "ü".as_bytes().to_vec();
         for _ in 0..30_000 {
