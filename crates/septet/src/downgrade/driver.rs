@@ -289,6 +289,7 @@ impl Downgrader {
             body_out: 0,
             repaired: 0,
             signed_modified: false,
+            malformed_encoded_words: 0,
         });
         self.stack.push(Open {
             report: self.report.parts.len() - 1,
@@ -347,6 +348,7 @@ impl Downgrader {
             let r = header::rewrite(name, value, field).map_err(|e| e.at(at, name))?;
             rep.header_encoded = true;
             rep.repaired += r.replaced;
+            rep.malformed_encoded_words += r.malformed;
             p.head.truncate(start);
             p.head.extend_from_slice(&r.bytes);
         }

@@ -1,8 +1,10 @@
 //! Header fields with 8-bit bytes, rewritten in 7-bit form: RFC 2047
-//! encoded words for text, RFC 2231 for Content-Type and
-//! Content-Disposition parameters, an error for 8-bit addresses.
+//! encoded words for text (only the 8-bit runs, `words.rs`) and for
+//! display names, group names and comments in address lists
+//! (`address.rs`), RFC 2231 for Content-Type and Content-Disposition
+//! parameters, an error for an 8-bit local part or domain.
 
-use super::{fold, Error};
+use super::{address, fold, words, Error};
 use crate::base64;
 
 /// Fields whose value is (mostly) addresses (RFC 5322 3.6.2, 3.6.3, 3.6.6).
@@ -117,6 +119,8 @@ pub(crate) struct Rewritten {
     pub bytes: Vec<u8>,
     /// Bytes replaced by `?` (lossy).
     pub replaced: u64,
+    /// Malformed encoded words (raw 8-bit bytes inside) written again.
+    pub malformed: u64,
 }
 
 /// Rewrites a field that holds 8-bit bytes or NUL, or has a line over 998
@@ -125,8 +129,8 @@ pub(crate) struct Rewritten {
 ///
 /// A 7-bit field that is only too long is folded at its white space where
 /// a line is too long, and kept as written elsewhere. Where a line has no
-/// white space to fold at: unstructured text becomes encoded words (of its
-/// decoded text), parameters become RFC 2231 sections, anything else (a
+/// white space to fold at: unstructured text has its over-long runs
+/// written as encoded words (the rest kept as written), parameters become RFC 2231 sections, anything else (a
 /// name over 996 octets, a long token in a structured field) is
 /// [`FieldError::TooLong`].
 pub(crate) fn rewrite(name: &[u8], value: &[u8], field: &[u8]) -> Result<Rewritten, FieldError> {
@@ -136,6 +140,7 @@ pub(crate) fn rewrite(name: &[u8], value: &[u8], field: &[u8]) -> Result<Rewritt
         Rewritten {
             bytes: fold::refold(field, fold::HARD),
             replaced: 0,
+            malformed: 0,
         }
     } else {
         let mut r = eight_bit(name, value, class)?;
@@ -146,25 +151,38 @@ pub(crate) fn rewrite(name: &[u8], value: &[u8], field: &[u8]) -> Result<Rewritt
         return Ok(r);
     }
     // Some line has no white space to fold at.
-    if seven_bit && class == Class::Unstructured {
+    if class == Class::Unstructured {
         let unfolded = unfold(value);
         let text = trim(&unfolded);
-        // Encoded words already there are decoded first, so that the new
-        // words carry the text they meant (not their literal form).
-        let text = if memchr::memmem::find(text, b"=?").is_some() {
-            let (decoded, flags) = crate::mime::decode_header_text(text);
-            if !flags.is_empty() {
-                return Err(FieldError::TooLong);
-            }
-            decoded.into_bytes()
-        } else {
-            text.to_vec()
-        };
-        let mut bytes = name.to_vec();
-        bytes.extend_from_slice(b": ");
-        encoded_words(&text, bytes.len(), &mut bytes);
-        bytes.extend_from_slice(b"\r\n");
-        r.bytes = bytes;
+        if seven_bit {
+            // Only the runs too long for a line become encoded words;
+            // encoded words already there are kept as written.
+            let mut bytes = name.to_vec();
+            bytes.extend_from_slice(b": ");
+            r.malformed = words::rewrite(text, false, &mut bytes).malformed;
+            bytes.extend_from_slice(b"\r\n");
+            r.bytes = fold::refold(&bytes, fold::SOFT);
+        }
+        if !fold::fits(&r.bytes, fold::HARD) {
+            // A long name leaves no room: the whole text as encoded words,
+            // which can start on a line of their own. Encoded words
+            // already there are decoded first, so that the new words carry
+            // the text they meant (not their literal form).
+            let text = if seven_bit && memchr::memmem::find(text, b"=?").is_some() {
+                let (decoded, flags) = crate::mime::decode_header_text(text);
+                if !flags.is_empty() {
+                    return Err(FieldError::TooLong);
+                }
+                decoded.into_bytes()
+            } else {
+                text.to_vec()
+            };
+            let mut bytes = name.to_vec();
+            bytes.extend_from_slice(b": ");
+            encoded_words(&text, bytes.len(), &mut bytes);
+            bytes.extend_from_slice(b"\r\n");
+            r.bytes = bytes;
+        }
     } else if seven_bit && class == Class::Parameters {
         // Long parameter values are written in sections.
         r = eight_bit(name, value, class)?;
@@ -198,9 +216,9 @@ fn eight_bit(name: &[u8], value: &[u8], class: Class) -> Result<Rewritten, Field
     let mut bytes = name.to_vec();
     bytes.extend_from_slice(b": ");
     let col = name.len() + 2;
-    let mut replaced = 0;
+    let (mut replaced, mut malformed) = (0, 0);
     match class {
-        Class::Address => addresses(&unfolded, col, &mut bytes)?,
+        Class::Address => malformed = address::rewrite(trim(&unfolded), &mut bytes)?,
         Class::Parameters => replaced = parameters(&unfolded, col, &mut bytes),
         Class::Structured => {
             for &b in trim(&unfolded) {
@@ -215,7 +233,9 @@ fn eight_bit(name: &[u8], value: &[u8], class: Class) -> Result<Rewritten, Field
                 replaced += u64::from(b == 0);
             }
         }
-        Class::Unstructured => encoded_words(trim(&unfolded), col, &mut bytes),
+        Class::Unstructured => {
+            malformed = words::rewrite(trim(&unfolded), false, &mut bytes).malformed;
+        }
     }
     // NUL has no 7-bit form in any field (encoded words carry it, but
     // addresses and parameters may still hold one).
@@ -226,7 +246,11 @@ fn eight_bit(name: &[u8], value: &[u8], class: Class) -> Result<Rewritten, Field
         }
     }
     bytes.extend_from_slice(b"\r\n");
-    Ok(Rewritten { bytes, replaced })
+    Ok(Rewritten {
+        bytes,
+        replaced,
+        malformed,
+    })
 }
 
 fn trim(s: &[u8]) -> &[u8] {
@@ -310,45 +334,6 @@ fn split_outside(s: &[u8], sep: u8) -> Vec<&[u8]> {
     }
     pieces.push(&s[start..]);
     pieces
-}
-
-/// An address list: 8-bit display names become encoded words; 8-bit bytes
-/// anywhere else (the address itself, comments, groups) are an error.
-fn addresses(value: &[u8], col: usize, out: &mut Vec<u8>) -> Result<(), FieldError> {
-    let start = out.len();
-    for (i, piece) in split_outside(value, b',').into_iter().enumerate() {
-        if i > 0 {
-            out.extend_from_slice(b",\r\n ");
-        }
-        let piece = trim(piece);
-        if piece.is_ascii() {
-            out.extend_from_slice(piece);
-            continue;
-        }
-        let lt = piece
-            .iter()
-            .rposition(|&b| b == b'<')
-            .ok_or(FieldError::Address)?;
-        let (phrase, addr) = (trim(&piece[..lt]), &piece[lt..]);
-        if !addr.is_ascii() || phrase.contains(&b'(') || phrase.contains(&b':') {
-            return Err(FieldError::Address);
-        }
-        let text = unquote(phrase);
-        let at = if i == 0 { col } else { 1 };
-        encoded_words(&text, at, out);
-        let line = out.len()
-            - out[start..]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1)
-            - start;
-        if line + addr.len() + 1 > FOLD {
-            out.extend_from_slice(b"\r\n");
-        }
-        out.push(b' ');
-        out.extend_from_slice(addr);
-    }
-    Ok(())
 }
 
 /// The text of a phrase: quotes removed, quoted pairs resolved.

@@ -50,6 +50,7 @@
 //! assert_eq!(report.parts.len(), 1);
 //! ```
 
+mod address;
 mod body;
 mod check;
 mod driver;
@@ -57,6 +58,7 @@ mod fold;
 mod header;
 mod line_ending;
 mod pending;
+mod words;
 
 pub use check::needs_downgrade;
 pub use driver::Downgrader;
@@ -234,6 +236,11 @@ pub struct PartReport {
     pub body_out: u64,
     /// Bytes replaced by `?` or lines broken (lossy repairs).
     pub repaired: u64,
+    /// Malformed RFC 2047 encoded words (raw 8-bit bytes inside) in the
+    /// part's header fields. Each was written again as base64 in its own
+    /// charset, holding the bytes a reader decodes from it, so the text
+    /// read does not change; counted because the input was broken.
+    pub malformed_encoded_words: u64,
     /// Set on a multipart/signed whose signed content had to change: its
     /// signature no longer verifies ([`Options::refuse_signed`]).
     pub signed_modified: bool,
