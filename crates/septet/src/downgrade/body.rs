@@ -333,10 +333,74 @@ fn encode_lines(input: &[u8], out: &mut Vec<u8>) {
 pub(crate) struct Normalizer {
     pending_cr: bool,
     col: usize,
+    /// Set for the duration of [`push_qp`](Self::push_qp).
+    escape: bool,
+    /// The CR held was pushed in escape mode: if the input ends there, it
+    /// is escaped rather than replaced.
+    cr_escape: bool,
 }
 
+/// The longest line written in a quoted-printable body being escaped:
+/// room for one more `=XX` while a soft break waits until it cannot
+/// split an escape (at most two bytes), then the `=` of the soft break.
+const QP_LINE: usize = MAX_LINE - 8;
+
 impl Normalizer {
+    /// Like [`push`](Self::push) with repair, for a body labelled
+    /// quoted-printable: instead of `?`, a byte with no 7-bit form (8-bit,
+    /// NUL, bare CR) becomes its `=XX` escape and an over-long line gets
+    /// soft breaks (`=` CRLF), never inside an `=XX` already there. A
+    /// lenient decoder reads a raw byte in quoted-printable as itself, so
+    /// this is lossless. Returns the bytes escaped plus the breaks added.
+    pub(crate) fn push_qp(&mut self, input: &[u8], out: &mut Vec<u8>) -> u64 {
+        self.escape = true;
+        let n = self.push(input, out, true);
+        self.escape = false;
+        self.cr_escape = self.pending_cr;
+        n
+    }
+
+    /// The longest line the current mode writes.
+    fn limit(&self) -> usize {
+        if self.escape {
+            QP_LINE
+        } else {
+            MAX_LINE
+        }
+    }
+
+    /// [`repair_run`](Self::repair_run) in escape mode.
+    fn escape_run(&mut self, run: &[u8], out: &mut Vec<u8>) -> u64 {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut changed = 0;
+        for &b in run {
+            let wide = b == 0 || b >= 0x80 || b == b'\r';
+            let width = if wide { 3 } else { 1 };
+            // An `=` in the last two bytes may start an escape of the
+            // input's own (`=4` `1`): a break there would change it.
+            let n = out.len();
+            let splits = (self.col >= 1 && out[n - 1] == b'=')
+                || (self.col >= 2 && out[n - 2] == b'=');
+            if self.col + width > QP_LINE && !splits {
+                out.extend_from_slice(b"=\r\n");
+                self.col = 0;
+                changed += 1;
+            }
+            if wide {
+                out.extend_from_slice(&[b'=', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+                changed += 1;
+            } else {
+                out.push(b);
+            }
+            self.col += width;
+        }
+        changed
+    }
+
     pub(crate) fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>, repair: bool) -> u64 {
+        if !self.escape && !input.is_empty() {
+            self.cr_escape = false;
+        }
         if !repair {
             // Only line breaks change: the few bytes of a part's end.
             return self.runs(input, out, false);
@@ -388,7 +452,7 @@ impl Normalizer {
         if !crlf_seven_bit(block) {
             return None;
         }
-        self.col = short_lines(self.col, block)?;
+        self.col = short_lines(self.col, block, self.limit())?;
         out.extend_from_slice(block);
         Some(0)
     }
@@ -396,7 +460,7 @@ impl Normalizer {
     /// A run without CR or LF in a 7-bit block: copied, unless a line
     /// break has to be inserted.
     fn run(&mut self, run: &[u8], out: &mut Vec<u8>) -> u64 {
-        if self.col + run.len() > MAX_LINE {
+        if self.col + run.len() > self.limit() {
             return self.repair_run(run, out);
         }
         out.extend_from_slice(run);
@@ -421,7 +485,8 @@ impl Normalizer {
             // Runs between line-break bytes are copied whole when clean.
             let end = memchr::memchr2(b'\r', b'\n', input).unwrap_or(input.len());
             let run = &input[..end];
-            if !repair || (self.col + run.len() <= MAX_LINE && run.is_ascii() && !run.contains(&0))
+            if !repair
+                || (self.col + run.len() <= self.limit() && run.is_ascii() && !run.contains(&0))
             {
                 out.extend_from_slice(run);
                 self.col += run.len();
@@ -443,6 +508,9 @@ impl Normalizer {
 
     /// A run without line breaks that needs `?` or a line break inserted.
     fn repair_run(&mut self, run: &[u8], out: &mut Vec<u8>) -> u64 {
+        if self.escape {
+            return self.escape_run(run, out);
+        }
         let mut changed = 0;
         for &b in run {
             if self.col >= MAX_LINE {
@@ -466,14 +534,21 @@ impl Normalizer {
     pub(crate) fn flush(&mut self, out: &mut Vec<u8>, repair: bool) -> u64 {
         let mut changed = 0;
         if std::mem::take(&mut self.pending_cr) {
-            changed = self.bare_cr(out, repair);
+            if repair && std::mem::take(&mut self.cr_escape) {
+                // Lossless: not a repair.
+                self.escape_run(b"\r", out);
+            } else {
+                changed = self.bare_cr(out, repair);
+            }
         }
         self.col = 0;
         changed
     }
 
     fn bare_cr(&mut self, out: &mut Vec<u8>, repair: bool) -> u64 {
-        if repair {
+        if repair && self.escape {
+            self.escape_run(b"\r", out)
+        } else if repair {
             // The `?` is one more character on the line: break first if it
             // would make the line too long, as `repair_run` does.
             self.repair_run(b"\0", out)
@@ -515,34 +590,35 @@ fn crlf_seven_bit(block: &[u8]) -> bool {
 }
 
 /// For a block of CR LF lines starting at column `col`: the column at its
-/// end, or `None` if a line would be longer than [`MAX_LINE`].
-fn short_lines(col: usize, block: &[u8]) -> Option<usize> {
-    /// If every `SEGMENT` bytes between the first and last LF hold an LF,
-    /// no two neighbouring LFs are `2 * SEGMENT` or more apart, so every
-    /// line between them is shorter than MAX_LINE.
-    const SEGMENT: usize = MAX_LINE / 2;
+/// end, or `None` if a line would be longer than `limit` (at most
+/// [`MAX_LINE`]).
+fn short_lines(col: usize, block: &[u8], limit: usize) -> Option<usize> {
+    // If every `segment` bytes between the first and last LF hold an LF,
+    // no two neighbouring LFs are `2 * segment` or more apart, so every
+    // line between them is shorter than `limit`.
+    let segment = limit / 2;
     let Some(first) = memchr::memchr(b'\n', block) else {
-        return Some(col + block.len()).filter(|&c| c <= MAX_LINE);
+        return Some(col + block.len()).filter(|&c| c <= limit);
     };
     // The LF has its CR before it: `first - 1` bytes of text.
-    if col + first - 1 > MAX_LINE {
+    if col + first - 1 > limit {
         return None;
     }
     let last = memchr::memrchr(b'\n', block).unwrap_or(first);
     let tail = block.len() - last - 1;
-    if tail > MAX_LINE {
+    if tail > limit {
         return None;
     }
     let middle = &block[first..=last];
     let dense = middle
-        .chunks_exact(SEGMENT)
+        .chunks_exact(segment)
         .all(|seg| memchr::memchr(b'\n', seg).is_some());
     if !dense {
         let mut prev = first;
         for lf in memchr::memchr_iter(b'\n', &block[first + 1..=last]) {
             let at = first + 1 + lf;
             // Between the two LFs: the line's text and its CR.
-            if at - prev - 2 > MAX_LINE {
+            if at - prev - 2 > limit {
                 return None;
             }
             prev = at;

@@ -1,8 +1,9 @@
 //! The streaming driver: tokenizer events in, 7-bit bytes out.
 
 use super::body::{Encoder, Normalizer, Scan};
+use super::envelope::{self, Envelope};
 use super::line_ending::Sink;
-use super::pending::{crlf_into, emit_headers, Pending};
+use super::pending::{crlf_into, emit_headers, is_identity_spelling, label_of, Pending};
 use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
 use crate::mime::{Cte, Event, FieldRole, Flags, Kind, SectionPath, Span, Step, Tokenizer};
@@ -14,9 +15,12 @@ const BRIDGE: usize = 4096;
 enum State {
     Headers(Pending),
     Deciding(Pending, Vec<u8>),
-    /// Passed through as labelled (base64, quoted-printable, unknown CTE);
-    /// bytes with no 7-bit form are repaired and counted.
+    /// Passed through as labelled (base64); bytes with no 7-bit form are
+    /// repaired and counted (base64 decoders skip them anyway).
     Keep,
+    /// Labelled quoted-printable: passed through, bytes with no 7-bit form
+    /// escaped (lossless).
+    KeepQp,
     /// Passed through because its first bytes were 7-bit; anything else
     /// later is refused unless `repair_late_8bit` is set.
     KeepSevenBit,
@@ -74,6 +78,10 @@ pub struct Downgrader {
     spare_window: Vec<u8>,
     /// The output line ending, applied to what each call wrote.
     sink: Sink,
+    /// Whether the input starts with an mbox envelope line.
+    envelope: Envelope,
+    /// Input bytes before the tokenizer's offset 0 (the envelope line).
+    shift: u64,
 }
 
 impl Downgrader {
@@ -91,6 +99,8 @@ impl Downgrader {
             spare_head: Vec::new(),
             spare_window: Vec::new(),
             sink: Sink::new(opts.line_ending),
+            envelope: Envelope::Undecided,
+            shift: 0,
         }
     }
 
@@ -105,7 +115,7 @@ impl Downgrader {
                 State::Headers(p) => p.bytes(),
                 State::Deciding(p, w) => p.bytes() + w.len(),
                 State::Encode(e) => e.buffered(),
-                State::Keep | State::KeepSevenBit | State::Container => 0,
+                State::Keep | State::KeepQp | State::KeepSevenBit | State::Container => 0,
             })
             .sum();
         self.buf.len() + parts
@@ -116,7 +126,7 @@ impl Downgrader {
         let from = out.len();
         let result = self.feed_wire(input, out);
         self.sink.map(out, from);
-        result
+        result.map_err(|e| e.shifted(self.shift))
     }
 
     /// `feed` in wire form.
@@ -125,6 +135,13 @@ impl Downgrader {
             return Err(Error::Failed);
         }
         self.report.input_bytes += input.len() as u64;
+        if self.envelope == Envelope::Undecided {
+            self.buf.extend_from_slice(input);
+            if self.take_envelope(out, false) {
+                return self.guarded(out, false);
+            }
+            return Ok(());
+        }
         let mut input = input;
         if !self.buf.is_empty() {
             // Held-back bytes go first, with a bounded bridge of the new
@@ -140,6 +157,27 @@ impl Downgrader {
             }
         }
         self.in_place(input, out)
+    }
+
+    /// Decides whether the input (held in `buf`) starts with an envelope
+    /// line; if it does, writes it out and leaves the message after it in
+    /// `buf` for the tokenizer. False while it cannot tell yet.
+    fn take_envelope(&mut self, out: &mut Vec<u8>, eof: bool) -> bool {
+        self.envelope = envelope::detect(&self.buf, eof);
+        let n = match self.envelope {
+            Envelope::Undecided => return false,
+            Envelope::Absent => return true,
+            Envelope::Line(n) => n,
+        };
+        let before = out.len();
+        let mut replaced = self.norm.push(&self.buf[..n], out, true);
+        replaced += self.norm.flush(out, true);
+        self.report.preamble_epilogue_replaced += replaced;
+        self.report.output_bytes += (out.len() - before) as u64;
+        self.report.envelope_line = true;
+        self.buf.drain(..n);
+        self.shift = n as u64;
+        true
     }
 
     /// `feed` with nothing held back: runs the tokenizer over `input` where
@@ -164,6 +202,9 @@ impl Downgrader {
             return Err(Error::Failed);
         }
         let from = out.len();
+        if self.envelope == Envelope::Undecided {
+            self.take_envelope(out, true);
+        }
         let result = self.guarded(out, true);
         if result.is_ok() {
             let before = out.len();
@@ -172,7 +213,7 @@ impl Downgrader {
             self.report.output_bytes += (out.len() - before) as u64;
         }
         self.sink.map(out, from);
-        result?;
+        result.map_err(|e| e.shifted(self.shift))?;
         // Wire bytes were counted; the sink knows what it took out.
         self.report.output_bytes -= self.sink.finish(out);
         Ok(self.report)
@@ -257,7 +298,7 @@ impl Downgrader {
                 self.report.preamble_epilogue_replaced += n;
             }
             Event::PartEnd { span, .. } => {
-                self.part_end(out);
+                self.part_end(out)?;
                 self.norm.push(self.bytes(buf, span), out, false);
             }
         }
@@ -320,7 +361,12 @@ impl Downgrader {
         let rep = &mut self.report.parts[open.report];
         let start = p.head.len();
         match role {
-            FieldRole::TransferEncoding(cte) => p.cte = Some(cte),
+            FieldRole::TransferEncoding(cte) => {
+                if matches!(cte, Cte::Other(_)) && p.cte.is_none() {
+                    p.label = label_of(value);
+                }
+                p.cte = Some(cte);
+            }
             FieldRole::ContentType(media) => {
                 p.has_content_type = true;
                 // Written over the part's default, reusing its allocation.
@@ -385,15 +431,19 @@ impl Downgrader {
                 self.spare_head = p.head;
             }
             Kind::Leaf => match p.cte {
-                Some(Cte::SevenBit | Cte::EightBit | Cte::Binary) | None => {
+                Some(Cte::SevenBit | Cte::EightBit | Cte::Binary | Cte::Other(_)) | None => {
                     let mut window = std::mem::take(&mut self.spare_window);
                     window.clear();
                     open.state = State::Deciding(p, window);
                 }
-                Some(_) => {
+                Some(cte) => {
                     self.norm.flush(out, false);
                     emit_headers(&p, out);
-                    open.state = State::Keep;
+                    open.state = if cte == Cte::QuotedPrintable {
+                        State::KeepQp
+                    } else {
+                        State::Keep
+                    };
                     self.spare_head = p.head;
                 }
             },
@@ -416,13 +466,14 @@ impl Downgrader {
         let Some(open) = self.stack.last_mut() else {
             return Ok(());
         };
-        if let State::Deciding(_, w) = &mut open.state {
+        if let State::Deciding(p, w) = &mut open.state {
+            p.body_at.get_or_insert(offset);
             // Only the window is held; the rest goes through once decided.
             let take = window.saturating_sub(w.len()).min(data.len());
             w.extend_from_slice(&data[..take]);
             self.report.parts[open.report].body_in += take as u64;
             if w.len() >= window {
-                self.decide(false, out);
+                self.decide(false, out)?;
                 if take < data.len() {
                     return self.body(&data[take..], offset + take as u64, out);
                 }
@@ -435,6 +486,11 @@ impl Downgrader {
         match &mut open.state {
             State::Deciding(..) => {}
             State::Keep => rep.repaired += self.norm.push(data, out, true),
+            State::KeepQp => {
+                if self.norm.push_qp(data, out) > 0 {
+                    rep.action = Action::QuotedPrintable;
+                }
+            }
             State::KeepSevenBit => {
                 let mark = out.len();
                 let repaired = self.norm.push(data, out, true);
@@ -454,18 +510,31 @@ impl Downgrader {
     }
 
     /// Chooses how the current leaf is written, from its first bytes.
-    fn decide(&mut self, complete: bool, out: &mut Vec<u8>) {
+    fn decide(&mut self, complete: bool, out: &mut Vec<u8>) -> Result<(), Error> {
         let is_root = self.stack.len() == 1;
         let Some(open) = self.stack.last_mut() else {
-            return;
+            return Ok(());
         };
         let State::Deciding(mut p, mut window) = std::mem::replace(&mut open.state, State::Keep)
         else {
-            return;
+            return Ok(());
         };
         let rep = &mut self.report.parts[open.report];
         let scan = Scan::of(&window, complete);
-        let seven = matches!(p.cte, None | Some(Cte::SevenBit));
+        // An unknown label is kept over 7-bit data (RFC 2045 6.4: opaque
+        // data, sent as it is).
+        let seven = matches!(p.cte, None | Some(Cte::SevenBit | Cte::Other(_)));
+        if matches!(p.cte, Some(Cte::Other(_)))
+            && !scan.is_clean()
+            && !is_identity_spelling(&p.label)
+        {
+            let first = window.iter().position(|&b| b == 0 || b >= 0x80);
+            let offset = p.body_at.unwrap_or(open.start) + first.unwrap_or(0) as u64;
+            return Err(Error::UnknownEncoding {
+                offset,
+                label: std::mem::take(&mut p.label),
+            });
+        }
         self.norm.flush(out, false);
         if seven && scan.is_clean() {
             open.state = State::KeepSevenBit;
@@ -501,6 +570,7 @@ impl Downgrader {
         self.spare_head = p.head;
         window.clear();
         self.spare_window = window;
+        Ok(())
     }
 
     /// The current part, if it is signed content not yet known to change.
@@ -549,20 +619,21 @@ impl Downgrader {
         Ok(())
     }
 
-    fn part_end(&mut self, out: &mut Vec<u8>) {
+    fn part_end(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
         if matches!(
             self.stack.last().map(|o| &o.state),
             Some(State::Deciding(..))
         ) {
-            self.decide(true, out);
+            self.decide(true, out)?;
         }
         let Some(open) = self.stack.pop() else {
-            return;
+            return Ok(());
         };
         if let State::Encode(enc) = open.state {
             let before = out.len();
             enc.finish(out);
             self.report.parts[open.report].body_out += (out.len() - before) as u64;
         }
+        Ok(())
     }
 }

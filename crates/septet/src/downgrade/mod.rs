@@ -53,6 +53,7 @@
 mod body;
 mod check;
 mod driver;
+mod envelope;
 mod fold;
 mod header;
 mod line_ending;
@@ -60,6 +61,7 @@ mod pending;
 
 pub use check::needs_downgrade;
 pub use driver::Downgrader;
+pub use envelope::envelope_line;
 pub use line_ending::LineEnding;
 
 use std::fmt;
@@ -160,8 +162,38 @@ pub enum Error {
         /// Offset of the part that would change.
         offset: u64,
     },
+    /// A leaf part's Content-Transfer-Encoding is a label this library
+    /// does not know (not a spelling of 7bit or 8bit), and its body is not
+    /// 7-bit: it cannot be sent as it is, and re-encoding it would need a
+    /// new label, which would change what a reader that knows the old one
+    /// (`x-uuencode`, say) decodes. SMTP reply 554 5.6.1 or similar.
+    UnknownEncoding {
+        /// Offset of the first byte with no 7-bit form (or of the body, for
+        /// a bare CR or an over-long line).
+        offset: u64,
+        /// The label as written (its first 64 bytes).
+        label: String,
+    },
     /// `feed` or `finish` after an error, or input after `finish`.
     Failed,
+}
+
+impl Error {
+    /// The same error with its offset moved on by `by` bytes (offsets of a
+    /// message that followed an envelope line count from the input's start).
+    fn shifted(mut self, by: u64) -> Self {
+        match &mut self {
+            Error::EightBitAddress { offset, .. }
+            | Error::TooDeep { offset }
+            | Error::HeaderTooLarge { offset }
+            | Error::LateEightBit { offset }
+            | Error::HeaderLineTooLong { offset, .. }
+            | Error::SignedModified { offset }
+            | Error::UnknownEncoding { offset, .. } => *offset += by,
+            Error::Failed => {}
+        }
+        self
+    }
 }
 
 impl fmt::Display for Error {
@@ -188,6 +220,11 @@ impl fmt::Display for Error {
                 "the part at byte {offset} is signed content (multipart/signed) \
                  that would have to change"
             ),
+            Error::UnknownEncoding { offset, label } => write!(
+                f,
+                "8-bit data at byte {offset} in a part with the unknown \
+                 Content-Transfer-Encoding {label:?}: no 7-bit form without relabelling it"
+            ),
             Error::Failed => f.write_str("downgrade already failed"),
         }
     }
@@ -196,6 +233,11 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// What happened to a part's body.
+///
+/// A body labelled quoted-printable that holds raw 8-bit bytes, NUL, a
+/// bare CR or over-long lines keeps its label and has those bytes written
+/// as `=XX` escapes and soft breaks added: lossless, reported as
+/// [`Action::QuotedPrintable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
@@ -255,6 +297,9 @@ pub struct Report {
     /// Some multipart/signed had its signed content changed (see
     /// [`PartReport::signed_modified`]).
     pub signed_modified: bool,
+    /// The input started with an mbox envelope line (`From sender date`,
+    /// see [`envelope_line`]), written out as it is before the message.
+    pub envelope_line: bool,
 }
 
 impl Report {
