@@ -76,6 +76,7 @@ fn convert(args: &Args) -> Result<(), Failure> {
         .write_all(&out)
         .map_err(|e| output.write_failure(e))?;
     output.commit()?;
+    warn(&report);
     if let Some(path) = &args.report {
         let json = simd_json::to_string_pretty(&report).map_err(|e| failed(&e))?;
         let mut file = Output::create(Some(path))?;
@@ -85,4 +86,26 @@ fn convert(args: &Args) -> Result<(), Failure> {
         file.commit()?;
     }
     Ok(())
+}
+
+/// Says on standard error what the output keeps that a reader may not
+/// expect: bytes with no 7-bit form where no encoding can carry them
+/// (preamble, epilogue, delimiter and envelope lines, which no reader
+/// decodes) were replaced by `?`; an mbox envelope line was kept.
+fn warn(report: &septet::downgrade::Report) {
+    let n = report.preamble_epilogue_replaced;
+    if n > 0 {
+        eprintln!(
+            "septet: downgrade: warning: {n} byte{} with no 7-bit form outside any part \
+             (preamble, epilogue, delimiter or envelope line) replaced by `?`",
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    if report.envelope_line {
+        eprintln!(
+            "septet: downgrade: note: the input starts with an mbox `From ` envelope line; \
+             it was kept as it is and the message after it converted \
+             (for a whole mbox, use `septet convert --downgrade`)"
+        );
+    }
 }
