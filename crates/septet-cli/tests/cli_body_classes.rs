@@ -54,3 +54,13 @@ fn inspect_skips_an_envelope_line() {
     let (_, _, err) = septet(&["inspect"], &mbox);
     assert!(err.contains("looks like an mbox"), "{err}");
 }
+
+#[test]
+fn convert_downgrade_warns_about_replaced_preamble_bytes() {
+    let mbox = b"From a@b Mon Dec  7 12:00:00 2026\n\
+        Content-Type: multipart/mixed; boundary=b\n\npr\xe9amble\n--b\n\nx\xe9\n--b--\n";
+    let (ok, out, err) = septet(&["convert", "-", "-o", "-", "--downgrade"], mbox);
+    assert!(ok, "{err}");
+    assert!(out.is_ascii());
+    assert!(err.contains("warning: 1 byte(s)"), "{err}");
+}
