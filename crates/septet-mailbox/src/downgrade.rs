@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use septet::downgrade::{self, needs_downgrade, Downgrader, LineEnding, Options};
+use septet::downgrade::{self, needs_downgrade, LineEnding, Options};
 
 use super::content_length::{fix_content_length_in_place, Stored};
 
@@ -52,16 +52,17 @@ pub fn downgrade_message_counted(
     if !needs_downgrade(message) {
         return Ok((Cow::Borrowed(message), 0));
     }
-    let mut d = Downgrader::new(Options {
+    let opts = Options {
         line_ending: LineEnding::of_first_line(message),
         ..Options::default()
-    });
+    };
     // Room for the wire form of a body re-encoded as base64 (57 bytes
     // become 76 and CRLF: x1.368) and encoded header words, so the usual
     // message costs one allocation and no reallocating copy.
     let mut out = Vec::with_capacity(message.len() + message.len() * 3 / 8 + 1024);
-    d.feed(message, &mut out)?;
-    let replaced = d.finish(&mut out)?.preamble_epilogue_replaced;
+    // The whole message is here: a part that is 7-bit at first but not
+    // later is encoded rather than refused.
+    let replaced = downgrade::downgrade_buffer(message, opts, &mut out)?.preamble_epilogue_replaced;
     if out == message {
         return Ok((Cow::Borrowed(message), replaced));
     }

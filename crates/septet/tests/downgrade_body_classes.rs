@@ -3,7 +3,9 @@
 //! payload" means the leaf bodies decode (leniently) to the same bytes in
 //! input and output.
 
-use septet::downgrade::{envelope_line, Action, Downgrader, Error, Options, Report};
+use septet::downgrade::{
+    downgrade_buffer, envelope_line, Action, Downgrader, Error, LineEnding, Options, Report,
+};
 use septet::mime::Message;
 
 fn run_with(input: &[u8], opts: Options, step: usize) -> Result<(Vec<u8>, Report), Error> {
@@ -23,9 +25,20 @@ fn run(input: &[u8]) -> Result<(Vec<u8>, Report), Error> {
         let split = run_with(input, Options::default(), step);
         match (&one, &split) {
             (Ok((a, _)), Ok((b, _))) => assert_eq!(a, b, "step {step}"),
+            // A bare CR or long line is reported at the chunk holding it.
+            (Err(Error::LateEightBit { .. }), Err(Error::LateEightBit { .. })) => {}
             (Err(a), Err(b)) => assert_eq!(a, b, "step {step}"),
             _ => panic!("step {step}: {one:?} vs {split:?}"),
         }
+    }
+    // The whole-buffer entry agrees wherever streaming succeeds.
+    let mut whole = Vec::new();
+    let buffered = downgrade_buffer(input, Options::default(), &mut whole);
+    match (&one, &buffered) {
+        (Ok((a, _)), Ok(_)) => assert_eq!(a, &whole, "downgrade_buffer"),
+        (Err(a), Err(b)) => assert_eq!(a, b, "downgrade_buffer"),
+        (Err(Error::LateEightBit { .. }), Ok(_)) => {}
+        _ => panic!("downgrade_buffer: {one:?} vs {buffered:?}"),
     }
     one
 }
@@ -217,4 +230,53 @@ fn envelope_line_with_eight_bit_bytes_is_replaced_and_counted() {
     let (out, report) = run(input).unwrap();
     assert!(out.starts_with(b"From j?rg@x Mon\r\nSubject: x\r\n"));
     assert_eq!(report.preamble_epilogue_replaced, 1);
+}
+
+// ---- class 1: late 8-bit with the whole message at hand -----------------
+
+fn late(tail: &[u8], cte: &str) -> Vec<u8> {
+    let mut m = format!(
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n{cte}\r\n"
+    )
+    .into_bytes();
+    for i in 0..500 {
+        m.extend_from_slice(format!("line {i} of plain text\r\n").as_bytes());
+    }
+    m.extend_from_slice(tail);
+    m.extend_from_slice(b"\r\nmore\r\n--b\r\nContent-Type: text/plain\r\n\r\nnext\r\n--b--\r\n");
+    m
+}
+
+#[test]
+fn late_bytes_are_encoded_from_a_buffer_and_refused_when_streaming() {
+    let long = vec![b'x'; 1500];
+    for tail in [&"café".as_bytes()[..], b"a\0b", b"a\rb", &long] {
+        for cte in ["", "Content-Transfer-Encoding: 7bit\r\n", "Content-Transfer-Encoding: 8bits\r\n"] {
+            let input = late(tail, cte);
+            let mut out = Vec::new();
+            let report = downgrade_buffer(&input, Options::default(), &mut out).unwrap();
+            assert_seven_bit(&out);
+            assert_eq!(payloads(&input), payloads(&out));
+            assert_ne!(report.parts[1].action, Action::Kept);
+            assert_eq!(report.parts[2].action, Action::Kept);
+            assert_eq!(report.output_bytes, out.len() as u64);
+            assert!(matches!(run(&input), Err(Error::LateEightBit { .. })));
+        }
+    }
+}
+
+#[test]
+fn buffer_mode_keeps_envelope_and_line_ending() {
+    let input = [ENVELOPE.as_bytes(), &late("é".as_bytes(), "")].concat();
+    let lf: Vec<u8> = input.iter().copied().filter(|&b| b != b'\r').collect();
+    let opts = Options {
+        line_ending: LineEnding::Lf,
+        ..Options::default()
+    };
+    let mut out = Vec::new();
+    let report = downgrade_buffer(&lf, opts, &mut out).unwrap();
+    assert!(report.envelope_line);
+    assert!(out.is_ascii() && !out.contains(&b'\r'));
+    assert!(out.starts_with(b"From sender@example.org Mon Dec  7 12:00:00 2026\nContent-Type"));
+    assert_eq!(report.output_bytes, out.len() as u64);
 }

@@ -42,6 +42,10 @@ struct Open {
     /// The multipart/signed (report index) whose signed content this part
     /// is in: its first child or anything below it.
     signed: Option<usize>,
+    /// Whole-buffer mode, a leaf passed through as 7-bit: where its header
+    /// block starts in the output, and the block, to write it again with
+    /// an encoding if later bytes turn out not to be 7-bit.
+    replay: Option<(usize, Pending)>,
 }
 
 /// A header field's bytes, and the offset of its first byte.
@@ -82,6 +86,9 @@ pub struct Downgrader {
     envelope: Envelope,
     /// Input bytes before the tokenizer's offset 0 (the envelope line).
     shift: u64,
+    /// The whole message is in one buffer ([`downgrade_buffer`]): a part
+    /// found not to be 7-bit late is written again instead of refused.
+    whole: bool,
 }
 
 impl Downgrader {
@@ -101,6 +108,7 @@ impl Downgrader {
             sink: Sink::new(opts.line_ending),
             envelope: Envelope::Undecided,
             shift: 0,
+            whole: false,
         }
     }
 
@@ -178,6 +186,38 @@ impl Downgrader {
         self.buf.drain(..n);
         self.shift = n as u64;
         true
+    }
+
+    /// Converts a whole message held in one buffer (see
+    /// [`downgrade_buffer`](super::downgrade_buffer)).
+    pub(super) fn whole(mut self, input: &[u8], out: &mut Vec<u8>) -> Result<Report, Error> {
+        self.whole = true;
+        self.report.input_bytes = input.len() as u64;
+        let from = out.len();
+        self.buf.clear();
+        let mut rest = input;
+        if let Envelope::Line(n) = envelope::detect(input, true) {
+            // `take_envelope` works on `buf`: only the line is copied.
+            self.buf.extend_from_slice(&input[..n]);
+            self.take_envelope(out, true);
+            rest = &input[n..];
+        }
+        self.envelope = Envelope::Absent;
+        let before = out.len();
+        let mut result = self.run(rest, out, true);
+        if result.is_ok() {
+            let n = self.norm.flush(out, true);
+            self.report.preamble_epilogue_replaced += n;
+            if !self.tok.is_done() {
+                // Not reachable with `eof`; never leave output half-made.
+                result = Err(Error::Failed);
+            }
+        }
+        self.report.output_bytes += (out.len() - before) as u64;
+        self.sink.map(out, from);
+        result.map_err(|e| e.shifted(self.shift))?;
+        self.report.output_bytes -= self.sink.finish(out);
+        Ok(self.report)
     }
 
     /// `feed` with nothing held back: runs the tokenizer over `input` where
@@ -285,7 +325,12 @@ impl Downgrader {
             }
             Event::Body(span) => {
                 let data = self.bytes(buf, span);
-                self.body(data, span.start, out)?;
+                match self.body(data, span.start, out) {
+                    Err(e @ Error::LateEightBit { .. }) if self.whole => {
+                        self.replay(buf, span.end, out, e)?;
+                    }
+                    r => r?,
+                }
             }
             Event::Preamble(span) | Event::Epilogue(span) => {
                 let n = self.norm.push(self.bytes(buf, span), out, true);
@@ -340,6 +385,7 @@ impl Downgrader {
             state: State::Headers(Pending::new(std::mem::take(&mut self.spare_head))),
             start,
             signed,
+            replay: None,
         });
     }
 
@@ -538,6 +584,9 @@ impl Downgrader {
         self.norm.flush(out, false);
         if seven && scan.is_clean() {
             open.state = State::KeepSevenBit;
+            if self.whole {
+                open.replay = Some((out.len(), p.clone()));
+            }
             emit_headers(&p, out);
             rep.repaired += self.norm.push(&window, out, true);
             rep.body_out += window.len() as u64;
@@ -571,6 +620,33 @@ impl Downgrader {
         window.clear();
         self.spare_window = window;
         Ok(())
+    }
+
+    /// Whole-buffer mode: the current leaf, passed through as 7-bit, holds
+    /// bytes with no 7-bit form in its body up to `end`. Its header block
+    /// and body so far are taken back out of `out` and the part decided
+    /// again with all of that body in view (so it is encoded), instead of
+    /// refused with `late` (returned if there is nothing to replay).
+    fn replay(&mut self, buf: &[u8], end: u64, out: &mut Vec<u8>, late: Error) -> Result<(), Error> {
+        let base = self.base;
+        let Some(open) = self.stack.last_mut() else {
+            return Err(late);
+        };
+        let Some((mark, p)) = open.replay.take() else {
+            return Err(late);
+        };
+        let Some(start) = p.body_at.filter(|&s| s >= base && s <= end) else {
+            return Err(late);
+        };
+        out.truncate(mark);
+        self.norm = Normalizer::default();
+        let body = &buf[(start - base) as usize..(end - base) as usize];
+        let rep = &mut self.report.parts[open.report];
+        rep.body_in = body.len() as u64;
+        rep.body_out = 0;
+        rep.repaired = 0;
+        open.state = State::Deciding(p, body.to_vec());
+        self.decide(false, out)
     }
 
     /// The current part, if it is signed content not yet known to change.

@@ -232,6 +232,34 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Converts a whole message held in one buffer, appending the output to
+/// `out`: what a relay that has received the message, or an archive
+/// conversion, should call.
+///
+/// The same conversion as [`Downgrader`] fed `input` at once, except for
+/// parts labelled 7bit (or unlabelled) whose first [`Options::window`]
+/// bytes are 7-bit but later bytes are not: the streaming converter has
+/// already sent such a part out and must refuse ([`Error::LateEightBit`]);
+/// with the whole message at hand its header block and body are written
+/// again, encoded, so nothing is refused that quoted-printable or base64
+/// can carry. The decision is taken from the body up to the first such
+/// byte (what a census pass would see), so the part is re-encoded once
+/// at most; parts that are 7-bit throughout cost nothing extra.
+///
+/// ```
+/// use septet::downgrade::{downgrade_buffer, Action, Options};
+/// let mut msg = b"Subject: x\r\n\r\n".to_vec();
+/// msg.extend(std::iter::repeat(b"plain text line\r\n").take(1000).flatten());
+/// msg.extend_from_slice("late 8-bit: café\r\n".as_bytes());
+/// let mut out = Vec::new();
+/// let report = downgrade_buffer(&msg, Options::default(), &mut out).unwrap();
+/// assert!(out.is_ascii());
+/// assert_eq!(report.parts[0].action, Action::QuotedPrintable);
+/// ```
+pub fn downgrade_buffer(input: &[u8], opts: Options, out: &mut Vec<u8>) -> Result<Report, Error> {
+    Downgrader::new(opts).whole(input, out)
+}
+
 /// What happened to a part's body.
 ///
 /// A body labelled quoted-printable that holds raw 8-bit bytes, NUL, a

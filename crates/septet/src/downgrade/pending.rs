@@ -10,7 +10,7 @@ const HEAD_CAPACITY: usize = 1024;
 ///
 /// The fields' output form is kept in one buffer (reused from part to
 /// part by the driver) rather than a `Vec` per field.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Pending {
     /// Output form of the fields, CRLF-terminated, one after another, then
     /// (from `fields_end` on, once the block has ended) its blank line.
