@@ -64,3 +64,21 @@ fn convert_downgrade_warns_about_replaced_preamble_bytes() {
     assert!(out.is_ascii());
     assert!(err.contains("warning: 1 byte(s)"), "{err}");
 }
+
+#[test]
+fn downgrade_of_a_file_encodes_late_eight_bit_and_smtp_refuses_it() {
+    let mut msg = b"Subject: x\r\n\r\n".to_vec();
+    for i in 0..1000 {
+        msg.extend_from_slice(format!("line {i}\r\n").as_bytes());
+    }
+    msg.extend_from_slice("café\r\n".as_bytes());
+    let (ok, out, err) = septet(&["downgrade"], &msg);
+    assert!(ok, "{err}");
+    assert!(out.is_ascii());
+    let parsed = septet::mime::Message::parse(&out).unwrap();
+    assert!(parsed.root().text().0.ends_with("café\r\n"));
+    // As SMTP DATA it streams, so the part has gone out: refused.
+    let wire = [&msg[..], b".\r\n"].concat();
+    let (ok, _, err) = septet(&["downgrade", "--smtp"], &wire);
+    assert!(!ok && err.contains("8-bit data"), "{err}");
+}
