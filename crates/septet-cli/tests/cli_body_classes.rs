@@ -46,11 +46,18 @@ fn inspect_skips_an_envelope_line() {
         Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n";
     let (ok, out, err) = septet(&["inspect"], msg);
     assert!(ok, "{err}");
-    assert!(err.contains("skipped an mbox `From ` envelope line"), "{err}");
+    assert!(
+        err.contains("skipped an mbox `From ` envelope line"),
+        "{err}"
+    );
     let out = String::from_utf8(out).unwrap();
     assert!(out.starts_with("[root] multipart/mixed"), "{out}");
     // Two messages: an mbox, not skipped.
-    let mbox = [&msg[..], b"\nFrom c@d Mon Dec  7 12:00:01 2026\nSubject: y\n\ny\n"].concat();
+    let mbox = [
+        &msg[..],
+        b"\nFrom c@d Mon Dec  7 12:00:01 2026\nSubject: y\n\ny\n",
+    ]
+    .concat();
     let (_, _, err) = septet(&["inspect"], &mbox);
     assert!(err.contains("looks like an mbox"), "{err}");
 }

@@ -46,9 +46,7 @@ pub fn downgrade_message(message: &[u8]) -> Result<Cow<'_, [u8]>, downgrade::Err
 /// `?` ([`Report::preamble_epilogue_replaced`](downgrade::Report)): the
 /// only change the downgrade makes that is not lossless, for a caller to
 /// warn about.
-pub fn downgrade_message_counted(
-    message: &[u8],
-) -> Result<(Cow<'_, [u8]>, u64), downgrade::Error> {
+pub fn downgrade_message_counted(message: &[u8]) -> Result<(Cow<'_, [u8]>, u64), downgrade::Error> {
     if !needs_downgrade(message) {
         return Ok((Cow::Borrowed(message), 0));
     }

@@ -87,7 +87,11 @@ fn qp_raw_eight_bit_is_escaped() {
     let input = b"Subject: x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
         caf\xe9 cr=C3=A8me =\r\nbr\xfbl\xe9e\r\n";
     let (out, report) = assert_lossless(input);
-    assert!(out.ends_with(b"caf=E9 cr=C3=A8me =\r\nbr=FBl=E9e\r\n"), "{}", String::from_utf8_lossy(&out));
+    assert!(
+        out.ends_with(b"caf=E9 cr=C3=A8me =\r\nbr=FBl=E9e\r\n"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
     assert_eq!(report.parts[0].action, Action::QuotedPrintable);
     assert!(!report.unchanged());
 }
@@ -96,7 +100,11 @@ fn qp_raw_eight_bit_is_escaped() {
 fn qp_nul_and_bare_cr_are_escaped() {
     let input = b"Content-Transfer-Encoding: quoted-printable\r\n\r\na\0b\rc\r\nd\r";
     let (out, _) = assert_lossless(input);
-    assert!(out.ends_with(b"a=00b=0Dc\r\nd=0D"), "{}", String::from_utf8_lossy(&out));
+    assert!(
+        out.ends_with(b"a=00b=0Dc\r\nd=0D"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
 }
 
 #[test]
@@ -235,10 +243,8 @@ fn envelope_line_with_eight_bit_bytes_is_replaced_and_counted() {
 // ---- class 1: late 8-bit with the whole message at hand -----------------
 
 fn late(tail: &[u8], cte: &str) -> Vec<u8> {
-    let mut m = format!(
-        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n{cte}\r\n"
-    )
-    .into_bytes();
+    let mut m =
+        format!("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n{cte}\r\n").into_bytes();
     for i in 0..500 {
         m.extend_from_slice(format!("line {i} of plain text\r\n").as_bytes());
     }
@@ -250,8 +256,12 @@ fn late(tail: &[u8], cte: &str) -> Vec<u8> {
 #[test]
 fn late_bytes_are_encoded_from_a_buffer_and_refused_when_streaming() {
     let long = vec![b'x'; 1500];
-    for tail in [&"café".as_bytes()[..], b"a\0b", b"a\rb", &long] {
-        for cte in ["", "Content-Transfer-Encoding: 7bit\r\n", "Content-Transfer-Encoding: 8bits\r\n"] {
+    for tail in ["café".as_bytes(), b"a\0b", b"a\rb", &long] {
+        for cte in [
+            "",
+            "Content-Transfer-Encoding: 7bit\r\n",
+            "Content-Transfer-Encoding: 8bits\r\n",
+        ] {
             let input = late(tail, cte);
             let mut out = Vec::new();
             let report = downgrade_buffer(&input, Options::default(), &mut out).unwrap();

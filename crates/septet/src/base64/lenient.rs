@@ -155,10 +155,10 @@ fn block_follows(rest: &[u8]) -> bool {
         }
         count += line.len();
         if !pad.is_empty() {
-            return count % 4 == 0;
+            return count.is_multiple_of(4);
         }
     }
-    count % 4 == 0
+    count.is_multiple_of(4)
 }
 
 /// Emits the bytes of a partial quantum of `n` sextets; an error if they
@@ -198,7 +198,10 @@ mod tests {
         assert_eq!(lenient(b"QUJD\r\nREVG"), (b"ABCDEF".to_vec(), true));
         assert_eq!(lenient(b"QQ=="), (b"A".to_vec(), true));
         assert_eq!(lenient(b"QQ==QUI="), (b"AAB".to_vec(), false));
-        assert_eq!(lenient(b"QQ==\r\n\r\nQUJD\r\nQUI=\r\n"), (b"AABCAB".to_vec(), false));
+        assert_eq!(
+            lenient(b"QQ==\r\n\r\nQUJD\r\nQUI=\r\n"),
+            (b"AABCAB".to_vec(), false)
+        );
         assert_eq!(lenient(b"QUJDQ"), (b"ABC".to_vec(), false));
         assert_eq!(lenient(b"QUJDQU"), (b"ABCA".to_vec(), false));
         assert_eq!(lenient(b"QR=="), (b"A".to_vec(), false));

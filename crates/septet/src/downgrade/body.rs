@@ -379,8 +379,8 @@ impl Normalizer {
             // An `=` in the last two bytes may start an escape of the
             // input's own (`=4` `1`): a break there would change it.
             let n = out.len();
-            let splits = (self.col >= 1 && out[n - 1] == b'=')
-                || (self.col >= 2 && out[n - 2] == b'=');
+            let splits =
+                (self.col >= 1 && out[n - 1] == b'=') || (self.col >= 2 && out[n - 2] == b'=');
             if self.col + width > QP_LINE && !splits {
                 out.extend_from_slice(b"=\r\n");
                 self.col = 0;

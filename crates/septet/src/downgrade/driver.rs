@@ -627,7 +627,13 @@ impl Downgrader {
     /// and body so far are taken back out of `out` and the part decided
     /// again with all of that body in view (so it is encoded), instead of
     /// refused with `late` (returned if there is nothing to replay).
-    fn replay(&mut self, buf: &[u8], end: u64, out: &mut Vec<u8>, late: Error) -> Result<(), Error> {
+    fn replay(
+        &mut self,
+        buf: &[u8],
+        end: u64,
+        out: &mut Vec<u8>,
+        late: Error,
+    ) -> Result<(), Error> {
         let base = self.base;
         let Some(open) = self.stack.last_mut() else {
             return Err(late);
