@@ -1,12 +1,15 @@
 //! The streaming driver: tokenizer events in, 7-bit bytes out.
 
 use super::body::{Encoder, Normalizer, Scan};
-use super::envelope::{self, Envelope};
+use super::envelope::Envelope;
 use super::line_ending::Sink;
 use super::pending::{crlf_into, emit_headers, is_identity_spelling, label_of, Pending};
 use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
 use crate::mime::{Cte, Event, FieldRole, Flags, Kind, SectionPath, Span, Step, Tokenizer};
+
+#[path = "driver_whole.rs"]
+mod whole;
 
 /// New input copied after held-back bytes before the rest of a chunk is
 /// read in place (enough to get past a held line break or delimiter start).
@@ -165,59 +168,6 @@ impl Downgrader {
             }
         }
         self.in_place(input, out)
-    }
-
-    /// Decides whether the input (held in `buf`) starts with an envelope
-    /// line; if it does, writes it out and leaves the message after it in
-    /// `buf` for the tokenizer. False while it cannot tell yet.
-    fn take_envelope(&mut self, out: &mut Vec<u8>, eof: bool) -> bool {
-        self.envelope = envelope::detect(&self.buf, eof);
-        let n = match self.envelope {
-            Envelope::Undecided => return false,
-            Envelope::Absent => return true,
-            Envelope::Line(n) => n,
-        };
-        let before = out.len();
-        let mut replaced = self.norm.push(&self.buf[..n], out, true);
-        replaced += self.norm.flush(out, true);
-        self.report.preamble_epilogue_replaced += replaced;
-        self.report.output_bytes += (out.len() - before) as u64;
-        self.report.envelope_line = true;
-        self.buf.drain(..n);
-        self.shift = n as u64;
-        true
-    }
-
-    /// Converts a whole message held in one buffer (see
-    /// [`downgrade_buffer`](super::downgrade_buffer)).
-    pub(super) fn whole(mut self, input: &[u8], out: &mut Vec<u8>) -> Result<Report, Error> {
-        self.whole = true;
-        self.report.input_bytes = input.len() as u64;
-        let from = out.len();
-        self.buf.clear();
-        let mut rest = input;
-        if let Envelope::Line(n) = envelope::detect(input, true) {
-            // `take_envelope` works on `buf`: only the line is copied.
-            self.buf.extend_from_slice(&input[..n]);
-            self.take_envelope(out, true);
-            rest = &input[n..];
-        }
-        self.envelope = Envelope::Absent;
-        let before = out.len();
-        let mut result = self.run(rest, out, true);
-        if result.is_ok() {
-            let n = self.norm.flush(out, true);
-            self.report.preamble_epilogue_replaced += n;
-            if !self.tok.is_done() {
-                // Not reachable with `eof`; never leave output half-made.
-                result = Err(Error::Failed);
-            }
-        }
-        self.report.output_bytes += (out.len() - before) as u64;
-        self.sink.map(out, from);
-        result.map_err(|e| e.shifted(self.shift))?;
-        self.report.output_bytes -= self.sink.finish(out);
-        Ok(self.report)
     }
 
     /// `feed` with nothing held back: runs the tokenizer over `input` where
@@ -620,39 +570,6 @@ impl Downgrader {
         window.clear();
         self.spare_window = window;
         Ok(())
-    }
-
-    /// Whole-buffer mode: the current leaf, passed through as 7-bit, holds
-    /// bytes with no 7-bit form in its body up to `end`. Its header block
-    /// and body so far are taken back out of `out` and the part decided
-    /// again with all of that body in view (so it is encoded), instead of
-    /// refused with `late` (returned if there is nothing to replay).
-    fn replay(
-        &mut self,
-        buf: &[u8],
-        end: u64,
-        out: &mut Vec<u8>,
-        late: Error,
-    ) -> Result<(), Error> {
-        let base = self.base;
-        let Some(open) = self.stack.last_mut() else {
-            return Err(late);
-        };
-        let Some((mark, p)) = open.replay.take() else {
-            return Err(late);
-        };
-        let Some(start) = p.body_at.filter(|&s| s >= base && s <= end) else {
-            return Err(late);
-        };
-        out.truncate(mark);
-        self.norm = Normalizer::default();
-        let body = &buf[(start - base) as usize..(end - base) as usize];
-        let rep = &mut self.report.parts[open.report];
-        rep.body_in = body.len() as u64;
-        rep.body_out = 0;
-        rep.repaired = 0;
-        open.state = State::Deciding(p, body.to_vec());
-        self.decide(false, out)
     }
 
     /// The current part, if it is signed content not yet known to change.

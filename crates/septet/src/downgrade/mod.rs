@@ -11,7 +11,25 @@
 //!   first [`Options::window`] bytes, are re-encoded: text with few 8-bit
 //!   bytes as quoted-printable (`.` and `From ` escaped), the rest as base64.
 //!   The Content-Transfer-Encoding field is replaced in place or added.
-//! - base64 and quoted-printable parts pass through (line breaks made CRLF).
+//! - base64 parts pass through (line breaks made CRLF; a byte with no
+//!   7-bit form becomes `?`, which base64 decoders skip like the byte).
+//! - quoted-printable parts pass through, except that raw 8-bit bytes, NUL
+//!   and bare CR in them are written as `=XX` escapes and over-long lines
+//!   get soft breaks (never inside an escape): a lenient decoder reads a
+//!   raw byte as itself, so the decoded body is unchanged.
+//! - Unknown Content-Transfer-Encoding labels (RFC 2045 6.4: opaque data).
+//!   Over a 7-bit body the part passes through as labelled. A label that
+//!   is plainly a spelling of 7bit or 8bit (`7bits`, `7-bit`, `8 bit`,
+//!   `8bit+`, `8bith`: letters and digits start with `7bit` or `8bit`)
+//!   means raw octets, as every reader takes an unknown label to mean, so
+//!   a body that is not 7-bit is re-encoded like an 8bit one and
+//!   relabelled. Any other label (`hexa`, `x-uuencode`) over a body that
+//!   is not 7-bit is refused with [`Error::UnknownEncoding`]: relabelling
+//!   would change what a reader that knows the label decodes.
+//! - An mbox envelope line (`From sender date`) at the start of the input
+//!   is kept as it is and the message after it converted
+//!   ([`envelope_line`], [`Report::envelope_line`]); error offsets still
+//!   count from the start of the input.
 //! - Containers labelled 8bit/binary are relabelled 7bit.
 //! - 8-bit header fields: RFC 2047 words, RFC 2231 parameters; 8-bit
 //!   addresses are [`Error::EightBitAddress`] (reply 5.6.7, RFC 6531 3.7.5).
@@ -30,8 +48,13 @@
 //!   refused with [`Error::LateEightBit`], because the part's headers have
 //!   already gone out. [`Options::repair_late_8bit`] opts in to a lossy
 //!   repair instead (such bytes become `?`, counted in the [`Report`]).
-//! - 8-bit bytes and NUL in preambles, epilogues and delimiter lines (which
-//!   no reader decodes) become `?`, counted in the [`Report`].
+//!   With the whole message in one buffer, [`downgrade_buffer`] writes
+//!   such a part again, encoded, instead: nothing is refused that
+//!   quoted-printable or base64 can carry.
+//! - 8-bit bytes and NUL in preambles, epilogues, delimiter lines and the
+//!   envelope line (which no reader decodes, and no encoding can carry)
+//!   become `?`, counted in [`Report::preamble_epilogue_replaced`]: the one
+//!   lossy change, which callers should make visible (the CLI warns).
 //! - multipart/signed: if its signed content (the first child and
 //!   anything below it) has to change in any of these ways, the signature
 //!   no longer verifies. By default the content is converted and the
