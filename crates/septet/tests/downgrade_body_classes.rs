@@ -290,3 +290,19 @@ fn buffer_mode_keeps_envelope_and_line_ending() {
     assert!(out.starts_with(b"From sender@example.org Mon Dec  7 12:00:00 2026\nContent-Type"));
     assert_eq!(report.output_bytes, out.len() as u64);
 }
+
+#[test]
+fn bare_cr_at_the_very_end_is_not_silently_replaced() {
+    let mut input = b"Subject: x\r\n\r\n".to_vec();
+    for i in 0..500 {
+        input.extend_from_slice(format!("line {i}\r\n").as_bytes());
+    }
+    input.push(b'\r');
+    let mut out = Vec::new();
+    let report = downgrade_buffer(&input, Options::default(), &mut out).unwrap();
+    assert_seven_bit(&out);
+    assert_eq!(payloads(&input), payloads(&out));
+    assert_eq!(report.preamble_epilogue_replaced, 0);
+    assert_ne!(report.parts[0].action, Action::Kept);
+    assert!(matches!(run(&input), Err(Error::LateEightBit { .. })));
+}

@@ -473,6 +473,11 @@ impl Normalizer {
         changed
     }
 
+    /// True if a CR is held, to be decided by the next byte.
+    pub(crate) fn holds_cr(&self) -> bool {
+        self.pending_cr
+    }
+
     /// Called before bytes that do not pass through here: a CR still held
     /// is bare.
     pub(crate) fn flush(&mut self, out: &mut Vec<u8>, repair: bool) -> u64 {

@@ -277,7 +277,7 @@ impl Downgrader {
                 let data = self.bytes(buf, span);
                 match self.body(data, span.start, out) {
                     Err(e @ Error::LateEightBit { .. }) if self.whole => {
-                        self.replay(buf, span.end, out, e)?;
+                        self.replay(buf, span.end, out, e, false)?;
                     }
                     r => r?,
                 }
@@ -293,11 +293,32 @@ impl Downgrader {
                 self.report.preamble_epilogue_replaced += n;
             }
             Event::PartEnd { span, .. } => {
+                self.bare_cr_at_end(span, buf, out)?;
                 self.part_end(out)?;
                 self.norm.push(self.bytes(buf, span), out, false);
             }
         }
         Ok(())
+    }
+
+    /// A part passed through as 7-bit whose body ends in a CR at the end of
+    /// the input (no delimiter line after it, whose break it would be
+    /// part of): that CR is bare, so the part was not 7-bit after all.
+    fn bare_cr_at_end(&mut self, span: Span, buf: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        let seven = matches!(
+            self.stack.last().map(|o| &o.state),
+            Some(State::KeepSevenBit)
+        );
+        if !seven || span.start != span.end || !self.norm.holds_cr() || self.opts.repair_late_8bit {
+            return Ok(());
+        }
+        let late = Error::LateEightBit {
+            offset: span.start.saturating_sub(1),
+        };
+        if !self.whole {
+            return Err(late);
+        }
+        self.replay(buf, span.start, out, late, true)
     }
 
     fn part_start(&mut self, start: u64) {

@@ -68,12 +68,14 @@ impl Downgrader {
     /// and body so far are taken back out of `out` and the part decided
     /// again with all of that body in view (so it is encoded), instead of
     /// refused with `late` (returned if there is nothing to replay).
+    /// `complete`: the body ends at `end`.
     pub(super) fn replay(
         &mut self,
         buf: &[u8],
         end: u64,
         out: &mut Vec<u8>,
         late: Error,
+        complete: bool,
     ) -> Result<(), Error> {
         let base = self.base;
         let Some(open) = self.stack.last_mut() else {
@@ -93,6 +95,6 @@ impl Downgrader {
         rep.body_out = 0;
         rep.repaired = 0;
         open.state = State::Deciding(p, body.to_vec());
-        self.decide(false, out)
+        self.decide(complete, out)
     }
 }
