@@ -1,7 +1,7 @@
 //! The streaming driver: tokenizer events in, 7-bit bytes out.
 
 use super::body::{Encoder, Normalizer, Scan};
-use super::envelope::Envelope;
+use super::envelope::{self, Envelope};
 use super::line_ending::Sink;
 use super::pending::{crlf_into, emit_headers, is_identity_spelling, label_of, Pending};
 use super::{fold, header};
@@ -146,14 +146,30 @@ impl Downgrader {
             return Err(Error::Failed);
         }
         self.report.input_bytes += input.len() as u64;
-        if self.envelope == Envelope::Undecided {
-            self.buf.extend_from_slice(input);
-            if self.take_envelope(out, false) {
-                return self.guarded(out, false);
-            }
-            return Ok(());
-        }
         let mut input = input;
+        if self.envelope == Envelope::Undecided {
+            if !self.buf.is_empty() {
+                self.buf.extend_from_slice(input);
+                if self.take_envelope(out, false) {
+                    return self.guarded(out, false);
+                }
+                return Ok(());
+            }
+            // Usually decided by the first bytes: the input is then read in
+            // place, not copied.
+            match envelope::detect(input, false) {
+                Envelope::Absent => self.envelope = Envelope::Absent,
+                Envelope::Line(n) => {
+                    self.buf.extend_from_slice(&input[..n]);
+                    self.take_envelope(out, false);
+                    input = &input[n..];
+                }
+                Envelope::Undecided => {
+                    self.buf.extend_from_slice(input);
+                    return Ok(());
+                }
+            }
+        }
         if !self.buf.is_empty() {
             // Held-back bytes go first, with a bounded bridge of the new
             // input; once the tokenizer is past them, the rest of `input`
