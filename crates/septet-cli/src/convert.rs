@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -126,13 +127,22 @@ impl std::fmt::Display for TransformError {
 }
 
 impl Transform {
-    fn apply<'m>(&self, message: &'m [u8]) -> Result<Cow<'m, [u8]>, TransformError> {
+    /// Transforms one message; bytes the downgrade had to replace (outside
+    /// any part) are added to `replaced`.
+    fn apply<'m>(
+        &self,
+        message: &'m [u8],
+        replaced: &AtomicU64,
+    ) -> Result<Cow<'m, [u8]>, TransformError> {
         match self {
             Transform::Identity => Ok(Cow::Borrowed(message)),
             Transform::Downgrade => {
                 // The policy (own line ends, a message needing no change
                 // borrowed, Content-Length kept true) is septet-mailbox's.
-                septet_mailbox::downgrade_message(message).map_err(TransformError::Downgrade)
+                let (out, n) = septet_mailbox::downgrade_message_counted(message)
+                    .map_err(TransformError::Downgrade)?;
+                replaced.fetch_add(n, Ordering::Relaxed);
+                Ok(out)
             }
         }
     }
@@ -233,11 +243,12 @@ fn convert_paths(
         Transform::Identity
     };
     let bar = progress_bar();
+    let replaced = AtomicU64::new(0);
     let report = septet_mailbox::convert(
         inputs,
         output,
         &options,
-        |m: &[u8]| transform.apply(m),
+        |m: &[u8]| transform.apply(m, &replaced),
         |p: Progress| {
             bar.set_length(p.total_bytes);
             bar.set_position(p.bytes);
@@ -248,6 +259,14 @@ fn convert_paths(
         },
     );
     bar.finish_and_clear();
+    let n = replaced.into_inner();
+    if n > 0 {
+        // The one change the downgrade makes that is not lossless.
+        eprintln!(
+            "septet: convert: warning: {n} byte(s) with no 7-bit form outside any MIME part \
+             (preamble, epilogue, delimiter or envelope line) replaced by `?`"
+        );
+    }
     report
 }
 

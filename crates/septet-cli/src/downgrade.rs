@@ -1,12 +1,14 @@
 //! `septet downgrade`: rewrites a message in 7-bit form (8bit and binary
-//! parts re-encoded, 8-bit headers encoded), streaming in constant memory.
-//! With --smtp, input and output are SMTP DATA wire form (dot-stuffed,
-//! ending in CRLF.CRLF).
+//! parts re-encoded, 8-bit headers encoded). A message file is read whole
+//! ([`septet::downgrade::downgrade_buffer`]), so a part that turns out not
+//! to be 7-bit late is encoded rather than refused. With --smtp, input and
+//! output are SMTP DATA wire form (dot-stuffed, ending in CRLF.CRLF),
+//! streamed in constant memory as a relay receives it.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use septet::downgrade::Options;
+use septet::downgrade::{downgrade_buffer, Options, Report};
 use septet::smtp::{self, DowngradePipeline, Framing, Limits, PipelineStatus};
 
 use crate::io::{Input, Output, CHUNK};
@@ -46,12 +48,49 @@ fn convert(args: &Args) -> Result<(), Failure> {
         refuse_signed: args.refuse_signed,
         ..Options::default()
     };
-    let (framing, form) = if args.smtp {
-        (Framing::Data(Limits::default()), smtp::Output::Data)
+    let failed = |e: &dyn std::fmt::Display| Failure::Error(e.to_string());
+    let report = if args.smtp {
+        smtp_data(&mut input, &mut output, options)?
     } else {
-        (Framing::Raw, smtp::Output::Raw)
+        let message = read_all(&mut input)?;
+        let mut out = Vec::with_capacity(message.len() + message.len() / 2 + 1024);
+        let report = downgrade_buffer(&message, options, &mut out).map_err(|e| failed(&e))?;
+        output
+            .write_all(&out)
+            .map_err(|e| output.write_failure(e))?;
+        report
     };
-    let mut pipeline = DowngradePipeline::new(framing, form, options);
+    output.commit()?;
+    warn(&report);
+    if let Some(path) = &args.report {
+        let json = simd_json::to_string_pretty(&report).map_err(|e| failed(&e))?;
+        let mut file = Output::create(Some(path))?;
+        file.write_all(json.as_bytes())
+            .and_then(|()| file.write_all(b"\n"))
+            .map_err(|e| file.write_failure(e))?;
+        file.commit()?;
+    }
+    Ok(())
+}
+
+/// The whole input.
+fn read_all(input: &mut Input) -> Result<Vec<u8>, Failure> {
+    let mut data = Vec::new();
+    loop {
+        let start = data.len();
+        data.resize(start + CHUNK, 0);
+        let n = input.read_chunk(&mut data[start..])?;
+        data.truncate(start + n);
+        if n == 0 {
+            return Ok(data);
+        }
+    }
+}
+
+/// SMTP DATA in, SMTP DATA out, streamed.
+fn smtp_data(input: &mut Input, output: &mut Output, options: Options) -> Result<Report, Failure> {
+    let framing = Framing::Data(Limits::default());
+    let mut pipeline = DowngradePipeline::new(framing, smtp::Output::Data, options);
     let mut buf = vec![0; CHUNK];
     let mut out = Vec::new();
     let failed = |e: &dyn std::fmt::Display| Failure::Error(e.to_string());
@@ -75,14 +114,27 @@ fn convert(args: &Args) -> Result<(), Failure> {
     output
         .write_all(&out)
         .map_err(|e| output.write_failure(e))?;
-    output.commit()?;
-    if let Some(path) = &args.report {
-        let json = simd_json::to_string_pretty(&report).map_err(|e| failed(&e))?;
-        let mut file = Output::create(Some(path))?;
-        file.write_all(json.as_bytes())
-            .and_then(|()| file.write_all(b"\n"))
-            .map_err(|e| file.write_failure(e))?;
-        file.commit()?;
+    Ok(report)
+}
+
+/// Says on standard error what the output keeps that a reader may not
+/// expect: bytes with no 7-bit form where no encoding can carry them
+/// (preamble, epilogue, delimiter and envelope lines, which no reader
+/// decodes) were replaced by `?`; an mbox envelope line was kept.
+fn warn(report: &septet::downgrade::Report) {
+    let n = report.preamble_epilogue_replaced;
+    if n > 0 {
+        eprintln!(
+            "septet: downgrade: warning: {n} byte{} with no 7-bit form outside any part \
+             (preamble, epilogue, delimiter or envelope line) replaced by `?`",
+            if n == 1 { "" } else { "s" }
+        );
     }
-    Ok(())
+    if report.envelope_line {
+        eprintln!(
+            "septet: downgrade: note: the input starts with an mbox `From ` envelope line; \
+             it was kept as it is and the message after it converted \
+             (for a whole mbox, use `septet convert --downgrade`)"
+        );
+    }
 }

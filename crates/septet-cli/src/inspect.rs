@@ -132,6 +132,20 @@ fn section_label(section: &str) -> String {
     }
 }
 
+/// The length of an mbox envelope line (`From sender date`) that `data`
+/// starts with, if what follows it is one message (a header block, and no
+/// further `From ` separator line: else it is an mbox, which
+/// [`not_a_message`] warns about).
+fn envelope(data: &[u8]) -> Option<usize> {
+    let n = septet::downgrade::envelope_line(data)?;
+    let rest = &data[n..];
+    let another = rest.windows(6).enumerate().any(|(i, w)| {
+        let before = &rest[..i];
+        w == b"\nFrom " && (before.ends_with(b"\n") || before.ends_with(b"\n\r"))
+    });
+    (sniff(rest) == Sniffed::Message && !another).then_some(n)
+}
+
 /// A warning when `data` does not look like one message (the library's
 /// [`sniff`](septet_mailbox::sniff) decides, as for `septet convert`); the
 /// tree is printed anyway, since the parser reads anything.
@@ -165,11 +179,22 @@ fn read_all(input: &mut Input) -> Result<Vec<u8>, Failure> {
 /// Parses the message and prints its tree.
 pub fn run(args: Args) -> Result<(), Failure> {
     let mut input = Input::open(args.input.as_deref())?;
-    let data = read_all(&mut input)?;
-    if let Some(warning) = not_a_message(&data) {
+    let all = read_all(&mut input)?;
+    // A message file saved from an mbox: its envelope line is not part of
+    // the message (the parser would read it as the end of an empty header
+    // block, and the headers as body text).
+    let skip = envelope(&all).unwrap_or(0);
+    if skip > 0 {
+        eprintln!(
+            "septet: inspect: note: skipped an mbox `From ` envelope line \
+             ({skip} bytes); offsets below count from the byte after it"
+        );
+    }
+    let data = &all[skip..];
+    if let Some(warning) = not_a_message(data) {
         eprintln!("septet: inspect: warning: {warning}");
     }
-    let msg = Message::parse(&data).map_err(|e| Failure::Error(format!("inspect: {e}")))?;
+    let msg = Message::parse(data).map_err(|e| Failure::Error(format!("inspect: {e}")))?;
     let mut out = Output::create(None)?;
     let text = if args.json {
         let root = nest(&msg);

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use septet::downgrade::{self, needs_downgrade, Downgrader, LineEnding, Options};
+use septet::downgrade::{self, needs_downgrade, LineEnding, Options};
 
 use super::content_length::{fix_content_length_in_place, Stored};
 
@@ -37,24 +37,35 @@ use super::content_length::{fix_content_length_in_place, Stored};
 /// assert!(out.is_ascii() && !out.contains(&b'\r'));
 /// ```
 pub fn downgrade_message(message: &[u8]) -> Result<Cow<'_, [u8]>, downgrade::Error> {
+    downgrade_message_counted(message).map(|(out, _)| out)
+}
+
+/// [`downgrade_message`], also returning how many bytes with no 7-bit form
+/// outside any part (preamble, epilogue, delimiter or envelope lines,
+/// which no reader decodes and no encoding can carry) were replaced by
+/// `?` ([`Report::preamble_epilogue_replaced`](downgrade::Report)): the
+/// only change the downgrade makes that is not lossless, for a caller to
+/// warn about.
+pub fn downgrade_message_counted(message: &[u8]) -> Result<(Cow<'_, [u8]>, u64), downgrade::Error> {
     if !needs_downgrade(message) {
-        return Ok(Cow::Borrowed(message));
+        return Ok((Cow::Borrowed(message), 0));
     }
-    let mut d = Downgrader::new(Options {
+    let opts = Options {
         line_ending: LineEnding::of_first_line(message),
         ..Options::default()
-    });
+    };
     // Room for the wire form of a body re-encoded as base64 (57 bytes
     // become 76 and CRLF: x1.368) and encoded header words, so the usual
     // message costs one allocation and no reallocating copy.
     let mut out = Vec::with_capacity(message.len() + message.len() * 3 / 8 + 1024);
-    d.feed(message, &mut out)?;
-    d.finish(&mut out)?;
+    // The whole message is here: a part that is 7-bit at first but not
+    // later is encoded rather than refused.
+    let replaced = downgrade::downgrade_buffer(message, opts, &mut out)?.preamble_epilogue_replaced;
     if out == message {
-        return Ok(Cow::Borrowed(message));
+        return Ok((Cow::Borrowed(message), replaced));
     }
     fix_content_length_in_place(&mut out, Stored::File);
-    Ok(Cow::Owned(out))
+    Ok((Cow::Owned(out), replaced))
 }
 
 #[cfg(test)]

@@ -8,7 +8,10 @@
 //! that starts with an mbox `From ` line is also run without that line, as
 //! `NAME#nofrom`, so the other failure classes show through that one.
 //!
-//! Each message goes through `Downgrader` with default options; the output
+//! Each message goes through `downgrade_buffer` (the whole message at
+//! hand, as a relay or an archive conversion has it; with
+//! `SEPTET_REAL_STREAMING=1`, through the streaming `Downgrader` fed it in
+//! one call instead) with default options; the output
 //! must be 7-bit, CRLF only, lines of at most 998 octets, and Python's
 //! `email` package (tests/python/real_oracle.py, one process for the run)
 //! must see the same MIME tree, decoded leaf payloads, file names and
@@ -40,7 +43,7 @@ use std::process::Stdio;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use septet::downgrade::{Downgrader, Options};
+use septet::downgrade::{downgrade_buffer, Downgrader, Options};
 use serde::Deserialize;
 
 /// Longer than any real message needs in a debug build; only a hang
@@ -161,10 +164,14 @@ fn memchr_nl(b: &[u8]) -> Option<usize> {
 
 fn downgrade(msg: &[u8]) -> Run {
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let mut d = Downgrader::new(Options::default());
         let mut out = Vec::new();
-        d.feed(msg, &mut out)?;
-        let report = d.finish(&mut out)?;
+        let report = if std::env::var_os("SEPTET_REAL_STREAMING").is_some() {
+            let mut d = Downgrader::new(Options::default());
+            d.feed(msg, &mut out)?;
+            d.finish(&mut out)?
+        } else {
+            downgrade_buffer(msg, Options::default(), &mut out)?
+        };
         let repaired = report.parts.iter().map(|p| p.repaired).sum();
         Ok::<_, septet::downgrade::Error>((out, report.unchanged(), repaired))
     }));

@@ -245,6 +245,7 @@ fn mutated_messages_never_panic() {
             Err(
                 Error::EightBitAddress { .. }
                 | Error::LateEightBit { .. }
+                | Error::UnknownEncoding { .. }
                 | Error::HeaderLineTooLong { .. },
             ) => {}
             Err(e) => panic!("message {i}: {e}"),

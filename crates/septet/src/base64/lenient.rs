@@ -7,7 +7,14 @@
 //! data. The rules (RFC 2045 section 6.8 and practice):
 //! - bytes outside the alphabet are ignored (CR, LF, space and tab are
 //!   regular, anything else is a defect);
-//! - `=` ends a block, and decoding resumes after it (concatenated blocks);
+//! - `=` ends a block. Decoding resumes after it only if what follows is
+//!   another block: from there to its own padding (or the end of the
+//!   input), every line that is not blank holds alphabet characters alone,
+//!   then at most two `=`, with blanks only around them, and the block
+//!   counts a multiple of 4 characters (see [`block_follows`]). Anything
+//!   else after padding (a mailing-list footer appended to a base64 body,
+//!   which RFC 2045 6.8 lets a decoder take as the end of the data) ends
+//!   the decoding there; a defect is flagged either way;
 //! - a final quantum without padding is decoded;
 //! - a lone sextet yields nothing;
 //! - non-zero trailing bits are dropped.
@@ -81,8 +88,11 @@ pub fn decode_lenient_into(input: &[u8], out: &mut Vec<u8>) -> Leniency {
         // Decode tables hold 0..=63 for the alphabet and a marker above.
         if v < 64 {
             if padded {
-                // Data after padding: a concatenated block.
+                // Data after padding: a concatenated block, or the end.
                 defect(i, DecodeErrorKind::InvalidPadding);
+                if !block_follows(&input[i..]) {
+                    return seen;
+                }
                 padded = false;
             }
             acc = acc << 6 | u32::from(v);
@@ -119,6 +129,36 @@ pub fn decode_lenient_into(input: &[u8], out: &mut Vec<u8>) -> Leniency {
         defect(input.len(), kind);
     }
     seen
+}
+
+/// True if `rest` (starting at an alphabet character after padding) starts
+/// with a base64 block: its lines up to the one holding padding (or to the
+/// end of the input) each hold only alphabet characters then at most two
+/// `=` (blanks around them and blank lines allowed), and they count a
+/// multiple of 4 characters. Words of a footer fail on a blank inside a
+/// line, on punctuation, or on the count.
+///
+/// Each call stops at the next padding, where the caller resumes, so the
+/// input is read at most twice overall.
+fn block_follows(rest: &[u8]) -> bool {
+    let table = Alphabet::Standard.decode_table();
+    let mut count = 0usize;
+    for line in rest.split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        let data = line
+            .iter()
+            .position(|&b| table[b as usize] >= 64)
+            .unwrap_or(line.len());
+        let pad = &line[data..];
+        if pad.len() > 2 || pad.iter().any(|&b| b != b'=') {
+            return false;
+        }
+        count += line.len();
+        if !pad.is_empty() {
+            return count.is_multiple_of(4);
+        }
+    }
+    count.is_multiple_of(4)
 }
 
 /// Emits the bytes of a partial quantum of `n` sextets; an error if they
@@ -158,12 +198,30 @@ mod tests {
         assert_eq!(lenient(b"QUJD\r\nREVG"), (b"ABCDEF".to_vec(), true));
         assert_eq!(lenient(b"QQ=="), (b"A".to_vec(), true));
         assert_eq!(lenient(b"QQ==QUI="), (b"AAB".to_vec(), false));
+        assert_eq!(
+            lenient(b"QQ==\r\n\r\nQUJD\r\nQUI=\r\n"),
+            (b"AABCAB".to_vec(), false)
+        );
         assert_eq!(lenient(b"QUJDQ"), (b"ABC".to_vec(), false));
         assert_eq!(lenient(b"QUJDQU"), (b"ABCA".to_vec(), false));
         assert_eq!(lenient(b"QR=="), (b"A".to_vec(), false));
         assert_eq!(lenient(b"QU*JD"), (b"ABC".to_vec(), false));
         assert_eq!(lenient(b"="), (b"".to_vec(), false));
         assert_eq!(lenient(b""), (b"".to_vec(), true));
+    }
+
+    #[test]
+    fn footer_after_padding_ends_the_data() {
+        let footer = b"QUJD\r\nQQ==\r\n\r\n--\r\nList mailing list\r\nhttp://l.example/x\r\n";
+        assert_eq!(lenient(footer), (b"ABCA".to_vec(), false));
+        // Footer lines of letters alone: a count that is not a multiple of 4.
+        assert_eq!(lenient(b"QQ==\nUnsubscribe\n"), (b"A".to_vec(), false));
+        assert_eq!(lenient(b"QQ==\nSee you\n"), (b"A".to_vec(), false));
+        // A second block followed by a footer: both blocks, not the footer.
+        let two = b"QQ==\nQUJD\nQUI=\nVisit http://x.example\n";
+        assert_eq!(lenient(two), (b"AABCAB".to_vec(), false));
+        // A block without padding up to the end of the input.
+        assert_eq!(lenient(b"QQ==\nQUJD\n"), (b"AABC".to_vec(), false));
     }
 
     #[test]

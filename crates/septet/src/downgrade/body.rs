@@ -333,10 +333,18 @@ fn encode_lines(input: &[u8], out: &mut Vec<u8>) {
 pub(crate) struct Normalizer {
     pending_cr: bool,
     col: usize,
+    /// Set for the duration of [`push_qp`](Self::push_qp).
+    escape: bool,
+    /// The CR held was pushed in escape mode: if the input ends there, it
+    /// is escaped rather than replaced.
+    cr_escape: bool,
 }
 
 impl Normalizer {
     pub(crate) fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>, repair: bool) -> u64 {
+        if !self.escape && !input.is_empty() {
+            self.cr_escape = false;
+        }
         if !repair {
             // Only line breaks change: the few bytes of a part's end.
             return self.runs(input, out, false);
@@ -388,7 +396,7 @@ impl Normalizer {
         if !crlf_seven_bit(block) {
             return None;
         }
-        self.col = short_lines(self.col, block)?;
+        self.col = short_lines(self.col, block, self.limit())?;
         out.extend_from_slice(block);
         Some(0)
     }
@@ -396,7 +404,7 @@ impl Normalizer {
     /// A run without CR or LF in a 7-bit block: copied, unless a line
     /// break has to be inserted.
     fn run(&mut self, run: &[u8], out: &mut Vec<u8>) -> u64 {
-        if self.col + run.len() > MAX_LINE {
+        if self.col + run.len() > self.limit() {
             return self.repair_run(run, out);
         }
         out.extend_from_slice(run);
@@ -421,7 +429,8 @@ impl Normalizer {
             // Runs between line-break bytes are copied whole when clean.
             let end = memchr::memchr2(b'\r', b'\n', input).unwrap_or(input.len());
             let run = &input[..end];
-            if !repair || (self.col + run.len() <= MAX_LINE && run.is_ascii() && !run.contains(&0))
+            if !repair
+                || (self.col + run.len() <= self.limit() && run.is_ascii() && !run.contains(&0))
             {
                 out.extend_from_slice(run);
                 self.col += run.len();
@@ -443,6 +452,9 @@ impl Normalizer {
 
     /// A run without line breaks that needs `?` or a line break inserted.
     fn repair_run(&mut self, run: &[u8], out: &mut Vec<u8>) -> u64 {
+        if self.escape {
+            return self.escape_run(run, out);
+        }
         let mut changed = 0;
         for &b in run {
             if self.col >= MAX_LINE {
@@ -461,19 +473,31 @@ impl Normalizer {
         changed
     }
 
+    /// True if a CR is held, to be decided by the next byte.
+    pub(crate) fn holds_cr(&self) -> bool {
+        self.pending_cr
+    }
+
     /// Called before bytes that do not pass through here: a CR still held
     /// is bare.
     pub(crate) fn flush(&mut self, out: &mut Vec<u8>, repair: bool) -> u64 {
         let mut changed = 0;
         if std::mem::take(&mut self.pending_cr) {
-            changed = self.bare_cr(out, repair);
+            if repair && std::mem::take(&mut self.cr_escape) {
+                // Lossless: not a repair.
+                self.escape_run(b"\r", out);
+            } else {
+                changed = self.bare_cr(out, repair);
+            }
         }
         self.col = 0;
         changed
     }
 
     fn bare_cr(&mut self, out: &mut Vec<u8>, repair: bool) -> u64 {
-        if repair {
+        if repair && self.escape {
+            self.escape_run(b"\r", out)
+        } else if repair {
             // The `?` is one more character on the line: break first if it
             // would make the line too long, as `repair_run` does.
             self.repair_run(b"\0", out)
@@ -515,34 +539,35 @@ fn crlf_seven_bit(block: &[u8]) -> bool {
 }
 
 /// For a block of CR LF lines starting at column `col`: the column at its
-/// end, or `None` if a line would be longer than [`MAX_LINE`].
-fn short_lines(col: usize, block: &[u8]) -> Option<usize> {
-    /// If every `SEGMENT` bytes between the first and last LF hold an LF,
-    /// no two neighbouring LFs are `2 * SEGMENT` or more apart, so every
-    /// line between them is shorter than MAX_LINE.
-    const SEGMENT: usize = MAX_LINE / 2;
+/// end, or `None` if a line would be longer than `limit` (at most
+/// [`MAX_LINE`]).
+fn short_lines(col: usize, block: &[u8], limit: usize) -> Option<usize> {
+    // If every `segment` bytes between the first and last LF hold an LF,
+    // no two neighbouring LFs are `2 * segment` or more apart, so every
+    // line between them is shorter than `limit`.
+    let segment = limit / 2;
     let Some(first) = memchr::memchr(b'\n', block) else {
-        return Some(col + block.len()).filter(|&c| c <= MAX_LINE);
+        return Some(col + block.len()).filter(|&c| c <= limit);
     };
     // The LF has its CR before it: `first - 1` bytes of text.
-    if col + first - 1 > MAX_LINE {
+    if col + first - 1 > limit {
         return None;
     }
     let last = memchr::memrchr(b'\n', block).unwrap_or(first);
     let tail = block.len() - last - 1;
-    if tail > MAX_LINE {
+    if tail > limit {
         return None;
     }
     let middle = &block[first..=last];
     let dense = middle
-        .chunks_exact(SEGMENT)
+        .chunks_exact(segment)
         .all(|seg| memchr::memchr(b'\n', seg).is_some());
     if !dense {
         let mut prev = first;
         for lf in memchr::memchr_iter(b'\n', &block[first + 1..=last]) {
             let at = first + 1 + lf;
             // Between the two LFs: the line's text and its CR.
-            if at - prev - 2 > MAX_LINE {
+            if at - prev - 2 > limit {
                 return None;
             }
             prev = at;
@@ -550,6 +575,9 @@ fn short_lines(col: usize, block: &[u8]) -> Option<usize> {
     }
     Some(tail)
 }
+
+#[path = "body_escape.rs"]
+mod escape;
 
 #[cfg(test)]
 #[path = "body_tests.rs"]

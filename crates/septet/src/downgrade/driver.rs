@@ -1,11 +1,15 @@
 //! The streaming driver: tokenizer events in, 7-bit bytes out.
 
 use super::body::{Encoder, Normalizer, Scan};
+use super::envelope::{self, Envelope};
 use super::line_ending::Sink;
-use super::pending::{crlf_into, emit_headers, Pending};
+use super::pending::{crlf_into, emit_headers, is_identity_spelling, label_of, Pending};
 use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
 use crate::mime::{Cte, Event, FieldRole, Flags, Kind, SectionPath, Span, Step, Tokenizer};
+
+#[path = "driver_whole.rs"]
+mod whole;
 
 /// New input copied after held-back bytes before the rest of a chunk is
 /// read in place (enough to get past a held line break or delimiter start).
@@ -14,9 +18,12 @@ const BRIDGE: usize = 4096;
 enum State {
     Headers(Pending),
     Deciding(Pending, Vec<u8>),
-    /// Passed through as labelled (base64, quoted-printable, unknown CTE);
-    /// bytes with no 7-bit form are repaired and counted.
+    /// Passed through as labelled (base64); bytes with no 7-bit form are
+    /// repaired and counted (base64 decoders skip them anyway).
     Keep,
+    /// Labelled quoted-printable: passed through, bytes with no 7-bit form
+    /// escaped (lossless).
+    KeepQp,
     /// Passed through because its first bytes were 7-bit; anything else
     /// later is refused unless `repair_late_8bit` is set.
     KeepSevenBit,
@@ -38,6 +45,10 @@ struct Open {
     /// The multipart/signed (report index) whose signed content this part
     /// is in: its first child or anything below it.
     signed: Option<usize>,
+    /// Whole-buffer mode, a leaf passed through as 7-bit: where its header
+    /// block starts in the output, and the block, to write it again with
+    /// an encoding if later bytes turn out not to be 7-bit.
+    replay: Option<(usize, Pending)>,
 }
 
 /// A header field's bytes, and the offset of its first byte.
@@ -74,6 +85,13 @@ pub struct Downgrader {
     spare_window: Vec<u8>,
     /// The output line ending, applied to what each call wrote.
     sink: Sink,
+    /// Whether the input starts with an mbox envelope line.
+    envelope: Envelope,
+    /// Input bytes before the tokenizer's offset 0 (the envelope line).
+    shift: u64,
+    /// The whole message is in one buffer ([`downgrade_buffer`]): a part
+    /// found not to be 7-bit late is written again instead of refused.
+    whole: bool,
 }
 
 impl Downgrader {
@@ -91,6 +109,9 @@ impl Downgrader {
             spare_head: Vec::new(),
             spare_window: Vec::new(),
             sink: Sink::new(opts.line_ending),
+            envelope: Envelope::Undecided,
+            shift: 0,
+            whole: false,
         }
     }
 
@@ -105,7 +126,7 @@ impl Downgrader {
                 State::Headers(p) => p.bytes(),
                 State::Deciding(p, w) => p.bytes() + w.len(),
                 State::Encode(e) => e.buffered(),
-                State::Keep | State::KeepSevenBit | State::Container => 0,
+                State::Keep | State::KeepQp | State::KeepSevenBit | State::Container => 0,
             })
             .sum();
         self.buf.len() + parts
@@ -116,7 +137,7 @@ impl Downgrader {
         let from = out.len();
         let result = self.feed_wire(input, out);
         self.sink.map(out, from);
-        result
+        result.map_err(|e| e.shifted(self.shift))
     }
 
     /// `feed` in wire form.
@@ -126,6 +147,29 @@ impl Downgrader {
         }
         self.report.input_bytes += input.len() as u64;
         let mut input = input;
+        if self.envelope == Envelope::Undecided {
+            if !self.buf.is_empty() {
+                self.buf.extend_from_slice(input);
+                if self.take_envelope(out, false) {
+                    return self.guarded(out, false);
+                }
+                return Ok(());
+            }
+            // Usually decided by the first bytes: the input is then read in
+            // place, not copied.
+            match envelope::detect(input, false) {
+                Envelope::Absent => self.envelope = Envelope::Absent,
+                Envelope::Line(n) => {
+                    self.buf.extend_from_slice(&input[..n]);
+                    self.take_envelope(out, false);
+                    input = &input[n..];
+                }
+                Envelope::Undecided => {
+                    self.buf.extend_from_slice(input);
+                    return Ok(());
+                }
+            }
+        }
         if !self.buf.is_empty() {
             // Held-back bytes go first, with a bounded bridge of the new
             // input; once the tokenizer is past them, the rest of `input`
@@ -164,6 +208,9 @@ impl Downgrader {
             return Err(Error::Failed);
         }
         let from = out.len();
+        if self.envelope == Envelope::Undecided {
+            self.take_envelope(out, true);
+        }
         let result = self.guarded(out, true);
         if result.is_ok() {
             let before = out.len();
@@ -172,7 +219,7 @@ impl Downgrader {
             self.report.output_bytes += (out.len() - before) as u64;
         }
         self.sink.map(out, from);
-        result?;
+        result.map_err(|e| e.shifted(self.shift))?;
         // Wire bytes were counted; the sink knows what it took out.
         self.report.output_bytes -= self.sink.finish(out);
         Ok(self.report)
@@ -244,7 +291,12 @@ impl Downgrader {
             }
             Event::Body(span) => {
                 let data = self.bytes(buf, span);
-                self.body(data, span.start, out)?;
+                match self.body(data, span.start, out) {
+                    Err(e @ Error::LateEightBit { .. }) if self.whole => {
+                        self.replay(buf, span.end, out, e, false)?;
+                    }
+                    r => r?,
+                }
             }
             Event::Preamble(span) | Event::Epilogue(span) => {
                 let n = self.norm.push(self.bytes(buf, span), out, true);
@@ -257,11 +309,32 @@ impl Downgrader {
                 self.report.preamble_epilogue_replaced += n;
             }
             Event::PartEnd { span, .. } => {
-                self.part_end(out);
+                self.bare_cr_at_end(span, buf, out)?;
+                self.part_end(out)?;
                 self.norm.push(self.bytes(buf, span), out, false);
             }
         }
         Ok(())
+    }
+
+    /// A part passed through as 7-bit whose body ends in a CR at the end of
+    /// the input (no delimiter line after it, whose break it would be
+    /// part of): that CR is bare, so the part was not 7-bit after all.
+    fn bare_cr_at_end(&mut self, span: Span, buf: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        let seven = matches!(
+            self.stack.last().map(|o| &o.state),
+            Some(State::KeepSevenBit)
+        );
+        if !seven || span.start != span.end || !self.norm.holds_cr() || self.opts.repair_late_8bit {
+            return Ok(());
+        }
+        let late = Error::LateEightBit {
+            offset: span.start.saturating_sub(1),
+        };
+        if !self.whole {
+            return Err(late);
+        }
+        self.replay(buf, span.start, out, late, true)
     }
 
     fn part_start(&mut self, start: u64) {
@@ -300,6 +373,7 @@ impl Downgrader {
             state: State::Headers(Pending::new(std::mem::take(&mut self.spare_head))),
             start,
             signed,
+            replay: None,
         });
     }
 
@@ -321,7 +395,12 @@ impl Downgrader {
         let rep = &mut self.report.parts[open.report];
         let start = p.head.len();
         match role {
-            FieldRole::TransferEncoding(cte) => p.cte = Some(cte),
+            FieldRole::TransferEncoding(cte) => {
+                if matches!(cte, Cte::Other(_)) && p.cte.is_none() {
+                    p.label = label_of(value);
+                }
+                p.cte = Some(cte);
+            }
             FieldRole::ContentType(media) => {
                 p.has_content_type = true;
                 // Written over the part's default, reusing its allocation.
@@ -387,15 +466,19 @@ impl Downgrader {
                 self.spare_head = p.head;
             }
             Kind::Leaf => match p.cte {
-                Some(Cte::SevenBit | Cte::EightBit | Cte::Binary) | None => {
+                Some(Cte::SevenBit | Cte::EightBit | Cte::Binary | Cte::Other(_)) | None => {
                     let mut window = std::mem::take(&mut self.spare_window);
                     window.clear();
                     open.state = State::Deciding(p, window);
                 }
-                Some(_) => {
+                Some(cte) => {
                     self.norm.flush(out, false);
                     emit_headers(&p, out);
-                    open.state = State::Keep;
+                    open.state = if cte == Cte::QuotedPrintable {
+                        State::KeepQp
+                    } else {
+                        State::Keep
+                    };
                     self.spare_head = p.head;
                 }
             },
@@ -418,13 +501,14 @@ impl Downgrader {
         let Some(open) = self.stack.last_mut() else {
             return Ok(());
         };
-        if let State::Deciding(_, w) = &mut open.state {
+        if let State::Deciding(p, w) = &mut open.state {
+            p.body_at.get_or_insert(offset);
             // Only the window is held; the rest goes through once decided.
             let take = window.saturating_sub(w.len()).min(data.len());
             w.extend_from_slice(&data[..take]);
             self.report.parts[open.report].body_in += take as u64;
             if w.len() >= window {
-                self.decide(false, out);
+                self.decide(false, out)?;
                 if take < data.len() {
                     return self.body(&data[take..], offset + take as u64, out);
                 }
@@ -437,6 +521,11 @@ impl Downgrader {
         match &mut open.state {
             State::Deciding(..) => {}
             State::Keep => rep.repaired += self.norm.push(data, out, true),
+            State::KeepQp => {
+                if self.norm.push_qp(data, out) > 0 {
+                    rep.action = Action::QuotedPrintable;
+                }
+            }
             State::KeepSevenBit => {
                 let mark = out.len();
                 let repaired = self.norm.push(data, out, true);
@@ -456,21 +545,37 @@ impl Downgrader {
     }
 
     /// Chooses how the current leaf is written, from its first bytes.
-    fn decide(&mut self, complete: bool, out: &mut Vec<u8>) {
+    fn decide(&mut self, complete: bool, out: &mut Vec<u8>) -> Result<(), Error> {
         let is_root = self.stack.len() == 1;
         let Some(open) = self.stack.last_mut() else {
-            return;
+            return Ok(());
         };
         let State::Deciding(mut p, mut window) = std::mem::replace(&mut open.state, State::Keep)
         else {
-            return;
+            return Ok(());
         };
         let rep = &mut self.report.parts[open.report];
         let scan = Scan::of(&window, complete);
-        let seven = matches!(p.cte, None | Some(Cte::SevenBit));
+        // An unknown label is kept over 7-bit data (RFC 2045 6.4: opaque
+        // data, sent as it is).
+        let seven = matches!(p.cte, None | Some(Cte::SevenBit | Cte::Other(_)));
+        if matches!(p.cte, Some(Cte::Other(_)))
+            && !scan.is_clean()
+            && !is_identity_spelling(&p.label)
+        {
+            let first = window.iter().position(|&b| b == 0 || b >= 0x80);
+            let offset = p.body_at.unwrap_or(open.start) + first.unwrap_or(0) as u64;
+            return Err(Error::UnknownEncoding {
+                offset,
+                label: std::mem::take(&mut p.label),
+            });
+        }
         self.norm.flush(out, false);
         if seven && scan.is_clean() {
             open.state = State::KeepSevenBit;
+            if self.whole {
+                open.replay = Some((out.len(), p.clone()));
+            }
             emit_headers(&p, out);
             rep.repaired += self.norm.push(&window, out, true);
             rep.body_out += window.len() as u64;
@@ -503,6 +608,7 @@ impl Downgrader {
         self.spare_head = p.head;
         window.clear();
         self.spare_window = window;
+        Ok(())
     }
 
     /// The current part, if it is signed content not yet known to change.
@@ -551,20 +657,21 @@ impl Downgrader {
         Ok(())
     }
 
-    fn part_end(&mut self, out: &mut Vec<u8>) {
+    fn part_end(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
         if matches!(
             self.stack.last().map(|o| &o.state),
             Some(State::Deciding(..))
         ) {
-            self.decide(true, out);
+            self.decide(true, out)?;
         }
         let Some(open) = self.stack.pop() else {
-            return;
+            return Ok(());
         };
         if let State::Encode(enc) = open.state {
             let before = out.len();
             enc.finish(out);
             self.report.parts[open.report].body_out += (out.len() - before) as u64;
         }
+        Ok(())
     }
 }

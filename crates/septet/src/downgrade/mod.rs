@@ -11,7 +11,25 @@
 //!   first [`Options::window`] bytes, are re-encoded: text with few 8-bit
 //!   bytes as quoted-printable (`.` and `From ` escaped), the rest as base64.
 //!   The Content-Transfer-Encoding field is replaced in place or added.
-//! - base64 and quoted-printable parts pass through (line breaks made CRLF).
+//! - base64 parts pass through (line breaks made CRLF; a byte with no
+//!   7-bit form becomes `?`, which base64 decoders skip like the byte).
+//! - quoted-printable parts pass through, except that raw 8-bit bytes, NUL
+//!   and bare CR in them are written as `=XX` escapes and over-long lines
+//!   get soft breaks (never inside an escape): a lenient decoder reads a
+//!   raw byte as itself, so the decoded body is unchanged.
+//! - Unknown Content-Transfer-Encoding labels (RFC 2045 6.4: opaque data).
+//!   Over a 7-bit body the part passes through as labelled. A label that
+//!   is plainly a spelling of 7bit or 8bit (`7bits`, `7-bit`, `8 bit`,
+//!   `8bit+`, `8bith`: letters and digits start with `7bit` or `8bit`)
+//!   means raw octets, as every reader takes an unknown label to mean, so
+//!   a body that is not 7-bit is re-encoded like an 8bit one and
+//!   relabelled. Any other label (`hexa`, `x-uuencode`) over a body that
+//!   is not 7-bit is refused with [`Error::UnknownEncoding`]: relabelling
+//!   would change what a reader that knows the label decodes.
+//! - An mbox envelope line (`From sender date`) at the start of the input
+//!   is kept as it is and the message after it converted
+//!   ([`envelope_line`], [`Report::envelope_line`]); error offsets still
+//!   count from the start of the input.
 //! - Containers labelled 8bit/binary are relabelled 7bit.
 //! - 8-bit header fields: RFC 2047 words, RFC 2231 parameters; 8-bit
 //!   addresses are [`Error::EightBitAddress`] (reply 5.6.7, RFC 6531 3.7.5).
@@ -30,8 +48,13 @@
 //!   refused with [`Error::LateEightBit`], because the part's headers have
 //!   already gone out. [`Options::repair_late_8bit`] opts in to a lossy
 //!   repair instead (such bytes become `?`, counted in the [`Report`]).
-//! - 8-bit bytes and NUL in preambles, epilogues and delimiter lines (which
-//!   no reader decodes) become `?`, counted in the [`Report`].
+//!   With the whole message in one buffer, [`downgrade_buffer`] writes
+//!   such a part again, encoded, instead: nothing is refused that
+//!   quoted-printable or base64 can carry.
+//! - 8-bit bytes and NUL in preambles, epilogues, delimiter lines and the
+//!   envelope line (which no reader decodes, and no encoding can carry)
+//!   become `?`, counted in [`Report::preamble_epilogue_replaced`]: the one
+//!   lossy change, which callers should make visible (the CLI warns).
 //! - multipart/signed: if its signed content (the first child and
 //!   anything below it) has to change in any of these ways, the signature
 //!   no longer verifies. By default the content is converted and the
@@ -54,6 +77,7 @@ mod address;
 mod body;
 mod check;
 mod driver;
+mod envelope;
 mod fold;
 mod header;
 mod line_ending;
@@ -62,6 +86,7 @@ mod words;
 
 pub use check::needs_downgrade;
 pub use driver::Downgrader;
+pub use envelope::envelope_line;
 pub use line_ending::LineEnding;
 
 use std::fmt;
@@ -162,8 +187,38 @@ pub enum Error {
         /// Offset of the part that would change.
         offset: u64,
     },
+    /// A leaf part's Content-Transfer-Encoding is a label this library
+    /// does not know (not a spelling of 7bit or 8bit), and its body is not
+    /// 7-bit: it cannot be sent as it is, and re-encoding it would need a
+    /// new label, which would change what a reader that knows the old one
+    /// (`x-uuencode`, say) decodes. SMTP reply 554 5.6.1 or similar.
+    UnknownEncoding {
+        /// Offset of the first byte with no 7-bit form (or of the body, for
+        /// a bare CR or an over-long line).
+        offset: u64,
+        /// The label as written (its first 64 bytes).
+        label: String,
+    },
     /// `feed` or `finish` after an error, or input after `finish`.
     Failed,
+}
+
+impl Error {
+    /// The same error with its offset moved on by `by` bytes (offsets of a
+    /// message that followed an envelope line count from the input's start).
+    fn shifted(mut self, by: u64) -> Self {
+        match &mut self {
+            Error::EightBitAddress { offset, .. }
+            | Error::TooDeep { offset }
+            | Error::HeaderTooLarge { offset }
+            | Error::LateEightBit { offset }
+            | Error::HeaderLineTooLong { offset, .. }
+            | Error::SignedModified { offset }
+            | Error::UnknownEncoding { offset, .. } => *offset += by,
+            Error::Failed => {}
+        }
+        self
+    }
 }
 
 impl fmt::Display for Error {
@@ -190,6 +245,11 @@ impl fmt::Display for Error {
                 "the part at byte {offset} is signed content (multipart/signed) \
                  that would have to change"
             ),
+            Error::UnknownEncoding { offset, label } => write!(
+                f,
+                "8-bit data at byte {offset} in a part with the unknown \
+                 Content-Transfer-Encoding {label:?}: no 7-bit form without relabelling it"
+            ),
             Error::Failed => f.write_str("downgrade already failed"),
         }
     }
@@ -197,7 +257,40 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Converts a whole message held in one buffer, appending the output to
+/// `out`: what a relay that has received the message, or an archive
+/// conversion, should call.
+///
+/// The same conversion as [`Downgrader`] fed `input` at once, except for
+/// parts labelled 7bit (or unlabelled) whose first [`Options::window`]
+/// bytes are 7-bit but later bytes are not: the streaming converter has
+/// already sent such a part out and must refuse ([`Error::LateEightBit`]);
+/// with the whole message at hand its header block and body are written
+/// again, encoded, so nothing is refused that quoted-printable or base64
+/// can carry. The decision is taken from the body up to the first such
+/// byte (what a census pass would see), so the part is re-encoded once
+/// at most; parts that are 7-bit throughout cost nothing extra.
+///
+/// ```
+/// use septet::downgrade::{downgrade_buffer, Action, Options};
+/// let mut msg = b"Subject: x\r\n\r\n".to_vec();
+/// msg.extend(std::iter::repeat(b"plain text line\r\n").take(1000).flatten());
+/// msg.extend_from_slice("late 8-bit: café\r\n".as_bytes());
+/// let mut out = Vec::new();
+/// let report = downgrade_buffer(&msg, Options::default(), &mut out).unwrap();
+/// assert!(out.is_ascii());
+/// assert_eq!(report.parts[0].action, Action::QuotedPrintable);
+/// ```
+pub fn downgrade_buffer(input: &[u8], opts: Options, out: &mut Vec<u8>) -> Result<Report, Error> {
+    Downgrader::new(opts).whole(input, out)
+}
+
 /// What happened to a part's body.
+///
+/// A body labelled quoted-printable that holds raw 8-bit bytes, NUL, a
+/// bare CR or over-long lines keeps its label and has those bytes written
+/// as `=XX` escapes and soft breaks added: lossless, reported as
+/// [`Action::QuotedPrintable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
@@ -262,6 +355,9 @@ pub struct Report {
     /// Some multipart/signed had its signed content changed (see
     /// [`PartReport::signed_modified`]).
     pub signed_modified: bool,
+    /// The input started with an mbox envelope line (`From sender date`,
+    /// see [`envelope_line`]), written out as it is before the message.
+    pub envelope_line: bool,
 }
 
 impl Report {

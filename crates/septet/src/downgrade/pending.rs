@@ -10,7 +10,7 @@ const HEAD_CAPACITY: usize = 1024;
 ///
 /// The fields' output form is kept in one buffer (reused from part to
 /// part by the driver) rather than a `Vec` per field.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Pending {
     /// Output form of the fields, CRLF-terminated, one after another, then
     /// (from `fields_end` on, once the block has ended) its blank line.
@@ -27,6 +27,11 @@ pub(super) struct Pending {
     pub(super) has_content_type: bool,
     pub(super) text: bool,
     pub(super) has_mime_version: bool,
+    /// An unknown Content-Transfer-Encoding label as written (trimmed,
+    /// its first 64 bytes), for the error that refuses it.
+    pub(super) label: String,
+    /// Offset of the body's first byte, once it is known.
+    pub(super) body_at: Option<u64>,
 }
 
 impl Pending {
@@ -75,6 +80,26 @@ impl Pending {
             out.extend_from_slice(blank);
         }
     }
+}
+
+/// The label of an unknown Content-Transfer-Encoding field value, trimmed
+/// and cut to 64 bytes (lossily made UTF-8: it is for a message).
+pub(super) fn label_of(value: &[u8]) -> String {
+    let v = value.trim_ascii();
+    String::from_utf8_lossy(&v[..v.len().min(64)]).into_owned()
+}
+
+/// True for an unknown label that is plainly a spelling of 7bit or 8bit
+/// (`7bits`, `7-bit`, `8 bit`, `8bit+`, `8bith`): its body is raw
+/// octets, as every reader (Python's `email` too) takes an unknown label
+/// to mean, so re-encoding it and relabelling loses nothing.
+pub(super) fn is_identity_spelling(label: &str) -> bool {
+    let alnum: String = label
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| char::from(b.to_ascii_lowercase()))
+        .collect();
+    alnum.starts_with("7bit") || alnum.starts_with("8bit")
 }
 
 fn cte_field(value: &str, out: &mut Vec<u8>) {

@@ -1,0 +1,91 @@
+//! Issue 11 on the command line: `septet downgrade` says on standard
+//! error what it could not carry losslessly (bytes outside any part) and
+//! that it kept an mbox envelope line; `septet inspect` skips such a line.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn septet(args: &[&str], input: &[u8]) -> (bool, Vec<u8>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_septet"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.success(), out.stdout, err)
+}
+
+#[test]
+fn downgrade_warns_about_replaced_preamble_bytes() {
+    let msg = b"Content-Type: multipart/mixed; boundary=b\r\n\r\npr\xe9amble \xff\r\n\
+        --b\r\n\r\nx\r\n--b--\r\n";
+    let (ok, out, err) = septet(&["downgrade"], msg);
+    assert!(ok, "{err}");
+    assert!(out.is_ascii());
+    assert!(err.contains("warning: 2 bytes"), "{err}");
+    let (ok, _, err) = septet(&["downgrade"], b"Subject: x\r\n\r\nplain\r\n");
+    assert!(ok && err.is_empty(), "{err}");
+}
+
+#[test]
+fn downgrade_keeps_an_envelope_line_and_says_so() {
+    let msg = "From a@b.example Mon Dec  7 12:00:00 2026\nSubject: Grüße\n\nGrüße\n";
+    let (ok, out, err) = septet(&["downgrade"], msg.as_bytes());
+    assert!(ok, "{err}");
+    assert!(out.starts_with(b"From a@b.example Mon Dec  7 12:00:00 2026\r\nSubject: =?"));
+    assert!(err.contains("envelope line"), "{err}");
+}
+
+#[test]
+fn inspect_skips_an_envelope_line() {
+    let msg = b"From a@b.example Mon Dec  7 12:00:00 2026\nSubject: x\n\
+        Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n";
+    let (ok, out, err) = septet(&["inspect"], msg);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("skipped an mbox `From ` envelope line"),
+        "{err}"
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.starts_with("[root] multipart/mixed"), "{out}");
+    // Two messages: an mbox, not skipped.
+    let mbox = [
+        &msg[..],
+        b"\nFrom c@d Mon Dec  7 12:00:01 2026\nSubject: y\n\ny\n",
+    ]
+    .concat();
+    let (_, _, err) = septet(&["inspect"], &mbox);
+    assert!(err.contains("looks like an mbox"), "{err}");
+}
+
+#[test]
+fn convert_downgrade_warns_about_replaced_preamble_bytes() {
+    let mbox = b"From a@b Mon Dec  7 12:00:00 2026\n\
+        Content-Type: multipart/mixed; boundary=b\n\npr\xe9amble\n--b\n\nx\xe9\n--b--\n";
+    let (ok, out, err) = septet(&["convert", "-", "-o", "-", "--downgrade"], mbox);
+    assert!(ok, "{err}");
+    assert!(out.is_ascii());
+    assert!(err.contains("warning: 1 byte(s)"), "{err}");
+}
+
+#[test]
+fn downgrade_of_a_file_encodes_late_eight_bit_and_smtp_refuses_it() {
+    let mut msg = b"Subject: x\r\n\r\n".to_vec();
+    for i in 0..1000 {
+        msg.extend_from_slice(format!("line {i}\r\n").as_bytes());
+    }
+    msg.extend_from_slice("café\r\n".as_bytes());
+    let (ok, out, err) = septet(&["downgrade"], &msg);
+    assert!(ok, "{err}");
+    assert!(out.is_ascii());
+    let parsed = septet::mime::Message::parse(&out).unwrap();
+    assert!(parsed.root().text().0.ends_with("café\r\n"));
+    // As SMTP DATA it streams, so the part has gone out: refused.
+    let wire = [&msg[..], b".\r\n"].concat();
+    let (ok, _, err) = septet(&["downgrade", "--smtp"], &wire);
+    assert!(!ok && err.contains("8-bit data"), "{err}");
+}
