@@ -21,7 +21,8 @@ fn an_mbox_gets_a_hint_towards_convert() {
     let dir = scratch("inspect-mbox");
     fs::write(
         dir.join("in.mbox"),
-        b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n",
+        b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n\n\
+          From c@d Mon Jan  1 00:00:01 2024\nSubject: y\n\nbody\n",
     )
     .unwrap();
     let out = septet(&dir, ["inspect", "in.mbox"]);
@@ -34,6 +35,21 @@ fn an_mbox_gets_a_hint_towards_convert() {
     assert!(warning.contains("septet convert"), "{warning}");
     // The tree is still printed.
     assert!(!out.stdout.is_empty());
+
+    // One message saved from an mbox: its envelope line is skipped, and said.
+    fs::write(
+        dir.join("one.mbox"),
+        b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n",
+    )
+    .unwrap();
+    let out = septet(&dir, ["inspect", "one.mbox"]);
+    assert!(out.status.success());
+    let note = stderr(&out);
+    assert!(
+        note.contains("skipped an mbox `From ` envelope line"),
+        "{note}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(" text/plain"));
 }
 
 #[test]
