@@ -128,20 +128,22 @@ impl std::fmt::Display for TransformError {
 
 impl Transform {
     /// Transforms one message; bytes the downgrade had to replace (outside
-    /// any part) are added to `replaced`.
+    /// any part) are added to `replaced`, a changed signed message to `signed`.
     fn apply<'m>(
         &self,
         message: &'m [u8],
         replaced: &AtomicU64,
+        signed: &AtomicU64,
     ) -> Result<Cow<'m, [u8]>, TransformError> {
         match self {
             Transform::Identity => Ok(Cow::Borrowed(message)),
             Transform::Downgrade => {
                 // The policy (own line ends, a message needing no change
                 // borrowed, Content-Length kept true) is septet-mailbox's.
-                let (out, n) = septet_mailbox::downgrade_message_counted(message)
+                let (out, notes) = septet_mailbox::downgrade_message_counted(message)
                     .map_err(TransformError::Downgrade)?;
-                replaced.fetch_add(n, Ordering::Relaxed);
+                replaced.fetch_add(notes.replaced, Ordering::Relaxed);
+                signed.fetch_add(u64::from(notes.signed_modified), Ordering::Relaxed);
                 Ok(out)
             }
         }
@@ -244,11 +246,12 @@ fn convert_paths(
     };
     let bar = progress_bar();
     let replaced = AtomicU64::new(0);
+    let signed = AtomicU64::new(0);
     let report = septet_mailbox::convert(
         inputs,
         output,
         &options,
-        |m: &[u8]| transform.apply(m, &replaced),
+        |m: &[u8]| transform.apply(m, &replaced, &signed),
         |p: Progress| {
             bar.set_length(p.total_bytes);
             bar.set_position(p.bytes);
@@ -265,6 +268,13 @@ fn convert_paths(
         eprintln!(
             "septet: convert: warning: {n} byte(s) with no 7-bit form outside any MIME part \
              (preamble, epilogue, delimiter or envelope line) replaced by `?`"
+        );
+    }
+    let n = signed.into_inner();
+    if n > 0 {
+        eprintln!(
+            "septet: convert: warning: {n} message(s) had content under a multipart/signed \
+             changed; their signatures will no longer verify"
         );
     }
     report

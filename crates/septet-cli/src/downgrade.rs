@@ -130,6 +130,12 @@ fn warn(report: &septet::downgrade::Report) {
             if n == 1 { "" } else { "s" }
         );
     }
+    if report.signed_modified {
+        eprintln!(
+            "septet: downgrade: warning: content under a multipart/signed was changed; \
+             its signature will no longer verify (--refuse-signed refuses instead)"
+        );
+    }
     if report.envelope_line {
         eprintln!(
             "septet: downgrade: note: the input starts with an mbox `From ` envelope line; \

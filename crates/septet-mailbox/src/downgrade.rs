@@ -40,15 +40,27 @@ pub fn downgrade_message(message: &[u8]) -> Result<Cow<'_, [u8]>, downgrade::Err
     downgrade_message_counted(message).map(|(out, _)| out)
 }
 
-/// [`downgrade_message`], also returning how many bytes with no 7-bit form
-/// outside any part (preamble, epilogue, delimiter or envelope lines,
-/// which no reader decodes and no encoding can carry) were replaced by
-/// `?` ([`Report::preamble_epilogue_replaced`](downgrade::Report)): the
-/// only change the downgrade makes that is not lossless, for a caller to
-/// warn about.
-pub fn downgrade_message_counted(message: &[u8]) -> Result<(Cow<'_, [u8]>, u64), downgrade::Error> {
+/// What [`downgrade_message_counted`] reports beside the message, for a
+/// caller to warn about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DowngradeNotes {
+    /// Bytes with no 7-bit form outside any part (preamble, epilogue,
+    /// delimiter or envelope lines, which no reader decodes and no encoding
+    /// can carry) replaced by `?`
+    /// ([`Report::preamble_epilogue_replaced`](downgrade::Report)): the only
+    /// change the downgrade makes that is not lossless.
+    pub replaced: u64,
+    /// Content under a multipart/signed had to change, so its signature no
+    /// longer verifies ([`Report::signed_modified`](downgrade::Report)).
+    pub signed_modified: bool,
+}
+
+/// [`downgrade_message`], also returning [`DowngradeNotes`].
+pub fn downgrade_message_counted(
+    message: &[u8],
+) -> Result<(Cow<'_, [u8]>, DowngradeNotes), downgrade::Error> {
     if !needs_downgrade(message) {
-        return Ok((Cow::Borrowed(message), 0));
+        return Ok((Cow::Borrowed(message), DowngradeNotes::default()));
     }
     let opts = Options {
         line_ending: LineEnding::of_first_line(message),
@@ -60,12 +72,16 @@ pub fn downgrade_message_counted(message: &[u8]) -> Result<(Cow<'_, [u8]>, u64),
     let mut out = Vec::with_capacity(message.len() + message.len() * 3 / 8 + 1024);
     // The whole message is here: a part that is 7-bit at first but not
     // later is encoded rather than refused.
-    let replaced = downgrade::downgrade_buffer(message, opts, &mut out)?.preamble_epilogue_replaced;
+    let report = downgrade::downgrade_buffer(message, opts, &mut out)?;
+    let notes = DowngradeNotes {
+        replaced: report.preamble_epilogue_replaced,
+        signed_modified: report.signed_modified,
+    };
     if out == message {
-        return Ok((Cow::Borrowed(message), replaced));
+        return Ok((Cow::Borrowed(message), notes));
     }
     fix_content_length_in_place(&mut out, Stored::File);
-    Ok((Cow::Owned(out), replaced))
+    Ok((Cow::Owned(out), notes))
 }
 
 #[cfg(test)]

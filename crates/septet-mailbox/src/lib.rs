@@ -154,7 +154,7 @@ use std::borrow::Cow;
 pub use atomic::AtomicFile;
 pub use batch::{convert, ConvertOptions, OutputFormat};
 pub use detect::{detect_mbox, Detection, FromLineCounts};
-pub use downgrade::{downgrade_message, downgrade_message_counted};
+pub use downgrade::{downgrade_message, downgrade_message_counted, DowngradeNotes};
 pub use eml::list_eml;
 pub use envelope::{maildir_flags_from_status, synthesize_from_line};
 pub use error::Error;
