@@ -6,7 +6,7 @@
 //! streamed in constant memory as a relay receives it.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use septet::downgrade::{downgrade_buffer, Options, Report};
 use septet::smtp::{self, DowngradePipeline, Framing, Limits, PipelineStatus};
@@ -52,7 +52,12 @@ fn convert(args: &Args) -> Result<(), Failure> {
     let report = if args.smtp {
         smtp_data(&mut input, &mut output, options)?
     } else {
-        let message = read_all(&mut input)?;
+        let message = match args.input.as_deref().filter(|p| *p != Path::new("-")) {
+            // One allocation of the file's size, no zero-filling.
+            Some(path) => std::fs::read(path)
+                .map_err(|e| Failure::io(format!("reading {}", path.display()), e))?,
+            None => read_all(&mut input)?,
+        };
         let mut out = Vec::with_capacity(message.len() + message.len() / 2 + 1024);
         let report = downgrade_buffer(&message, options, &mut out).map_err(|e| failed(&e))?;
         output

@@ -184,14 +184,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // the message (the parser would read it as the end of an empty header
     // block, and the headers as body text).
     let skip = envelope(&all).unwrap_or(0);
-    if skip > 0 {
-        eprintln!(
-            "septet: inspect: note: skipped an mbox `From ` envelope line \
-             ({skip} bytes); offsets below count from the byte after it"
-        );
-    }
     let data = &all[skip..];
-    if let Some(warning) = not_a_message(data) {
+    let warning = if skip > 0 {
+        Some(format!(
+            "this looks like an mbox holding one message: skipped its `From ` envelope line \
+             ({skip} bytes) and inspected the message after it (offsets count from there); \
+             for a whole mbox, use `septet convert IN --to maildir -o DIR`"
+        ))
+    } else {
+        not_a_message(data)
+    };
+    if let Some(warning) = warning {
         eprintln!("septet: inspect: warning: {warning}");
     }
     let msg = Message::parse(data).map_err(|e| Failure::Error(format!("inspect: {e}")))?;

@@ -47,7 +47,7 @@ fn inspect_skips_an_envelope_line() {
     let (ok, out, err) = septet(&["inspect"], msg);
     assert!(ok, "{err}");
     assert!(
-        err.contains("skipped an mbox `From ` envelope line"),
+        err.contains("skipped its `From ` envelope line (42 bytes)"),
         "{err}"
     );
     let out = String::from_utf8(out).unwrap();
@@ -60,6 +60,7 @@ fn inspect_skips_an_envelope_line() {
     .concat();
     let (_, _, err) = septet(&["inspect"], &mbox);
     assert!(err.contains("looks like an mbox"), "{err}");
+    assert!(!err.contains("skipped"), "{err}");
 }
 
 #[test]
