@@ -45,10 +45,7 @@ fn an_mbox_gets_a_hint_towards_convert() {
     let out = septet(&dir, ["inspect", "one.mbox"]);
     assert!(out.status.success());
     let note = stderr(&out);
-    assert!(
-        note.contains("skipped an mbox `From ` envelope line"),
-        "{note}"
-    );
+    assert!(note.contains("skipped its `From ` envelope line"), "{note}");
     assert!(String::from_utf8_lossy(&out.stdout).contains(" text/plain"));
 }
 
