@@ -54,7 +54,7 @@ if ! /usr/bin/time -f '' true 2>/dev/null; then
 fi
 
 echo "bench_archive: building (release)" >&2
-(cd "$root" && cargo build --release --quiet --bin septet --example gen_mbox)
+(cd "$root" && cargo build --release --quiet -p septet-cli -p septet-mailbox --bin septet --example gen_mbox)
 septet=$target/release/septet
 gen=$target/release/examples/gen_mbox
 

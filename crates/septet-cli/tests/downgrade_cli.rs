@@ -1,27 +1,13 @@
 //! `septet downgrade` end to end: plain files, SMTP wire form, the report.
 
-use std::process::{Command, Stdio};
+mod common;
 
-use std::io::Write;
-
-fn septet(args: &[&str], input: &[u8]) -> (bool, Vec<u8>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_septet"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out.status.success(), out.stdout, err)
-}
+use common::cli::piped;
 
 #[test]
 fn smtp_wire_form_in_and_out() {
     let wire = "Subject: Grüße\r\n\r\n..dot line ö\r\nx\r\n.\r\nQUIT\r\n".as_bytes();
-    let (ok, out, err) = septet(&["downgrade", "--smtp"], wire);
+    let (ok, out, err) = piped(&["downgrade", "--smtp"], wire);
     assert!(ok, "{err}");
     assert!(out.is_ascii());
     assert!(out.ends_with(b"\r\n.\r\n"));
@@ -40,7 +26,7 @@ fn report_and_refusal() {
     let dir = std::env::temp_dir().join(format!("septet-dg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let report = dir.join("r.json");
-    let (ok, out, err) = septet(
+    let (ok, out, err) = piped(
         &["downgrade", "--report", report.to_str().unwrap()],
         "Subject: x\r\n\r\nbinär\r\n".as_bytes(),
     );
@@ -48,7 +34,7 @@ fn report_and_refusal() {
     assert!(out.is_ascii());
     let json = std::fs::read_to_string(&report).unwrap();
     assert!(json.contains("\"action\""), "{json}");
-    let (ok, _, err) = septet(&["downgrade"], "To: jörg@example.org\r\n\r\nx".as_bytes());
+    let (ok, _, err) = piped(&["downgrade"], "To: jörg@example.org\r\n\r\nx".as_bytes());
     assert!(!ok);
     assert!(err.contains("8-bit address"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
@@ -64,7 +50,7 @@ fn signed_content_is_flagged_or_refused() {
     let dir = std::env::temp_dir().join(format!("septet-dg-signed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let report = dir.join("r.json");
-    let (ok, out, err) = septet(
+    let (ok, out, err) = piped(
         &["downgrade", "--report", report.to_str().unwrap()],
         msg.as_bytes(),
     );
@@ -72,7 +58,7 @@ fn signed_content_is_flagged_or_refused() {
     assert!(out.is_ascii());
     let json = std::fs::read_to_string(&report).unwrap();
     assert!(json.contains("\"signed_modified\": true"), "{json}");
-    let (ok, out, err) = septet(&["downgrade", "--refuse-signed"], msg.as_bytes());
+    let (ok, out, err) = piped(&["downgrade", "--refuse-signed"], msg.as_bytes());
     assert!(!ok && out.is_empty(), "{err}");
     assert!(err.contains("signed"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();

@@ -78,3 +78,11 @@ pub fn mbox(senders: &[&str]) -> Vec<u8> {
     }
     out
 }
+
+/// Runs `septet ARGS` with `input` on standard input, in the current
+/// folder: (exit status success, standard output, standard error).
+pub fn piped(args: &[&str], input: &[u8]) -> (bool, Vec<u8>, String) {
+    let out = septet_in(Path::new("."), args, input);
+    let err = stderr(&out);
+    (out.status.success(), out.stdout, err)
+}
