@@ -12,7 +12,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use septet_mailbox::{self, ConvertOptions, Format, OutputFormat, Progress, Report, Stage};
 
-use crate::convert_checks::{check_output, parse_jobs, OutputPlan};
+use crate::convert_checks::{check_output, check_rejects, parse_jobs, OutputPlan};
 use crate::io::Output;
 use crate::stdio::{copy_to_stdout, is_dash, Spool};
 use crate::Failure;
@@ -25,7 +25,10 @@ Exit status:
      written (an existing one is kept)
   2  usage error (bad arguments)
   3  finished, but some messages could not be converted and were copied
-     unchanged: their count is printed on stderr, --report FILE.json lists them";
+     unchanged into the output: their count is printed on stderr, --report
+     FILE.json lists them. With --rejects FILE they go to FILE instead, the
+     output holds only converted messages, and the status is 0 (the count is
+     still printed)";
 
 /// Arguments of `septet convert`.
 #[derive(Debug, clap::Args)]
@@ -80,6 +83,12 @@ pub struct Args {
     /// messages left unchanged keep theirs.
     #[arg(long)]
     downgrade: bool,
+    /// Set the messages that cannot be converted aside in this mboxrd file
+    /// (created only if there is one, atomically; replaced only with
+    /// --force) instead of copying them unchanged into the output. The
+    /// output then holds only converted messages, and the exit status is 0.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -166,6 +175,9 @@ fn run_checked(args: Args) -> Result<(), Failure> {
         append: args.append,
         force: args.force,
     })?;
+    if let Some(rejects) = &args.rejects {
+        check_rejects(rejects, &args.output, args.force)?;
+    }
     let stdin_inputs = args.inputs.iter().filter(|p| is_dash(p)).count();
     if stdin_inputs > 1 {
         return Err(Failure::Usage(
@@ -237,6 +249,7 @@ fn convert_paths(
             ToArg::Maildir => OutputFormat::Maildir,
         },
         jobs: args.jobs,
+        rejects: args.rejects.clone(),
         ..ConvertOptions::default()
     };
     let transform = if args.downgrade {
@@ -281,7 +294,8 @@ fn convert_paths(
 }
 
 /// Prints the summary (on a terminal) and the count of messages copied
-/// unchanged (always); the latter makes the exit status 3.
+/// unchanged (always); unless they were set aside (`--rejects`), the
+/// latter makes the exit status 3.
 fn summarize(report: &Report, listed: bool) -> Result<(), Failure> {
     if std::io::stderr().is_terminal() {
         eprintln!(
@@ -292,15 +306,23 @@ fn summarize(report: &Report, listed: bool) -> Result<(), Failure> {
     if report.failed == 0 {
         return Ok(());
     }
+    let listed = if listed {
+        " (listed in the report)"
+    } else {
+        "; use --report FILE.json to list them"
+    };
     // Shown even when quiet: these messages were not converted.
+    if let Some(rejects) = &report.rejects {
+        eprintln!(
+            "septet: convert: {} message(s) could not be transformed and were set aside \
+             unchanged in {rejects}{listed}",
+            report.failed,
+        );
+        return Ok(());
+    }
     eprintln!(
-        "septet: convert: {} message(s) could not be transformed and were copied unchanged{}",
+        "septet: convert: {} message(s) could not be transformed and were copied unchanged{listed}",
         report.failed,
-        if listed {
-            " (listed in the report)"
-        } else {
-            "; use --report FILE.json to list them"
-        }
     );
     Err(Failure::Partial)
 }

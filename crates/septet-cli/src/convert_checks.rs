@@ -119,3 +119,24 @@ fn check_existing_folder(path: &Path, append: bool) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// Checks `--rejects`: an mbox file of its own, not standard output, not
+/// the output, replaced only with `--force` like the output.
+pub fn check_rejects(rejects: &Path, output: &Path, force: bool) -> Result<(), Failure> {
+    if is_dash(rejects) {
+        return Err(Failure::Usage(
+            "--rejects takes a file name (an mbox), not standard output".into(),
+        ));
+    }
+    if rejects == output {
+        return Err(Failure::Usage(
+            "--rejects must name a file other than the output".into(),
+        ));
+    }
+    check_output(OutputPlan {
+        path: rejects,
+        maildir: false,
+        append: false,
+        force,
+    })
+}

@@ -33,3 +33,49 @@ fn help_lists_every_exit_status() {
         assert!(text.contains(status), "{status}: {text}");
     }
 }
+
+/// The README's main job, as written there (its `/tmp` paths moved to a
+/// scratch folder), succeeds from the repository root: exit status 0, the
+/// one refused corpus message set aside in the rejects file.
+#[test]
+fn the_readme_main_job_exits_0() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("cargo run --release -q -- convert")
+        .expect("the README shows the main job");
+    let mut command = String::new();
+    for line in readme[start..].lines() {
+        let (text, more) = match line.trim_end().strip_suffix('\\') {
+            Some(text) => (text, true),
+            None => (line, false),
+        };
+        command.push_str(text);
+        command.push(' ');
+        if !more {
+            break;
+        }
+    }
+    let dir = scratch("readme-main-job");
+    let args: Vec<String> = command
+        .split_whitespace()
+        .skip(5) // cargo run --release -q --
+        .map(|a| a.replace("/tmp/", &format!("{}/", dir.display())))
+        .collect();
+    assert_eq!(
+        args.first().map(String::as_str),
+        Some("convert"),
+        "{command}"
+    );
+    let out = septet(&root, &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{command}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rejects = std::fs::read(dir.join("septet-rejects.mbox")).unwrap();
+    assert!(rejects.starts_with(b"From "));
+    assert!(dir.join("septet-corpus.mbox").exists());
+    assert!(dir.join("septet-report.json").exists());
+}

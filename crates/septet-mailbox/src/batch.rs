@@ -24,7 +24,7 @@ use std::fmt;
 use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use rayon::prelude::*;
@@ -96,6 +96,10 @@ pub struct ConvertOptions {
     pub window_bytes: u64,
     /// Most failures listed in the report (all are counted).
     pub max_failures_listed: usize,
+    /// Where messages whose transform failed are written (an mboxrd file,
+    /// created only when one fails, atomically like the output) instead of
+    /// being copied unchanged into the output. `None`: into the output.
+    pub rejects: Option<PathBuf>,
 }
 
 impl Default for ConvertOptions {
@@ -107,6 +111,7 @@ impl Default for ConvertOptions {
             window_messages: 1024,
             window_bytes: 2 << 20,
             max_failures_listed: 10_000,
+            rejects: None,
         }
     }
 }
@@ -226,6 +231,7 @@ where
     }
     state.progress.stage = Stage::Committing;
     progress(state.progress);
+    state.commit_rejects()?;
     sink.commit(output)?;
     state.progress.bytes = state.progress.total_bytes;
     state.progress.stage = Stage::Done;
@@ -435,9 +441,10 @@ where
     // Quoting is found here, on the worker threads, so the writer only
     // writes.
     let (through, quotes) = match (to, &out) {
-        (OutputFormat::Maildir, _) => (None, Vec::new()),
-        (OutputFormat::Mboxrd, Out::Same) if stored_mboxrd.is_some() => (stored_mboxrd, Vec::new()),
-        (OutputFormat::Mboxrd, out) => (None, quote_positions(out.bytes(data)).collect()),
+        // A failed message may go to the rejects file, an mbox.
+        (OutputFormat::Maildir, _) if failure.is_none() => (None, Vec::new()),
+        (_, Out::Same) if stored_mboxrd.is_some() => (stored_mboxrd, Vec::new()),
+        (_, out) => (None, quote_positions(out.bytes(data)).collect()),
     };
     Ok(Done {
         input: pending.input,

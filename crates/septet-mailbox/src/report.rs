@@ -50,7 +50,8 @@ pub struct InputReport {
     pub detection: Option<Detection>,
 }
 
-/// A message whose transform failed; it was copied unchanged.
+/// A message whose transform failed; it was copied unchanged (into the
+/// output, or into the rejects file when one was given).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailureRecord {
     /// Position in the whole run (all inputs), from 0.
@@ -82,7 +83,8 @@ pub struct Report {
     pub changed: u64,
     /// Messages the transform returned as they were.
     pub unchanged: u64,
-    /// Messages whose transform failed, copied unchanged.
+    /// Messages whose transform failed: copied unchanged into the output,
+    /// or into the rejects file when one was given.
     pub failed: u64,
     /// Input bytes of all inputs.
     pub bytes_in: u64,
@@ -102,6 +104,11 @@ pub struct Report {
     /// Maildir messages delivered under a `.dupN` name because their name
     /// was taken.
     pub renamed: u64,
+    /// The file the failed messages were set aside in
+    /// (`ConvertOptions::rejects`), when any was; they are then not in
+    /// the output.
+    #[serde(default)]
+    pub rejects: Option<String>,
     /// The failed messages, at most `ConvertOptions::max_failures_listed`.
     pub failures: Vec<FailureRecord>,
 }

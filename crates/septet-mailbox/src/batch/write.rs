@@ -52,6 +52,8 @@ pub(super) struct State {
     name_prefix: String,
     /// Per input: where the messages written so far end (mbox).
     pub(super) read_up_to: Vec<usize>,
+    /// Where failed messages go instead of the output, if anywhere.
+    rejects: Option<Rejects>,
 }
 
 impl State {
@@ -85,6 +87,7 @@ impl State {
                 content_length_fallbacks: 0,
                 content_length_rewritten: 0,
                 renamed: 0,
+                rejects: None,
                 failures: Vec::new(),
             },
             progress: Progress {
@@ -95,16 +98,39 @@ impl State {
             max_failures: options.max_failures_listed,
             name_prefix: format!("{now}.P{}", std::process::id()),
             read_up_to: vec![0; opened.len()],
+            rejects: options
+                .rejects
+                .clone()
+                .map(|path| Rejects { path, file: None }),
         }
     }
 
     pub(super) fn write(&mut self, sink: &mut Sink, done: &[Done<'_>]) -> Result<(), Error> {
+        let set_aside = self.rejects.is_some();
+        // With a rejects file, a failed message goes there and not to the output.
+        let kept = || {
+            done.iter()
+                .filter(move |d| !(set_aside && d.failure.is_some()))
+        };
         match sink {
-            Sink::Mbox(file) => self.write_mbox(file, done)?,
+            Sink::Mbox(file) => {
+                let (bytes, finals) = write_mbox(file, kept(), &self.output)?;
+                self.report.bytes_out += bytes;
+                self.report.final_newline_added += finals;
+            }
             Sink::Maildir(writer) => {
-                for d in done {
+                for d in kept() {
                     self.deliver(writer, d)?;
                 }
+            }
+        }
+        if let Some(rejects) = &mut self.rejects {
+            let mut failed = done.iter().filter(|d| d.failure.is_some()).peekable();
+            if failed.peek().is_some() {
+                let path = rejects.path.clone();
+                let (_, finals) = write_mbox(rejects.file()?, failed, &path)?;
+                self.report.final_newline_added += finals;
+                self.report.rejects = Some(path.display().to_string());
             }
         }
         for d in done {
@@ -113,38 +139,17 @@ impl State {
         Ok(())
     }
 
-    /// Writes a window of messages as mboxrd, in vectored writes of
-    /// slices of the messages (quoted where the workers found it needed).
-    fn write_mbox(&mut self, file: &mut AtomicFile, done: &[Done<'_>]) -> Result<(), Error> {
-        // Separator lines made up for messages that came without one
-        // (Maildir, `.eml`), kept alive for the slices.
-        let made_up: Vec<Option<Vec<u8>>> = done
-            .iter()
-            .map(|d| match &d.message.envelope {
-                Envelope::Mbox { .. } => None,
-                other => Some(synthesize_from_line(d.output(), other.delivery_time())),
-            })
-            .collect();
-        let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(done.len() * 6);
-        for (d, made) in done.iter().zip(&made_up) {
-            let from_line: &[u8] = match (&d.message.envelope, made) {
-                (Envelope::Mbox { from_line }, _) => from_line,
-                (_, made) => made.as_deref().unwrap_or_default(),
-            };
-            let body = d.mbox_body();
-            self.report.bytes_out += push_record(
-                &mut slices,
-                from_line,
-                body,
-                &d.quotes,
-                d.message.line_ending,
-            )
-            .map_err(|e| Error::io(&self.output, "writing", e))?;
-            if !body.is_empty() && !body.ends_with(b"\n") {
-                self.report.final_newline_added += 1;
-            }
+    /// Makes the rejects file durable under its name, if a message went
+    /// there (before the output is committed, so that no message is ever
+    /// only in a temporary file once the output appears).
+    pub(super) fn commit_rejects(&mut self) -> Result<(), Error> {
+        match self.rejects.take() {
+            Some(Rejects {
+                path,
+                file: Some(file),
+            }) => file.commit().map_err(|e| Error::io(&path, "writing", e)),
+            _ => Ok(()),
         }
-        write_all_slices(file, &mut slices).map_err(|e| Error::io(&self.output, "writing", e))
     }
 
     fn deliver(&mut self, writer: &mut MaildirWriter, d: &Done<'_>) -> Result<(), Error> {
@@ -203,5 +208,66 @@ impl State {
         self.progress.messages = report.messages;
         self.progress.failed = report.failed;
         self.progress.bytes += d.bytes;
+    }
+}
+
+/// Writes a window of messages as mboxrd, in vectored writes of slices of
+/// the messages (quoted where the workers found it needed). Returns the
+/// bytes written and how many messages got a final line break added.
+fn write_mbox<'d, 'a: 'd>(
+    file: &mut AtomicFile,
+    done: impl Iterator<Item = &'d Done<'a>> + Clone,
+    path: &Path,
+) -> Result<(u64, u64), Error> {
+    // Separator lines made up for messages that came without one
+    // (Maildir, `.eml`), kept alive for the slices.
+    let made_up: Vec<Option<Vec<u8>>> = done
+        .clone()
+        .map(|d| match &d.message.envelope {
+            Envelope::Mbox { .. } => None,
+            other => Some(synthesize_from_line(d.output(), other.delivery_time())),
+        })
+        .collect();
+    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(made_up.len() * 6);
+    let (mut bytes, mut finals) = (0u64, 0u64);
+    for (d, made) in done.zip(&made_up) {
+        let from_line: &[u8] = match (&d.message.envelope, made) {
+            (Envelope::Mbox { from_line }, _) => from_line,
+            (_, made) => made.as_deref().unwrap_or_default(),
+        };
+        let body = d.mbox_body();
+        bytes += push_record(
+            &mut slices,
+            from_line,
+            body,
+            &d.quotes,
+            d.message.line_ending,
+        )
+        .map_err(|e| Error::io(path, "writing", e))?;
+        if !body.is_empty() && !body.ends_with(b"\n") {
+            finals += 1;
+        }
+    }
+    write_all_slices(file, &mut slices).map_err(|e| Error::io(path, "writing", e))?;
+    Ok((bytes, finals))
+}
+
+/// The mboxrd file that messages whose transform failed are set aside in,
+/// created with the first of them.
+pub(super) struct Rejects {
+    path: PathBuf,
+    file: Option<AtomicFile>,
+}
+
+impl Rejects {
+    fn file(&mut self) -> Result<&mut AtomicFile, Error> {
+        if self.file.is_none() {
+            let file =
+                AtomicFile::create(&self.path).map_err(|e| Error::io(&self.path, "creating", e))?;
+            self.file = Some(file);
+        }
+        self.file
+            .as_mut()
+            .ok_or_else(|| Error::io(&self.path, "creating", std::io::ErrorKind::Other.into()))
     }
 }
