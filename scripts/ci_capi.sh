@@ -57,8 +57,8 @@ for t in test_static test_shared; do
 done
 
 echo "== capi: valgrind"
-vg=(valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect,possible
-    --errors-for-leak-kinds=definite,indirect,possible)
+vg=(valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=all
+    --errors-for-leak-kinds=all)
 "${vg[@]}" "$work/test_static" corpus/crlf
 "${vg[@]}" "$work/test_shared" corpus/crlf
 

@@ -56,6 +56,28 @@ static void msg_free(SMFICTX *ctx) {
     }
 }
 
+/* The connect, HELO, RCPT and end-of-header steps are registered although they do nothing:
+ * some milter clients (miltertest) cannot skip a step the filter declines. */
+static sfsistat on_connect(SMFICTX *ctx, char *host, struct sockaddr *addr) {
+    (void)ctx, (void)host, (void)addr;
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat on_helo(SMFICTX *ctx, char *name) {
+    (void)ctx, (void)name;
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat on_envrcpt(SMFICTX *ctx, char **argv) {
+    (void)ctx, (void)argv;
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat on_eoh(SMFICTX *ctx) {
+    (void)ctx;
+    return SMFIS_CONTINUE;
+}
+
 static sfsistat on_envfrom(SMFICTX *ctx, char **argv) {
     (void)argv;
     msg_free(ctx);
@@ -240,8 +262,12 @@ static struct smfiDesc desc = {
     .xxfi_name = "septet-milter",
     .xxfi_version = SMFI_VERSION,
     .xxfi_flags = SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_CHGBODY,
+    .xxfi_connect = on_connect,
+    .xxfi_helo = on_helo,
     .xxfi_envfrom = on_envfrom,
+    .xxfi_envrcpt = on_envrcpt,
     .xxfi_header = on_header,
+    .xxfi_eoh = on_eoh,
     .xxfi_body = on_body,
     .xxfi_eom = on_eom,
     .xxfi_abort = on_abort,

@@ -43,7 +43,7 @@ end
 if not mt.eom_check(conn, MT_HDRCHANGE, "Content-Transfer-Encoding", "quoted-printable") then
     error("8-bit message: Content-Transfer-Encoding not changed")
 end
-if not mt.eom_check(conn, MT_HDRCHANGE, "Subject", "=?utf-8?q?Gr=C3=BC=C3=9Fe?=") then
+if not mt.eom_check(conn, MT_HDRCHANGE, "Subject", "=?utf-8?B?R3LDvMOfZQ==?=") then
     error("8-bit message: Subject not encoded")
 end
 mt.disconnect(conn)
