@@ -15,7 +15,10 @@ fn bench(name: &str, len: usize, mut f: impl FnMut()) {
         f();
         best = best.min(t.elapsed());
     }
-    println!("{name:<20} {:8.0} MiB/s", len as f64 / best.as_secs_f64() / f64::from(1 << 20));
+    println!(
+        "{name:<20} {:8.0} MiB/s",
+        len as f64 / best.as_secs_f64() / f64::from(1 << 20)
+    );
 }
 
 fn main() {
@@ -36,14 +39,18 @@ fn main() {
     });
     let e = base64::STANDARD.encode(&data);
     bench("base64_decode", e.len(), || {
-        base64::STANDARD.decode_to_slice(e.as_bytes(), &mut dec).unwrap();
+        base64::STANDARD
+            .decode_to_slice(e.as_bytes(), &mut dec)
+            .unwrap();
     });
     bench("base64_mime_encode", N, || {
         base64::MIME.encode_mime_to_slice(&data, &mut enc).unwrap();
     });
     let e = base64::MIME.encode_mime(&data);
     bench("base64_mime_decode", e.len(), || {
-        base64::MIME.decode_to_slice(e.as_bytes(), &mut dec).unwrap();
+        base64::MIME
+            .decode_to_slice(e.as_bytes(), &mut dec)
+            .unwrap();
     });
     let text: Vec<u8> = (0..N)
         .map(|i| match () {

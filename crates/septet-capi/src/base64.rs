@@ -128,7 +128,9 @@ pub unsafe extern "C" fn septet_base64_decode(
         match codec.decode_to_slice(src, dst) {
             Ok(n) => septet_result::ok(src.len(), n),
             Err(DecodeSliceError::OutputTooSmall { needed }) => septet_result::too_small(needed),
-            Err(DecodeSliceError::Decode(e)) => decode_error(e.offset, e.kind.isa_error().is_some()),
+            Err(DecodeSliceError::Decode(e)) => {
+                decode_error(e.offset, e.kind.isa_error().is_some())
+            }
         }
     })
 }

@@ -76,7 +76,8 @@ pub struct septet_downgrade_report {
 /// The sink that receives output: returns 0 to go on, anything else to
 /// stop the call with `SEPTET_CALLBACK_FAILED`. `data` is valid only
 /// during the call.
-pub type septet_sink = Option<unsafe extern "C" fn(ctx: *mut c_void, data: *const u8, len: usize) -> i32>;
+pub type septet_sink =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, data: *const u8, len: usize) -> i32>;
 
 /// A downgrade in progress. Opaque: see [`septet_downgrade_new`].
 pub struct septet_downgrade {
@@ -97,7 +98,8 @@ pub extern "C" fn septet_downgrade_options_default() -> septet_downgrade_options
 fn options(o: Option<&septet_downgrade_options>) -> Option<Options> {
     let mut opts = Options::default();
     let Some(o) = o else { return Some(opts) };
-    let known = SEPTET_DOWNGRADE_REPAIR_LATE_8BIT | SEPTET_DOWNGRADE_REFUSE_SIGNED | SEPTET_DOWNGRADE_LF;
+    let known =
+        SEPTET_DOWNGRADE_REPAIR_LATE_8BIT | SEPTET_DOWNGRADE_REFUSE_SIGNED | SEPTET_DOWNGRADE_LF;
     if o.flags & !known != 0 {
         return None;
     }

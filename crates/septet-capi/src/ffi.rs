@@ -161,7 +161,10 @@ pub(crate) fn status_str(status: u32) -> &'static CStr {
         (SEPTET_OUTPUT_TOO_SMALL, c"output too small"),
         (SEPTET_INVALID_INPUT, c"invalid input"),
         (SEPTET_NULL_POINTER, c"null pointer"),
-        (SEPTET_UNSUPPORTED_ISA, c"unsupported ISA (SEPTET_FORCE_ISA)"),
+        (
+            SEPTET_UNSUPPORTED_ISA,
+            c"unsupported ISA (SEPTET_FORCE_ISA)",
+        ),
         (SEPTET_PANIC, c"internal panic"),
         (SEPTET_INVALID_ARGUMENT, c"invalid argument"),
         (SEPTET_DOWNGRADE_REFUSED, c"downgrade refused"),
@@ -180,5 +183,25 @@ pub(crate) fn isa_cstr(isa: Isa) -> &'static CStr {
         Isa::Avx2 => c"avx2",
         Isa::Avx512 => c"avx512",
         Isa::Neon => c"neon",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_the_panic_status() {
+        let r = guard(|| panic!("boom"));
+        assert_eq!(r.status, septet_status::SEPTET_PANIC);
+        assert_eq!(guard_value(7, || -> i32 { panic!("boom") }), 7);
+    }
+
+    #[test]
+    fn every_status_has_a_name() {
+        for s in 0..=9 {
+            assert_ne!(status_str(s), c"unknown status");
+        }
+        assert_eq!(status_str(10), c"unknown status");
     }
 }

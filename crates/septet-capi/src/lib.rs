@@ -24,8 +24,8 @@
 #![allow(non_camel_case_types)]
 
 pub mod base64;
-mod ffi;
 pub mod downgrade;
+mod ffi;
 pub mod parse;
 pub mod qp;
 pub mod stream;
@@ -58,12 +58,13 @@ pub extern "C" fn septet_status_str(status: u32) -> *const std::ffi::c_char {
 /// start-up, as the `septet` CLI does).
 #[no_mangle]
 pub extern "C" fn septet_check_isa() -> u32 {
-    guard_value(septet_status::SEPTET_PANIC as u32, || {
-        match septet::simd::try_kernels() {
+    guard_value(
+        septet_status::SEPTET_PANIC as u32,
+        || match septet::simd::try_kernels() {
             Ok(_) => septet_status::SEPTET_OK as u32,
             Err(_) => septet_status::SEPTET_UNSUPPORTED_ISA as u32,
-        }
-    })
+        },
+    )
 }
 
 /// A static, NUL-terminated name of the kernels the infallible calls run
@@ -71,5 +72,7 @@ pub extern "C" fn septet_check_isa() -> u32 {
 /// `"scalar"` while `SEPTET_FORCE_ISA` is unusable.
 #[no_mangle]
 pub extern "C" fn septet_active_isa() -> *const std::ffi::c_char {
-    guard_value(c"scalar".as_ptr(), || ffi::isa_cstr(septet::simd::active()).as_ptr())
+    guard_value(c"scalar".as_ptr(), || {
+        ffi::isa_cstr(septet::simd::active()).as_ptr()
+    })
 }

@@ -90,7 +90,9 @@ pub unsafe extern "C" fn septet_parse(
         };
         let msg = match Message::parse(src) {
             Ok(m) => m,
-            Err(ParseError::InputTooLarge { max, .. }) => return septet_result::invalid(max as u64),
+            Err(ParseError::InputTooLarge { max, .. }) => {
+                return septet_result::invalid(max as u64)
+            }
         };
         for part in msg.parts() {
             let strings = Strings::of(&part);
@@ -137,10 +139,7 @@ impl Strings {
         let (content_type, content_type_len) = text(&self.content_type);
         let (transfer_encoding, transfer_encoding_len) = text(&self.transfer_encoding);
         let (section, section_len) = text(&self.section);
-        let (filename, filename_len) = self
-            .filename
-            .as_ref()
-            .map_or((std::ptr::null(), 0), text);
+        let (filename, filename_len) = self.filename.as_ref().map_or((std::ptr::null(), 0), text);
         septet_part {
             index: part.index(),
             parent: part.parent().map_or(usize::MAX, |p| p.index()),

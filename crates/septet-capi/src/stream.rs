@@ -52,10 +52,12 @@ fn boxed(codec: Codec, slack: usize) -> *mut septet_stream {
 /// an unknown variant.
 #[no_mangle]
 pub extern "C" fn septet_base64_encoder_new(variant: u32) -> *mut septet_stream {
-    guard_value(std::ptr::null_mut(), || match crate::base64::codec(variant) {
-        // A partial 57-byte line is held, plus its line break.
-        Some(c) => boxed(Codec::B64Enc(c.encoder()), 80),
-        None => std::ptr::null_mut(),
+    guard_value(std::ptr::null_mut(), || {
+        match crate::base64::codec(variant) {
+            // A partial 57-byte line is held, plus its line break.
+            Some(c) => boxed(Codec::B64Enc(c.encoder()), 80),
+            None => std::ptr::null_mut(),
+        }
     })
 }
 
@@ -63,9 +65,11 @@ pub extern "C" fn septet_base64_encoder_new(variant: u32) -> *mut septet_stream 
 /// and are sticky. NULL for an unknown variant.
 #[no_mangle]
 pub extern "C" fn septet_base64_decoder_new(variant: u32) -> *mut septet_stream {
-    guard_value(std::ptr::null_mut(), || match crate::base64::codec(variant) {
-        Some(c) => boxed(Codec::B64Dec(c.decoder()), 8),
-        None => std::ptr::null_mut(),
+    guard_value(std::ptr::null_mut(), || {
+        match crate::base64::codec(variant) {
+            Some(c) => boxed(Codec::B64Dec(c.decoder()), 8),
+            None => std::ptr::null_mut(),
+        }
     })
 }
 
@@ -73,10 +77,12 @@ pub extern "C" fn septet_base64_decoder_new(variant: u32) -> *mut septet_stream 
 /// `SEPTET_QP_BINARY`); NULL for an unknown mode.
 #[no_mangle]
 pub extern "C" fn septet_qp_encoder_new(mode: u32) -> *mut septet_stream {
-    guard_value(std::ptr::null_mut(), || match crate::qp::encode_codec(mode) {
-        // Up to 4 held bytes, each up to 3 characters, and soft breaks.
-        Some(c) => boxed(Codec::QpEnc(c.encoder()), 32),
-        None => std::ptr::null_mut(),
+    guard_value(std::ptr::null_mut(), || {
+        match crate::qp::encode_codec(mode) {
+            // Up to 4 held bytes, each up to 3 characters, and soft breaks.
+            Some(c) => boxed(Codec::QpEnc(c.encoder()), 32),
+            None => std::ptr::null_mut(),
+        }
     })
 }
 
@@ -84,10 +90,12 @@ pub extern "C" fn septet_qp_encoder_new(mode: u32) -> *mut septet_stream {
 /// NULL for unknown flags.
 #[no_mangle]
 pub extern "C" fn septet_qp_decoder_new(flags: u32) -> *mut septet_stream {
-    guard_value(std::ptr::null_mut(), || match crate::qp::decode_codec(flags) {
-        // The decoder holds up to 1027 bytes (trailing blanks, a partial escape).
-        Some(c) => boxed(Codec::QpDec(c.decoder()), 1100),
-        None => std::ptr::null_mut(),
+    guard_value(std::ptr::null_mut(), || {
+        match crate::qp::decode_codec(flags) {
+            // The decoder holds up to 1027 bytes (trailing blanks, a partial escape).
+            Some(c) => boxed(Codec::QpDec(c.decoder()), 1100),
+            None => std::ptr::null_mut(),
+        }
     })
 }
 

@@ -15,17 +15,52 @@ fn abi_version() {
 fn base64_one_shot() {
     let mut out = [0u8; 16];
     // SAFETY: the buffers are valid for the lengths passed.
-    let r = unsafe { septet_base64_encode(SEPTET_BASE64_STANDARD, b"foobar".as_ptr(), 6, out.as_mut_ptr(), 16) };
-    assert_eq!((r.status, r.read, r.written), (septet_status::SEPTET_OK, 6, 8));
+    let r = unsafe {
+        septet_base64_encode(
+            SEPTET_BASE64_STANDARD,
+            b"foobar".as_ptr(),
+            6,
+            out.as_mut_ptr(),
+            16,
+        )
+    };
+    assert_eq!(
+        (r.status, r.read, r.written),
+        (septet_status::SEPTET_OK, 6, 8)
+    );
     assert_eq!(&out[..8], b"Zm9vYmFy");
     // SAFETY: as above.
-    let r = unsafe { septet_base64_decode(SEPTET_BASE64_STANDARD, b"Zm9vY!Fy".as_ptr(), 8, out.as_mut_ptr(), 16) };
-    assert_eq!((r.status, r.error_offset), (septet_status::SEPTET_INVALID_INPUT, 5));
+    let r = unsafe {
+        septet_base64_decode(
+            SEPTET_BASE64_STANDARD,
+            b"Zm9vY!Fy".as_ptr(),
+            8,
+            out.as_mut_ptr(),
+            16,
+        )
+    };
+    assert_eq!(
+        (r.status, r.error_offset),
+        (septet_status::SEPTET_INVALID_INPUT, 5)
+    );
     // SAFETY: as above (NULL with capacity 0 asks for the length).
-    let r = unsafe { septet_base64_encode(SEPTET_BASE64_MIME, b"foobar".as_ptr(), 6, std::ptr::null_mut(), 0) };
-    assert_eq!((r.status, r.written), (septet_status::SEPTET_OUTPUT_TOO_SMALL, 10));
+    let r = unsafe {
+        septet_base64_encode(
+            SEPTET_BASE64_MIME,
+            b"foobar".as_ptr(),
+            6,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    assert_eq!(
+        (r.status, r.written),
+        (septet_status::SEPTET_OUTPUT_TOO_SMALL, 10)
+    );
     // SAFETY: a NULL input with a length is rejected before any read.
-    let r = unsafe { septet_base64_decode(SEPTET_BASE64_URL, std::ptr::null(), 4, out.as_mut_ptr(), 16) };
+    let r = unsafe {
+        septet_base64_decode(SEPTET_BASE64_URL, std::ptr::null(), 4, out.as_mut_ptr(), 16)
+    };
     assert_eq!(r.status, septet_status::SEPTET_NULL_POINTER);
     assert_eq!(septet_base64_encoded_len(9, 1), usize::MAX);
 }
@@ -35,11 +70,30 @@ fn qp_one_shot() {
     let mut out = [0u8; 32];
     let input = "café".as_bytes();
     // SAFETY: the buffers are valid for the lengths passed.
-    let r = unsafe { septet_qp_encode(SEPTET_QP_TEXT, input.as_ptr(), input.len(), out.as_mut_ptr(), 32) };
+    let r = unsafe {
+        septet_qp_encode(
+            SEPTET_QP_TEXT,
+            input.as_ptr(),
+            input.len(),
+            out.as_mut_ptr(),
+            32,
+        )
+    };
     assert_eq!(&out[..r.written], b"caf=C3=A9");
     // SAFETY: as above.
-    let r = unsafe { septet_qp_decode(SEPTET_QP_STRICT, b"abcd=zz".as_ptr(), 7, out.as_mut_ptr(), 32) };
-    assert_eq!((r.status, r.error_offset), (septet_status::SEPTET_INVALID_INPUT, 4));
+    let r = unsafe {
+        septet_qp_decode(
+            SEPTET_QP_STRICT,
+            b"abcd=zz".as_ptr(),
+            7,
+            out.as_mut_ptr(),
+            32,
+        )
+    };
+    assert_eq!(
+        (r.status, r.error_offset),
+        (septet_status::SEPTET_INVALID_INPUT, 4)
+    );
 }
 
 #[test]
