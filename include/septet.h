@@ -122,12 +122,14 @@ typedef uint32_t septet_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// A downgrade in progress. Opaque: see [`septet_downgrade_new`].
+// A downgrade in progress. Opaque: see [`septet_downgrade_new`]. A handle
+// may move between threads, but two threads must not use it at once.
 typedef struct septet_downgrade septet_downgrade;
 
 // A streaming encoder or decoder. Opaque: create it with one of the
 // `septet_*_encoder_new` / `septet_*_decoder_new` calls, free it with
-// [`septet_stream_free`].
+// [`septet_stream_free`]. A handle may move between threads, but two
+// threads must not use it at once.
 typedef struct septet_stream septet_stream;
 
 // The outcome of a call over buffers.
@@ -305,7 +307,8 @@ struct septet_downgrade_options septet_downgrade_options_default(void);
 struct septet_downgrade *septet_downgrade_new(const struct septet_downgrade_options *options);
 
 // Feeds `in_len` bytes of the message (any chunking) and passes the
-// output produced so far to `sink`. DOWNGRADE_REFUSED: the message has no
+// output produced so far to `sink`. CALLBACK_FAILED: the sink refused
+// output, and the handle has failed. DOWNGRADE_REFUSED: the message has no
 // lossless 7-bit form; `error_offset` is where, and
 // [`septet_downgrade_error_kind`] says why; the handle has failed.
 //
@@ -350,7 +353,8 @@ struct septet_result septet_downgrade_buffer(const uint8_t *in,
                                              uint32_t *error_kind);
 
 // 1 if the message needs a downgrade (holds anything with no 7-bit form,
-// or an 8bit/binary label), 0 if not.
+// or an 8bit/binary label), 0 if not, -1 for a NULL `in` with a length
+// (or a caught panic).
 //
 // # Safety
 // `in` must point to `in_len` readable bytes (or be NULL when 0).

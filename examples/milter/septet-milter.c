@@ -188,13 +188,24 @@ static int apply_headers(SMFICTX *ctx, field_t *old, int n_old, field_t *new, in
     return 0;
 }
 
+/* smfi_replacebody takes an int length; successive calls append. */
+static int replace_body(SMFICTX *ctx, char *body, size_t len) {
+    const size_t chunk = 1 << 20;
+    if (len == 0) return smfi_replacebody(ctx, (unsigned char *)body, 0) == MI_SUCCESS ? 0 : -1;
+    for (size_t at = 0; at < len; at += chunk) {
+        size_t n = len - at < chunk ? len - at : chunk;
+        if (smfi_replacebody(ctx, (unsigned char *)body + at, (int)n) != MI_SUCCESS) return -1;
+    }
+    return 0;
+}
+
 static sfsistat rewrite(SMFICTX *ctx, msg_t *m) {
     buf_t whole = {0}, out = {0};
     sfsistat rc = SMFIS_CONTINUE;
     if (buf_push(&whole, m->head.data, m->head.len) || buf_push(&whole, "\r\n", 2) ||
         buf_push(&whole, m->body.data, m->body.len))
         return SMFIS_TEMPFAIL;
-    if (!septet_needs_downgrade((const uint8_t *)whole.data, whole.len)) goto done;
+    if (septet_needs_downgrade((const uint8_t *)whole.data, whole.len) == 0) goto done;
 
     uint32_t kind = 0;
     septet_result r = septet_downgrade_buffer((const uint8_t *)whole.data, whole.len, NULL, sink, &out,
@@ -231,7 +242,7 @@ static sfsistat rewrite(SMFICTX *ctx, msg_t *m) {
     int n_old = split_fields(m->head.data, m->head.len, &old);
     int n_new = split_fields(out.data, head_len, &new);
     if (n_old < 0 || n_new < 0 || apply_headers(ctx, old, n_old, new, n_new) ||
-        smfi_replacebody(ctx, (unsigned char *)out.data + body_at, (int)(out.len - body_at)) != MI_SUCCESS)
+        replace_body(ctx, out.data + body_at, out.len - body_at))
         rc = SMFIS_TEMPFAIL;
     if (old) fields_free(old, n_old < 0 ? 0 : n_old);
     if (new) fields_free(new, n_new < 0 ? 0 : n_new);

@@ -79,7 +79,8 @@ pub struct septet_downgrade_report {
 pub type septet_sink =
     Option<unsafe extern "C" fn(ctx: *mut c_void, data: *const u8, len: usize) -> i32>;
 
-/// A downgrade in progress. Opaque: see [`septet_downgrade_new`].
+/// A downgrade in progress. Opaque: see [`septet_downgrade_new`]. A handle
+/// may move between threads, but two threads must not use it at once.
 pub struct septet_downgrade {
     inner: Option<Downgrader>,
     out: Vec<u8>,
@@ -135,7 +136,8 @@ pub unsafe extern "C" fn septet_downgrade_new(
 }
 
 /// Feeds `in_len` bytes of the message (any chunking) and passes the
-/// output produced so far to `sink`. DOWNGRADE_REFUSED: the message has no
+/// output produced so far to `sink`. CALLBACK_FAILED: the sink refused
+/// output, and the handle has failed. DOWNGRADE_REFUSED: the message has no
 /// lossless 7-bit form; `error_offset` is where, and
 /// [`septet_downgrade_error_kind`] says why; the handle has failed.
 ///
@@ -173,7 +175,12 @@ pub unsafe extern "C" fn septet_downgrade_feed(
             return refused(&mut h.error, e);
         }
         // SAFETY: the caller guarantees `sink` may be called with `ctx`.
-        unsafe { deliver(sink, ctx, &h.out, src.len()) }
+        let r = unsafe { deliver(sink, ctx, &h.out, src.len()) };
+        if r.status != septet_status::SEPTET_OK {
+            // The sink lost output: the rest would not make a message.
+            h.inner = None;
+        }
+        r
     })
 }
 
@@ -273,17 +280,18 @@ pub unsafe extern "C" fn septet_downgrade_buffer(
 }
 
 /// 1 if the message needs a downgrade (holds anything with no 7-bit form,
-/// or an 8bit/binary label), 0 if not.
+/// or an 8bit/binary label), 0 if not, -1 for a NULL `in` with a length
+/// (or a caught panic).
 ///
 /// # Safety
 /// `in` must point to `in_len` readable bytes (or be NULL when 0).
 #[no_mangle]
 pub unsafe extern "C" fn septet_needs_downgrade(r#in: *const u8, in_len: usize) -> i32 {
-    guard_value(1, || {
+    guard_value(-1, || {
         // SAFETY: the caller guarantees `in` holds `in_len` readable bytes.
         match unsafe { input(r#in, in_len) } {
             Ok(s) => i32::from(dg::needs_downgrade(s)),
-            Err(_) => 0,
+            Err(_) => -1,
         }
     })
 }

@@ -22,7 +22,8 @@ enum Codec {
 
 /// A streaming encoder or decoder. Opaque: create it with one of the
 /// `septet_*_encoder_new` / `septet_*_decoder_new` calls, free it with
-/// [`septet_stream_free`].
+/// [`septet_stream_free`]. A handle may move between threads, but two
+/// threads must not use it at once.
 pub struct septet_stream {
     codec: Codec,
     /// Encoded or decoded bytes not yet handed to the caller.

@@ -116,3 +116,61 @@ fn stream_pending_output_drains() {
     }
     assert_eq!(got, b"Zm9vYmFy");
 }
+
+/// An output buffer of `septet_stream_feed_bound(len)` bytes never leaves
+/// output pending, whatever the codec, state and piece sizes.
+#[test]
+fn feed_bound_suffices() {
+    let mut x: u32 = 12345;
+    let data: Vec<u8> = (0..20_000)
+        .map(|i| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            // Some text with CRLF for QP, random bytes otherwise.
+            if i % 70 == 68 {
+                b'\r'
+            } else if i % 70 == 69 {
+                b'\n'
+            } else {
+                (x >> 16) as u8
+            }
+        })
+        .collect();
+    let b64 = septet::base64::MIME.encode_mime(&data);
+    let qp = septet::qp::TEXT.encode(&data);
+    let cases: Vec<(*mut septet_stream, &[u8])> = vec![
+        (septet_base64_encoder_new(SEPTET_BASE64_STANDARD), &data),
+        (septet_base64_encoder_new(SEPTET_BASE64_MIME), &data),
+        (
+            septet_base64_decoder_new(SEPTET_BASE64_MIME),
+            b64.as_bytes(),
+        ),
+        (septet_qp_encoder_new(SEPTET_QP_TEXT), &data),
+        (septet_qp_encoder_new(SEPTET_QP_BINARY), &data),
+        (septet_qp_decoder_new(0), &qp),
+    ];
+    for (s, input) in cases {
+        assert!(!s.is_null());
+        let mut at = 0;
+        let mut piece = 1;
+        while at < input.len() {
+            let n = piece.min(input.len() - at);
+            // SAFETY: `s` is live; the buffers are valid for the lengths.
+            unsafe {
+                let cap = septet_stream_feed_bound(s, n);
+                let mut out = vec![0u8; cap];
+                let r = septet_stream_feed(s, input[at..].as_ptr(), n, out.as_mut_ptr(), cap);
+                assert_eq!(r.status, septet_status::SEPTET_OK, "piece {n} at {at}");
+            }
+            at += n;
+            piece = piece * 3 % 1000 + 1;
+        }
+        // SAFETY: as above.
+        unsafe {
+            let cap = septet_stream_feed_bound(s, 0);
+            let mut out = vec![0u8; cap];
+            let r = septet_stream_finish(s, out.as_mut_ptr(), cap);
+            assert_eq!(r.status, septet_status::SEPTET_OK);
+            septet_stream_free(s);
+        }
+    }
+}

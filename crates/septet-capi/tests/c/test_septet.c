@@ -361,7 +361,11 @@ static void test_downgrade(const char *corpus) {
     CHECK_STATUS(septet_downgrade_buffer(msg, n, NULL, sink, &refusing, NULL, NULL), SEPTET_CALLBACK_FAILED);
     h = septet_downgrade_new(NULL);
     CHECK_STATUS(septet_downgrade_feed(h, msg, n, NULL, NULL), SEPTET_NULL_POINTER);
+    CHECK_STATUS(septet_downgrade_feed(h, msg, n, sink, &refusing), SEPTET_CALLBACK_FAILED);
+    CHECK_STATUS(septet_downgrade_feed(h, msg, n, sink, &out), SEPTET_INVALID_STATE);
     septet_downgrade_free(h);
+    CHECK(septet_needs_downgrade(NULL, 5) == -1);
+    CHECK(septet_needs_downgrade(NULL, 0) != -1); /* an empty buffer is a message */
     CHECK_STATUS(septet_downgrade_feed(NULL, msg, n, sink, &out), SEPTET_NULL_POINTER);
     septet_downgrade_free(NULL);
     free(msg), free(out.data), free(whole.data);
