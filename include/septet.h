@@ -249,7 +249,7 @@ const char *septet_status_str(uint32_t status);
 // [`septet_status::SEPTET_UNSUPPORTED_ISA`] when `SEPTET_FORCE_ISA` names an
 // unknown ISA or one this CPU lacks (what a program should check once at
 // start-up, as the `septet` CLI does).
-uint32_t septet_check_isa(void);
+septet_status septet_check_isa(void);
 
 // A static, NUL-terminated name of the kernels the infallible calls run
 // (`"scalar"`, `"avx2"`, `"avx512"`): the process-wide choice, or

@@ -24,7 +24,7 @@ if ! cbindgen --version 2>/dev/null | grep -qx "cbindgen $CBINDGEN_VERSION"; the
 fi
 
 work="$(mktemp -d)"
-trap 'kill "${milter_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'rm -rf "$work"' EXIT
 
 echo "== capi: header is up to date"
 cbindgen --quiet --config crates/septet-capi/cbindgen.toml --crate septet-capi \
@@ -49,10 +49,17 @@ if ldd "$work/test_static" | grep -q libseptet; then
     exit 1
 fi
 
-echo "== capi: C tests (static, shared, each ISA, a bogus SEPTET_FORCE_ISA)"
+echo "== capi: C tests (static, shared, each ISA this CPU has, a bogus SEPTET_FORCE_ISA)"
+isas=(scalar)
+flags="$(grep -m1 '^flags' /proc/cpuinfo || true)"
+has() { for f in "$@"; do [[ " $flags " == *" $f "* ]] || return 1; done; }
+if has avx2; then isas+=(avx2); fi
+if has avx512f avx512bw avx512vl avx512vbmi avx512_vbmi2 bmi2; then isas+=(avx512); fi
 for t in test_static test_shared; do
     "$work/$t" corpus/crlf
-    SEPTET_FORCE_ISA=scalar "$work/$t" corpus/crlf
+    for isa in "${isas[@]}"; do
+        SEPTET_FORCE_ISA="$isa" "$work/$t" corpus/crlf
+    done
     SEPTET_FORCE_ISA=bogus "$work/$t"
 done
 
@@ -66,7 +73,7 @@ echo "== capi: milter"
 cc -std=gnu11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags septet) -o "$work/septet-milter" \
     examples/milter/septet-milter.c "$prefix/lib/libseptet.a" -lmilter -lpthread -ldl -lm
 port=$((20000 + RANDOM % 20000))
-sed -e "s|@MILTER@|$work/septet-milter|g" -e "s|@PORT@|$port|g" -e "s|@CORPUS@|$root/corpus/crlf|g" \
+sed -e "s|@MILTER@|$work/septet-milter|g" -e "s|@PORT@|$port|g" \
     examples/milter/test.lua > "$work/test.lua"
 miltertest -s "$work/test.lua"
 echo "capi: milter passed"

@@ -57,12 +57,12 @@ pub extern "C" fn septet_status_str(status: u32) -> *const std::ffi::c_char {
 /// unknown ISA or one this CPU lacks (what a program should check once at
 /// start-up, as the `septet` CLI does).
 #[no_mangle]
-pub extern "C" fn septet_check_isa() -> u32 {
+pub extern "C" fn septet_check_isa() -> septet_status {
     guard_value(
-        septet_status::SEPTET_PANIC as u32,
+        septet_status::SEPTET_PANIC,
         || match septet::simd::try_kernels() {
-            Ok(_) => septet_status::SEPTET_OK as u32,
-            Err(_) => septet_status::SEPTET_UNSUPPORTED_ISA as u32,
+            Ok(_) => septet_status::SEPTET_OK,
+            Err(_) => septet_status::SEPTET_UNSUPPORTED_ISA,
         },
     )
 }
