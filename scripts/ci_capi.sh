@@ -2,7 +2,8 @@
 # CI for libseptet (crates/septet-capi): the committed header matches
 # cbindgen's output; the C test program passes linked statically and
 # against the shared library, under valgrind without errors or leaks; the
-# milter rewrites an 8-bit message under miltertest.
+# milter rewrites an 8-bit message under miltertest and in a private Postfix
+# instance (smtpd_milters) relaying to an SMTP sink.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -16,8 +17,14 @@ command -v valgrind >/dev/null || need_apt+=(valgrind)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v miltertest >/dev/null || need_apt+=(miltertest)
 [ -f /usr/include/libmilter/mfapi.h ] || need_apt+=(libmilter-dev)
+if ! command -v postfix >/dev/null; then
+    # "No configuration": no main.cf and no system instance is started; the
+    # milter test runs its own private instance.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    need_apt+=(postfix)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
-    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 if ! cbindgen --version 2>/dev/null | grep -qx "cbindgen $CBINDGEN_VERSION"; then
     cargo install cbindgen --version "$CBINDGEN_VERSION" --locked
@@ -76,4 +83,5 @@ port=$((20000 + RANDOM % 20000))
 sed -e "s|@MILTER@|$work/septet-milter|g" -e "s|@PORT@|$port|g" \
     examples/milter/test.lua > "$work/test.lua"
 miltertest -s "$work/test.lua"
+examples/milter/postfix_test.sh "$work/septet-milter"
 echo "capi: milter passed"
