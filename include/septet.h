@@ -286,7 +286,8 @@ struct septet_result septet_base64_encode(uint32_t variant,
 // space); MIME skips CR, LF, space and tab. OK: `written` the decoded
 // length. INVALID_INPUT: `error_offset` is the offset of the first bad
 // byte (the rules of the Rust `septet::base64` decoders). OUTPUT_TOO_SMALL:
-// the input is valid, `written` is the exact decoded length needed.
+// the input is valid, `written` is the exact decoded length needed. After
+// any error the contents of `out` are unspecified.
 //
 // # Safety
 // As [`septet_base64_encode`].
@@ -383,7 +384,8 @@ void septet_downgrade_free(struct septet_downgrade *h);
 
 // Parses a message and calls `cb` once per part, in document order
 // (parents before children). OK: `read == in_len`, `written` the number
-// of parts. INVALID_INPUT: the input is over the parser's size limit.
+// of parts. INVALID_INPUT: the input is over the parser's size limit
+// (`error_offset` is the limit).
 // Defects inside a message never fail a parse.
 //
 // # Safety

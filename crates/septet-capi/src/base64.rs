@@ -98,7 +98,8 @@ pub unsafe extern "C" fn septet_base64_encode(
 /// space); MIME skips CR, LF, space and tab. OK: `written` the decoded
 /// length. INVALID_INPUT: `error_offset` is the offset of the first bad
 /// byte (the rules of the Rust `septet::base64` decoders). OUTPUT_TOO_SMALL:
-/// the input is valid, `written` is the exact decoded length needed.
+/// the input is valid, `written` is the exact decoded length needed. After
+/// any error the contents of `out` are unspecified.
 ///
 /// # Safety
 /// As [`septet_base64_encode`].

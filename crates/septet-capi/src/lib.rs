@@ -11,7 +11,8 @@
 //! - A NULL pointer with a non-zero length is [`septet_status::SEPTET_NULL_POINTER`];
 //!   a NULL pointer with length 0 is an empty buffer.
 //! - Output that does not fit is [`septet_status::SEPTET_OUTPUT_TOO_SMALL`], with the
-//!   length needed in `written`; nothing is written then (one-shot calls).
+//!   length needed in `written` (one-shot calls). Encoders write nothing
+//!   then; after a failed decode the contents of `out` are unspecified.
 //! - `SEPTET_FORCE_ISA` behaves as in Rust: calls whose Rust counterpart is
 //!   fallible (decoders, base64 encoders to a buffer) report an unusable
 //!   forced ISA as [`septet_status::SEPTET_UNSUPPORTED_ISA`]; quoted-printable

@@ -66,7 +66,8 @@ pub type septet_part_cb =
 
 /// Parses a message and calls `cb` once per part, in document order
 /// (parents before children). OK: `read == in_len`, `written` the number
-/// of parts. INVALID_INPUT: the input is over the parser's size limit.
+/// of parts. INVALID_INPUT: the input is over the parser's size limit
+/// (`error_offset` is the limit).
 /// Defects inside a message never fail a parse.
 ///
 /// # Safety
