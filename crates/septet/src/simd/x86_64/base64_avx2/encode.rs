@@ -4,7 +4,9 @@
 use std::arch::x86_64::*;
 
 use super::splat16;
-use crate::simd::scalar::base64::{LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
+use crate::simd::scalar::base64::{
+    LINE_CHARS, LINE_INPUT, LINE_OUTPUT, STANDARD_ENCODE, URL_SAFE_ENCODE,
+};
 use crate::simd::B64Alphabet;
 
 /// Bytes consumed and characters produced by one vector.
@@ -35,6 +37,27 @@ const SPREAD_AT_0: [u8; 16] = spread(0);
 /// at bytes 16..28, i.e. at the start of the high lane.
 const SPREAD_AT_4: [u8; 16] = spread(4);
 
+/// What [`to_ascii`] adds to a sextet of each class, for an alphabet whose
+/// first 62 characters are `A-Z a-z 0-9`. Class 0: 0..=25 (A-Z); 1: 26..=51
+/// (a-z); 2..=11: 52..=61 (0-9); 12: 62; 13: 63. Built at compile time, so
+/// a call loads it instead of assembling it byte by byte.
+const fn offsets(table: &[u8; 64]) -> [u8; 16] {
+    let mut t = [0u8; 16];
+    t[0] = b'A';
+    t[1] = b'a' - 26;
+    let mut class = 2;
+    while class <= 11 {
+        t[class] = b'0'.wrapping_sub(52);
+        class += 1;
+    }
+    t[12] = table[62].wrapping_sub(62);
+    t[13] = table[63].wrapping_sub(63);
+    t
+}
+
+const STANDARD_OFFSETS: [u8; 16] = offsets(STANDARD_ENCODE);
+const URL_SAFE_OFFSETS: [u8; 16] = offsets(URL_SAFE_ENCODE);
+
 /// The vectors one encode call works with.
 #[derive(Clone, Copy)]
 struct Consts {
@@ -50,14 +73,10 @@ impl Consts {
     /// The vectors for `alphabet`.
     #[target_feature(enable = "avx2")]
     fn new(alphabet: B64Alphabet) -> Self {
-        let table = alphabet.encode_table();
-        // Class 0: 26..=51 (a-z); 1..=10: 52..=61 (0-9); 11: 62; 12: 63; 13: 0..=25 (A-Z).
-        let mut offsets = [0u8; 16];
-        offsets[0] = b'a' - 26;
-        offsets[1..=10].fill(b'0'.wrapping_sub(52));
-        offsets[11] = table[62].wrapping_sub(62);
-        offsets[12] = table[63].wrapping_sub(63);
-        offsets[13] = b'A';
+        let offsets = match alphabet {
+            B64Alphabet::Standard => STANDARD_OFFSETS,
+            B64Alphabet::UrlSafe => URL_SAFE_OFFSETS,
+        };
         let low = splat16(SPREAD_AT_4);
         Consts {
             split: splat16(SPREAD_AT_0),
@@ -94,10 +113,11 @@ fn sextets(spread: __m256i) -> __m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn to_ascii(sextets: __m256i, offsets: __m256i) -> __m256i {
-    // 52..=63 map to 1..=12, everything below to 0; then 0..=25 become 13.
+    // 52..=63 map to 1..=12, everything below to 0; then everything above
+    // 25 gets one more (subtracting the all-ones of the compare).
     let class = _mm256_subs_epu8(sextets, _mm256_set1_epi8(51));
-    let upper = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), sextets);
-    let class = _mm256_or_si256(class, _mm256_and_si256(upper, _mm256_set1_epi8(13)));
+    let above = _mm256_cmpgt_epi8(sextets, _mm256_set1_epi8(25));
+    let class = _mm256_sub_epi8(class, above);
     _mm256_add_epi8(sextets, _mm256_shuffle_epi8(offsets, class))
 }
 
@@ -137,6 +157,22 @@ unsafe fn block_shifted(src: *const u8, dst: *mut u8, c: Consts) {
 
 #[target_feature(enable = "avx2")]
 #[inline]
+/// Encodes the 24 bytes at `end[-24..0]` into `dst[0..32]` with one 32-byte
+/// load at `end - 32`, its dwords moved so that each lane starts with its
+/// 12 bytes.
+///
+/// # Safety
+/// `end[-32..0]` must be readable and `dst[0..32]` writable.
+unsafe fn block_ending(end: *const u8, dst: *mut u8, c: Consts) {
+    // SAFETY: the caller guarantees end[-32..0] readable.
+    let raw = unsafe { _mm256_loadu_si256(end.sub(32).cast()) };
+    let raw = _mm256_permutevar8x32_epi32(raw, _mm256_setr_epi32(2, 3, 4, 4, 5, 6, 7, 7));
+    // SAFETY: the caller guarantees dst[0..32] writable.
+    unsafe { _mm256_storeu_si256(dst.cast(), encode_vec(raw, c.split, c.offsets)) };
+}
+
+#[target_feature(enable = "avx2")]
+#[inline]
 /// Encodes the 12 bytes at `src[4..16]` into 16 characters, in the low lane.
 ///
 /// # Safety
@@ -152,9 +188,10 @@ unsafe fn half_shifted(src: *const u8, c: Consts) -> __m128i {
 /// Bulk encode of whole 3-byte groups. See `simd::B64EncodeFn`.
 ///
 /// Vector `k` encodes `input[24k..24k + 24]`, reading `input[24k - 4..24k + 28]`
-/// (the first one `input[0..28]`), so the last 4 to 27 bytes (and every
-/// group whose 32 characters do not fit in `out`) are left over; a final
-/// half step takes 12 of them when at least 12 remain.
+/// (the first one `input[0..28]`), so the last 4 to 27 bytes are left
+/// over; then one vector ending on the last whole group that fits takes
+/// them (rewriting characters already written with the same values). So
+/// every whole group that fits is encoded once the input has 32 bytes.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -183,17 +220,26 @@ pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
         unsafe { block_shifted(src.add(IN * k), dst.add(OUT * k), c) };
         k += 1;
     }
-    let (mut consumed, mut written) = (IN * blocks, OUT * blocks);
-    if consumed >= 4 && input.len() - consumed >= 12 && out.len() - written >= 16 {
-        // SAFETY: reads input[consumed - 4..consumed + 12], writes out[written..written + 16].
-        unsafe {
-            let chars = half_shifted(src.add(consumed - 4), c);
-            _mm_storeu_si128(dst.add(written).cast(), chars);
-        }
-        consumed += 12;
-        written += 16;
+    let groups = (input.len() / 3).min(out.len() / 4);
+    let (end, chars) = (3 * groups, 4 * groups);
+    let done = IN * blocks;
+    if end <= done || end < 32 {
+        return (done, OUT * blocks);
     }
-    (consumed, written)
+    // Here blocks >= 1 (input and out hold 32 bytes), and fewer than 28
+    // bytes remain (input) or fewer than 32 characters fit (out): at most
+    // one whole block, then one ending with the last group.
+    if end - done > IN {
+        // SAFETY: reads input[done - 8..done + 24] (done >= 24, done + 24 <
+        // end), writes out[32 * blocks..][..32] (before chars).
+        unsafe { block_ending(src.add(done + IN), dst.add(OUT * blocks), c) };
+    }
+    // SAFETY: reads input[end - 32..end] (32 <= end <= input.len()), writes
+    // out[chars - 32..chars] (chars <= out.len()); chars - 32 is at most
+    // where the blocks above ended, so no character is left out, and the
+    // ones written again get the same values.
+    unsafe { block_ending(src.add(end), dst.add(chars - OUT), c) };
+    (end, chars)
 }
 
 #[target_feature(enable = "avx2")]
