@@ -189,6 +189,27 @@ pub(super) unsafe fn store_wide(dst: *mut u8, v: __m256i) {
     }
 }
 
+/// The 4 bytes at `at`, to be put back with [`restore`] after a wide store
+/// has run past the output into them.
+///
+/// # Safety
+/// `at[0..4]` must be readable.
+#[inline]
+pub(super) unsafe fn save(at: *const u8) -> u32 {
+    // SAFETY: the caller guarantees at[0..4] readable.
+    unsafe { at.cast::<u32>().read_unaligned() }
+}
+
+/// Puts back the 4 bytes [`save`]d at `at`.
+///
+/// # Safety
+/// `at[0..4]` must be writable.
+#[inline]
+pub(super) unsafe fn restore(at: *mut u8, saved: u32) {
+    // SAFETY: the caller guarantees at[0..4] writable.
+    unsafe { at.cast::<u32>().write_unaligned(saved) }
+}
+
 /// Loads 32 bytes.
 ///
 /// # Safety
@@ -217,8 +238,10 @@ pub(super) fn alpha_mask(bad: __m256i) -> u32 {
 /// Bulk decode of alphabet-only blocks. See `simd::B64DecodeFn`.
 ///
 /// Works in 32-character blocks, four at a time: a group is checked before
-/// anything is stored, so that the first three blocks can use wide stores
-/// (each overwritten by the next) and only the last needs an exact one.
+/// anything is stored, and every block uses a wide store, each overwritten
+/// by the next. The last one's 4 extra bytes are overwritten by the next
+/// group, and after the last group they get back what they held (saved
+/// before the group's stores), so nothing outside `out[..written]` changes.
 /// After the whole blocks, one block moved back to end on the last whole
 /// quad before `input`'s end, the first non-alphabet byte, or `out`'s end
 /// takes the rest (rewriting output already written with the same bytes).
@@ -233,7 +256,8 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     let src = input.as_ptr();
     let dst = out.as_mut_ptr();
     let (mut i, mut o) = (0, 0);
-    while input.len() - i >= 4 * IN && out.len() - o >= 4 * OUT {
+    let mut saved = None;
+    while input.len() - i >= 4 * IN && out.len() - o >= 4 * OUT + 4 {
         // SAFETY: input[i..i + 128] is in bounds (loop condition).
         let (b0, s0) = classify(unsafe { load(src.add(i)) }, &l);
         let (b1, s1) = classify(unsafe { load(src.add(i + IN)) }, &l);
@@ -243,17 +267,22 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
         if !all_valid(bad) {
             break;
         }
-        // SAFETY: out[o..o + 96] is in bounds (loop condition); the wide
-        // stores end at o + 76 at most, and their garbage tails are
-        // overwritten by the next store.
+        // SAFETY: out[o..o + 100] is in bounds (loop condition); each wide
+        // store's garbage tail is overwritten by the next store, the last
+        // one's (out[o + 96..o + 100]) by the next group or the restore below.
         unsafe {
+            saved = Some(save(dst.add(o + 4 * OUT)));
             store_wide(dst.add(o), pack(s0));
             store_wide(dst.add(o + OUT), pack(s1));
             store_wide(dst.add(o + 2 * OUT), pack(s2));
-            store_exact(dst.add(o + 3 * OUT), pack(s3));
+            store_wide(dst.add(o + 3 * OUT), pack(s3));
         }
         i += 4 * IN;
         o += 4 * OUT;
+    }
+    if let Some(saved) = saved {
+        // SAFETY: out[o..o + 4] was in bounds for the last group's stores.
+        unsafe { restore(dst.add(o), saved) };
     }
     while input.len() - i >= IN && out.len() - o >= OUT {
         // SAFETY: input[i..i + 32] is in bounds (loop condition).

@@ -6,7 +6,9 @@
 
 use std::arch::x86_64::*;
 
-use super::decode::{all_valid, classify, load, pack, store_exact, store_wide, Luts, IN};
+use super::decode::{
+    all_valid, classify, load, pack, restore, save, store_exact, store_wide, Luts, IN,
+};
 
 /// Longest line the fast path takes (4 blocks).
 const MAX_CHARS: usize = 4 * IN;
@@ -101,7 +103,8 @@ fn pairs_76(input: &[u8], out: &mut [u8], layout: Layout, l: &Luts) -> (usize, u
     }
     let stride = layout.bytes();
     let (mut i, mut o) = (0, 0);
-    while input.len() - i >= 2 * stride && out.len() - o >= 2 * LINE_OUT {
+    let mut saved = None;
+    while input.len() - i >= 2 * stride && out.len() - o >= 2 * LINE_OUT + 4 {
         let pair = &input[i..i + 2 * stride];
         if !layout.breaks(pair) || !layout.breaks(&pair[stride..]) {
             break;
@@ -123,19 +126,25 @@ fn pairs_76(input: &[u8], out: &mut [u8], layout: Layout, l: &Luts) -> (usize, u
         if !all_valid(bad) {
             break;
         }
-        // SAFETY: out[o..o + 114] is in bounds (loop condition). The blocks
+        // SAFETY: out[o..o + 118] is in bounds (loop condition). The blocks
         // go to 0..24, 24..48, 45..69, 69..93 and 90..114; each wide store's
-        // 4 garbage bytes are overwritten by the next store, the last is exact.
+        // 4 garbage bytes are overwritten by the next store, the last one's
+        // (114..118) by the next pair or the restore below.
         unsafe {
             let dst = out.as_mut_ptr().add(o);
+            saved = Some(save(dst.add(2 * LINE_OUT)));
             store_wide(dst, pack(blocks[0]));
             store_wide(dst.add(24), pack(blocks[1]));
             store_wide(dst.add(45), pack(blocks[2]));
             store_wide(dst.add(LINE_OUT + 12), pack(blocks[3]));
-            store_exact(dst.add(LINE_OUT + 33), pack(blocks[4]));
+            store_wide(dst.add(LINE_OUT + 33), pack(blocks[4]));
         }
         i += 2 * stride;
         o += 2 * LINE_OUT;
+    }
+    if let Some(saved) = saved {
+        // SAFETY: out[o..o + 4] was in bounds for the last pair's stores.
+        unsafe { restore(out.as_mut_ptr().add(o), saved) };
     }
     (i, o)
 }
@@ -183,7 +192,7 @@ fn lines_of<const BLOCKS: usize>(
             let dst = o + at(b) / 4 * 3;
             // SAFETY: block b's 24 bytes end at at(b) / 4 * 3 + 24 <= line_out,
             // and out[o..o + line_out] is in bounds (loop condition). A wide
-            // store's 8 extra bytes end inside the next block's output.
+            // store's 4 extra bytes end inside the next block's output.
             unsafe {
                 if wide && b + 1 < BLOCKS {
                     store_wide(out.as_mut_ptr().add(dst), pack(s));
