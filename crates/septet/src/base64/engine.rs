@@ -274,6 +274,7 @@ impl ByteDecoder for Run<'_> {
 /// left, and the rest through a small scratch buffer, copied while it fits.
 /// When it does not, decoding goes on (only counting) so the error gives the
 /// exact length needed; an invalid input reports its decode error instead.
+#[inline(always)]
 pub(crate) fn decode(
     k: &Kernels,
     alphabet: Alphabet,

@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::splat16;
+use super::{splat16, splat16_static};
 use crate::simd::scalar::base64::{STANDARD_ENCODE, URL_SAFE_ENCODE};
 use crate::simd::B64Alphabet;
 
@@ -93,9 +93,9 @@ impl Tables {
 }
 
 /// `/` shares high nibble 2 with `+`.
-const STANDARD: Tables = Tables::new(STANDARD_ENCODE, b'/');
+static STANDARD: Tables = Tables::new(STANDARD_ENCODE, b'/');
 /// `_` shares high nibble 5 with `P`..`Z`.
-const URL_SAFE: Tables = Tables::new(URL_SAFE_ENCODE, b'_');
+static URL_SAFE: Tables = Tables::new(URL_SAFE_ENCODE, b'_');
 
 /// The [`Tables`] of one alphabet, loaded into vectors.
 #[derive(Clone, Copy)]
@@ -115,9 +115,9 @@ impl Luts {
             B64Alphabet::UrlSafe => &URL_SAFE,
         };
         Luts {
-            lo: splat16(t.lo),
-            hi: splat16(t.hi),
-            roll: splat16(t.roll),
+            lo: splat16_static(&t.lo),
+            hi: splat16_static(&t.hi),
+            roll: splat16_static(&t.roll),
             special: _mm256_set1_epi8(t.special as i8),
         }
     }

@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::splat16;
+use super::{splat16, splat16_static};
 use crate::simd::scalar::base64::{
     LINE_CHARS, LINE_INPUT, LINE_OUTPUT, STANDARD_ENCODE, URL_SAFE_ENCODE,
 };
@@ -55,8 +55,8 @@ const fn offsets(table: &[u8; 64]) -> [u8; 16] {
     t
 }
 
-const STANDARD_OFFSETS: [u8; 16] = offsets(STANDARD_ENCODE);
-const URL_SAFE_OFFSETS: [u8; 16] = offsets(URL_SAFE_ENCODE);
+static STANDARD_OFFSETS: [u8; 16] = offsets(STANDARD_ENCODE);
+static URL_SAFE_OFFSETS: [u8; 16] = offsets(URL_SAFE_ENCODE);
 
 /// The vectors one encode call works with.
 #[derive(Clone, Copy)]
@@ -74,14 +74,14 @@ impl Consts {
     #[target_feature(enable = "avx2")]
     fn new(alphabet: B64Alphabet) -> Self {
         let offsets = match alphabet {
-            B64Alphabet::Standard => STANDARD_OFFSETS,
-            B64Alphabet::UrlSafe => URL_SAFE_OFFSETS,
+            B64Alphabet::Standard => &STANDARD_OFFSETS,
+            B64Alphabet::UrlSafe => &URL_SAFE_OFFSETS,
         };
         let low = splat16(SPREAD_AT_4);
         Consts {
             split: splat16(SPREAD_AT_0),
             shifted: _mm256_blend_epi32::<0xf0>(low, splat16(SPREAD_AT_0)),
-            offsets: splat16(offsets),
+            offsets: splat16_static(offsets),
         }
     }
 }
