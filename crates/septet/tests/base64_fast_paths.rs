@@ -73,7 +73,9 @@ fn bad_byte_at_every_position_of_regular_lines() {
     // Five full lines and a short one: pairs, an odd line, the general path.
     let text = mime_text(5 * 57 + 20);
     for pos in 0..text.len() {
-        for b in [b'*', b'=', b' ', b'\n', b'\r', b'\t', 0x80, b'-', b'_', b'A'] {
+        for b in [
+            b'*', b'=', b' ', b'\n', b'\r', b'\t', 0x80, b'-', b'_', b'A',
+        ] {
             let mut t = text.clone();
             t[pos] = b;
             same_everywhere(&t, &format!("{b:#x} at {pos}"));
@@ -170,7 +172,10 @@ fn one_shot_endings_match_the_state_machine() {
                         scalar.encode(&noise(body, 7)).into_bytes()
                     };
                     // Replace the padding, if any, by whole quads only.
-                    while text.last().is_some_and(|&b| b == b'=' || b == b'\n' || b == b'\r') {
+                    while text
+                        .last()
+                        .is_some_and(|&b| b == b'=' || b == b'\n' || b == b'\r')
+                    {
                         text.pop();
                     }
                     text.truncate(text.len() / 4 * 4);
@@ -186,7 +191,9 @@ fn one_shot_endings_match_the_state_machine() {
                             String::from_utf8_lossy(ending)
                         );
                         let mut out = vec![0u8; text.len()];
-                        let sliced = c.decode_to_slice(&text, &mut out).map(|n| out[..n].to_vec());
+                        let sliced = c
+                            .decode_to_slice(&text, &mut out)
+                            .map(|n| out[..n].to_vec());
                         assert_eq!(sliced.ok(), one_shot.ok());
                     }
                 }

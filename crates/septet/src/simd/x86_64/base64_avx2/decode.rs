@@ -137,7 +137,10 @@ pub(super) fn classify(chars: __m256i, l: &Luts) -> (__m256i, __m256i) {
         _mm256_shuffle_epi8(l.hi, hi),
     );
     let index = _mm256_add_epi8(hi, _mm256_cmpeq_epi8(chars, l.special));
-    (bad, _mm256_add_epi8(chars, _mm256_shuffle_epi8(l.roll, index)))
+    (
+        bad,
+        _mm256_add_epi8(chars, _mm256_shuffle_epi8(l.roll, index)),
+    )
 }
 
 /// Packs 32 sextets into 24 bytes, 12 at the start of each 128-bit lane
@@ -259,10 +262,11 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     let mut saved = None;
     while input.len() - i >= 4 * IN && out.len() - o >= 4 * OUT + 4 {
         // SAFETY: input[i..i + 128] is in bounds (loop condition).
-        let (b0, s0) = classify(unsafe { load(src.add(i)) }, &l);
-        let (b1, s1) = classify(unsafe { load(src.add(i + IN)) }, &l);
-        let (b2, s2) = classify(unsafe { load(src.add(i + 2 * IN)) }, &l);
-        let (b3, s3) = classify(unsafe { load(src.add(i + 3 * IN)) }, &l);
+        let [c0, c1, c2, c3] = unsafe { [0, 1, 2, 3].map(|j| load(src.add(i + IN * j))) };
+        let (b0, s0) = classify(c0, &l);
+        let (b1, s1) = classify(c1, &l);
+        let (b2, s2) = classify(c2, &l);
+        let (b3, s3) = classify(c3, &l);
         let bad = _mm256_or_si256(_mm256_or_si256(b0, b1), _mm256_or_si256(b2, b3));
         if !all_valid(bad) {
             break;
@@ -320,7 +324,10 @@ pub(super) unsafe fn tail(
     o: usize,
     l: &Luts,
 ) -> (usize, usize) {
-    let q = ((input.len() - i) / 4).min((out.len() - o) / 3).min(IN / 4 - 1) * 4;
+    let q = ((input.len() - i) / 4)
+        .min((out.len() - o) / 3)
+        .min(IN / 4 - 1)
+        * 4;
     if q == 0 || i + q < IN {
         return (0, 0);
     }

@@ -261,20 +261,21 @@ pub(crate) unsafe fn encode_mime(
     let lines = (input.len() / LINE_INPUT).min(out.len() / LINE_OUTPUT);
     let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
     let mut line = 0;
-    // SAFETY (all three loops): line < lines (or line + 1 < lines), so
-    // input[57 * line..][..57] and out[78 * line..][..78] (or the two lines'
-    // 114 and 156) are in bounds; the pair loop also checks the 4 bytes it
-    // reads after its lines, and starts at line 1, so reading 4 bytes before
-    // its first line stays in the input.
     if lines > 0 {
+        // SAFETY: lines >= 1, so input[..57] and out[..78] are in bounds.
         unsafe { one_line(src, dst, c) };
         line = 1;
     }
     while line + 2 <= lines && LINE_INPUT * (line + 2) + 4 <= input.len() {
+        // SAFETY: line + 2 <= lines, so the two lines' 114 input and 156
+        // output bytes are in bounds; the loop condition covers the 4 bytes
+        // read after them, and line >= 1 the 4 read before them.
         unsafe { two_lines(src.add(LINE_INPUT * line), dst.add(LINE_OUTPUT * line), c) };
         line += 2;
     }
     while line < lines {
+        // SAFETY: line < lines, so input[57 * line..][..57] and
+        // out[78 * line..][..78] are in bounds.
         unsafe { one_line(src.add(LINE_INPUT * line), dst.add(LINE_OUTPUT * line), c) };
         line += 1;
     }
@@ -326,24 +327,40 @@ unsafe fn two_lines(src: *const u8, dst: *mut u8, c: Consts) {
     // guarantees both ranges.
     unsafe {
         block_shifted(src, dst, c);
-        let b = encode_vec(_mm256_loadu_si256(src.add(IN - 4).cast()), c.shifted, c.offsets);
+        let b = encode_vec(
+            _mm256_loadu_si256(src.add(IN - 4).cast()),
+            c.shifted,
+            c.offsets,
+        );
         _mm256_storeu_si256(dst.add(OUT).cast(), b);
         // Run characters 64..96: 64..76 end the first line (dst 64..76),
         // 76..96 start the second (dst 78..98).
         let raw = _mm256_loadu_si256(src.add(2 * IN - 4).cast());
         let mid = encode_vec(raw, c.shifted, c.offsets);
-        let (low, high) = (_mm256_castsi256_si128(mid), _mm256_extracti128_si256::<1>(mid));
+        let (low, high) = (
+            _mm256_castsi256_si128(mid),
+            _mm256_extracti128_si256::<1>(mid),
+        );
         // Run 64..80 at dst 66: only its 76..80 at dst 78..82 stay.
         _mm_storeu_si128(dst.add(66).cast(), low);
         // Run 60..76 at dst 60: the second vector's last 4, then low's 12.
         let before = _mm256_extracti128_si256::<1>(b);
         _mm_storeu_si128(dst.add(60).cast(), _mm_alignr_epi8::<12>(low, before));
-        dst.add(LINE_CHARS).cast::<[u8; 2]>().write_unaligned(*b"\r\n");
+        dst.add(LINE_CHARS)
+            .cast::<[u8; 2]>()
+            .write_unaligned(*b"\r\n");
         _mm_storeu_si128(dst.add(82).cast(), high);
         // Second line, characters 20..52 and 44..76, then its CRLF.
         let second = dst.add(LINE_OUTPUT);
         block_shifted(src.add(3 * IN), second.add(20), c);
-        block_shifted(src.add(2 * LINE_INPUT - IN), second.add(LINE_CHARS - OUT), c);
-        second.add(LINE_CHARS).cast::<[u8; 2]>().write_unaligned(*b"\r\n");
+        block_shifted(
+            src.add(2 * LINE_INPUT - IN),
+            second.add(LINE_CHARS - OUT),
+            c,
+        );
+        second
+            .add(LINE_CHARS)
+            .cast::<[u8; 2]>()
+            .write_unaligned(*b"\r\n");
     }
 }
