@@ -2,7 +2,10 @@
 //! number of characters (a multiple of 4, e.g. 76 or 64), each followed by
 //! CRLF or LF. A line is decoded straight from the input with overlapping
 //! 32-character blocks (a 76-character line as blocks at 0, 32 and 44),
-//! so no whitespace has to be squeezed out.
+//! so no whitespace has to be squeezed out; 76-character lines go two at a
+//! time, in five blocks (one of them made of the end of the first line and
+//! the start of the second). A line whose break is not where the layout
+//! says, or that holds any other byte, ends the fast path before it.
 
 use std::arch::x86_64::*;
 

@@ -8,7 +8,9 @@
 //!   buffer (`squeeze`) that is decoded in whole 32-character blocks.
 //!
 //! The general path switches to the line path at a line break once the
-//! line after it turns out to have a layout the line path takes.
+//! line after it turns out to have a layout the line path takes. When it
+//! ends on a block decoded straight, the last whole quads before the next
+//! non-alphabet byte go too, in one block moved back (`decode::tail`).
 
 use std::arch::x86_64::*;
 
