@@ -4,6 +4,7 @@
 //! of the streaming decoders.
 
 use super::error::{DecodeError, DecodeErrorKind, DecodeSliceError};
+use super::fast::Progress;
 use super::scalar::{self, is_mime_space, LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
 use crate::codec::{drive, ByteDecoder};
 use crate::simd::{B64Alphabet as Alphabet, B64DecodeFn, Kernels};
@@ -273,6 +274,7 @@ impl ByteDecoder for Run<'_> {
 /// left, and the rest through a small scratch buffer, copied while it fits.
 /// When it does not, decoding goes on (only counting) so the error gives the
 /// exact length needed; an invalid input reports its decode error instead.
+#[inline(always)]
 pub(crate) fn decode(
     k: &Kernels,
     alphabet: Alphabet,
@@ -280,8 +282,36 @@ pub(crate) fn decode(
     input: &[u8],
     out: &mut [u8],
 ) -> Result<usize, DecodeSliceError> {
-    let mut state = DecodeState::new(alphabet, rules);
     let (mut pos, mut written) = (0, 0);
+    if DecodeState::new(alphabet, rules).max_output(input.len()) <= out.len() {
+        // What the reference path starts with, and the usual ending
+        // without the state machine; it stops at a quantum boundary.
+        match super::fast::decode(k, alphabet, rules, input, out) {
+            Progress::Done(n) => return Ok(n),
+            Progress::Partial {
+                consumed,
+                written: w,
+            } => (pos, written) = (consumed, w),
+        }
+    }
+    decode_from(k, alphabet, rules, input, out, pos, written)
+}
+
+/// [`decode`] from a quantum boundary at `input[pos..]`, with `out[..written]`
+/// already decoded: the reference path, kept out of line so that the fast
+/// path's callers do not pay for its frame.
+#[inline(never)]
+fn decode_from(
+    k: &Kernels,
+    alphabet: Alphabet,
+    rules: DecodeRules,
+    input: &[u8],
+    out: &mut [u8],
+    mut pos: usize,
+    mut written: usize,
+) -> Result<usize, DecodeSliceError> {
+    let mut state = DecodeState::new(alphabet, rules);
+    state.offset = pos as u64;
     while pos < input.len() {
         let rest = input.len() - pos;
         let room = out.len() - written;

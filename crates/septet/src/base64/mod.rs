@@ -45,6 +45,7 @@
 
 mod engine;
 mod error;
+mod fast;
 pub mod lenient;
 mod push;
 pub mod stream;

@@ -31,3 +31,13 @@ fn splat16(table: [u8; 16]) -> __m256i {
     let t = u128::from_le_bytes(table);
     _mm256_broadcastsi128_si256(_mm_set_epi64x((t >> 64) as i64, t as i64))
 }
+
+/// [`splat16`] of a table in memory: one broadcast load, where a table
+/// chosen at run time (per alphabet) would otherwise be assembled from
+/// immediates.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn splat16_static(table: &'static [u8; 16]) -> __m256i {
+    // SAFETY: `table` is 16 readable bytes; the load is unaligned.
+    _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(table.as_ptr().cast()) })
+}

@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::splat16;
+use super::{splat16, splat16_static};
 use crate::simd::scalar::base64::{STANDARD_ENCODE, URL_SAFE_ENCODE};
 use crate::simd::B64Alphabet;
 
@@ -12,35 +12,42 @@ use crate::simd::B64Alphabet;
 pub(super) const IN: usize = 32;
 pub(super) const OUT: usize = 24;
 
-/// The per-alphabet lookup tables, indexed by nibbles.
+/// The per-alphabet lookup tables.
+///
+/// A character `c` is looked up by two indices: its low nibble (the byte
+/// shuffle uses `c` itself, whose low four bits are the nibble and whose top
+/// bit turns the result into 0 for bytes >= 0x80), and `2 * (c >> 4)` (even,
+/// 0..=14 for ASCII; the shuffle ignores bit 4, so bytes >= 0x80 alias ASCII
+/// slots, but the zero from the low lookup already flags them).
 struct Tables {
-    /// Validation: a byte `c` is outside the alphabet iff
-    /// `lo[c & 15] & hi[c >> 4] != 0`. Each distinct set of valid low
-    /// nibbles gets a class bit; `hi` maps a high nibble to its class and
-    /// `lo[l]` holds the classes in which `l` is *not* valid, so one AND
-    /// flags every bad byte (bytes >= 0x80 land in the empty class).
+    /// Validation: each distinct set of valid low nibbles gets a class bit;
+    /// `hi[2h]` is the class of high nibble `h`, `lo[l]` the classes in which
+    /// `l` is valid. `c` is outside the alphabet iff `hi & !lo != 0`
+    /// (never 0 for bytes >= 0x80, as every class has a bit and `lo` is 0).
     lo: [u8; 16],
     hi: [u8; 16],
-    /// `roll[i]` is what to add to a character to get its sextet, where `i`
-    /// is its high nibble, moved by `bump` for the one character (`special`)
-    /// whose offset differs from the others sharing its high nibble.
+    /// What to add to a character to get its sextet: `roll[2h]` for high
+    /// nibble `h`, and `roll[2h - 1]` for the one character (`special`) whose
+    /// offset differs from the others sharing its high nibble: its index is
+    /// `2h` plus the all-ones byte of `c == special`, so odd slots, which no
+    /// other character reaches, hold the exceptions.
     roll: [u8; 16],
     special: u8,
-    bump: u8,
 }
 
 impl Tables {
     /// Derives the tables from an alphabet; a clash fails the build.
-    const fn new(alphabet: &[u8; 64], special: u8, bump: u8) -> Tables {
-        let mut valid = [0u16; 16];
+    const fn new(alphabet: &[u8; 64], special: u8) -> Tables {
+        assert!(special >> 4 != 0, "the special slot 2h - 1 needs h >= 1");
+        let mut valid = [0u16; 8];
         let mut roll = [0u8; 16];
         let mut rolled = [false; 16];
         let mut v = 0;
         while v < 64 {
             let c = alphabet[v];
+            assert!(c < 0x80, "alphabets are ASCII");
             valid[(c >> 4) as usize] |= 1 << (c & 15);
-            let bumped = if c == special { bump } else { 0 };
-            let i = ((c >> 4).wrapping_add(bumped) & 15) as usize;
+            let i = 2 * (c >> 4) as usize - if c == special { 1 } else { 0 };
             let offset = (v as u8).wrapping_sub(c);
             assert!(!rolled[i] || roll[i] == offset, "roll table clash");
             roll[i] = offset;
@@ -51,7 +58,7 @@ impl Tables {
         let mut count = 0;
         let mut hi = [0u8; 16];
         let mut h = 0;
-        while h < 16 {
+        while h < 8 {
             let mut class = 0;
             while class < count && classes[class] != valid[h] {
                 class += 1;
@@ -61,7 +68,7 @@ impl Tables {
                 classes[count] = valid[h];
                 count += 1;
             }
-            hi[h] = 1 << class;
+            hi[2 * h] = 1 << class;
             h += 1;
         }
         let mut lo = [0u8; 16];
@@ -69,7 +76,7 @@ impl Tables {
         while l < 16 {
             let mut class = 0;
             while class < count {
-                if classes[class] & (1 << l) == 0 {
+                if classes[class] & (1 << l) != 0 {
                     lo[l] |= 1 << class;
                 }
                 class += 1;
@@ -81,15 +88,14 @@ impl Tables {
             hi,
             roll,
             special,
-            bump,
         }
     }
 }
 
-/// `/` shares high nibble 2 with `+`; it moves to the unused slot 1.
-const STANDARD: Tables = Tables::new(STANDARD_ENCODE, b'/', 0xff);
-/// `_` shares high nibble 5 with `P`..`Z`; it moves to the unused slot 8.
-const URL_SAFE: Tables = Tables::new(URL_SAFE_ENCODE, b'_', 3);
+/// `/` shares high nibble 2 with `+`.
+static STANDARD: Tables = Tables::new(STANDARD_ENCODE, b'/');
+/// `_` shares high nibble 5 with `P`..`Z`.
+static URL_SAFE: Tables = Tables::new(URL_SAFE_ENCODE, b'_');
 
 /// The [`Tables`] of one alphabet, loaded into vectors.
 #[derive(Clone, Copy)]
@@ -98,7 +104,6 @@ pub(super) struct Luts {
     hi: __m256i,
     roll: __m256i,
     special: __m256i,
-    bump: __m256i,
 }
 
 impl Luts {
@@ -110,11 +115,10 @@ impl Luts {
             B64Alphabet::UrlSafe => &URL_SAFE,
         };
         Luts {
-            lo: splat16(t.lo),
-            hi: splat16(t.hi),
-            roll: splat16(t.roll),
+            lo: splat16_static(&t.lo),
+            hi: splat16_static(&t.hi),
+            roll: splat16_static(&t.roll),
             special: _mm256_set1_epi8(t.special as i8),
-            bump: _mm256_set1_epi8(t.bump as i8),
         }
     }
 }
@@ -125,18 +129,23 @@ impl Luts {
 #[target_feature(enable = "avx2")]
 #[inline]
 pub(super) fn classify(chars: __m256i, l: &Luts) -> (__m256i, __m256i) {
-    let nibble = _mm256_set1_epi8(0x0f);
-    let hi = _mm256_and_si256(_mm256_srli_epi32::<4>(chars), nibble);
-    let lo = _mm256_and_si256(chars, nibble);
-    let bad = _mm256_and_si256(_mm256_shuffle_epi8(l.lo, lo), _mm256_shuffle_epi8(l.hi, hi));
-    let special = _mm256_and_si256(_mm256_cmpeq_epi8(chars, l.special), l.bump);
-    let roll = _mm256_shuffle_epi8(l.roll, _mm256_add_epi8(hi, special));
-    (bad, _mm256_add_epi8(chars, roll))
+    // 2 * high nibble: the shift moves bits 4..8 to 1..5, the mask drops
+    // the neighbouring byte's bits.
+    let hi = _mm256_and_si256(_mm256_srli_epi32::<3>(chars), _mm256_set1_epi8(0x1e));
+    let bad = _mm256_andnot_si256(
+        _mm256_shuffle_epi8(l.lo, chars),
+        _mm256_shuffle_epi8(l.hi, hi),
+    );
+    let index = _mm256_add_epi8(hi, _mm256_cmpeq_epi8(chars, l.special));
+    (
+        bad,
+        _mm256_add_epi8(chars, _mm256_shuffle_epi8(l.roll, index)),
+    )
 }
 
-/// Packs 32 sextets into 24 bytes at the start of the vector (the last 8
-/// bytes are garbage: the shuffles fill them with copies rather than zeros,
-/// which LLVM would otherwise blend in with an extra instruction).
+/// Packs 32 sextets into 24 bytes, 12 at the start of each 128-bit lane
+/// (the last 4 bytes of each lane are garbage). No lane crossing: the
+/// stores below put the halves in place.
 #[target_feature(enable = "avx2")]
 #[inline]
 pub(super) fn pack(sextets: __m256i) -> __m256i {
@@ -144,33 +153,64 @@ pub(super) fn pack(sextets: __m256i) -> __m256i {
     let pairs = _mm256_maddubs_epi16(sextets, _mm256_set1_epi32(0x0140_0140));
     let quads = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x0001_1000));
     let order = splat16([2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, 0, 0, 0, 0]);
-    let lanes = _mm256_shuffle_epi8(quads, order);
-    _mm256_permutevar8x32_epi32(lanes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7))
+    _mm256_shuffle_epi8(quads, order)
 }
 
-/// Stores the 24 packed bytes of `v` at `dst`, exactly.
+/// Stores the 24 bytes of a [`pack`]ed vector at `dst`, exactly.
+///
+/// Two plain stores after one lane-crossing permute: masked stores
+/// (`vpmaskmovd`) are microcoded and slow on AMD cores.
 ///
 /// # Safety
 /// `dst[0..24]` must be writable.
 #[target_feature(enable = "avx2")]
 #[inline]
 pub(super) unsafe fn store_exact(dst: *mut u8, v: __m256i) {
-    let first6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-    // SAFETY: the masked store touches only the 6 selected dwords, dst[0..24],
-    // which the caller guarantees writable.
-    unsafe { _mm256_maskstore_epi32(dst.cast(), first6, v) };
+    let v = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7));
+    // SAFETY: the two stores cover dst[0..16] and dst[16..24], which the
+    // caller guarantees writable.
+    unsafe {
+        _mm_storeu_si128(dst.cast(), _mm256_castsi256_si128(v));
+        _mm_storel_epi64(dst.add(16).cast(), _mm256_extracti128_si256::<1>(v));
+    }
 }
 
-/// Stores all 32 bytes of `v` (24 packed bytes and 8 of garbage) at `dst`.
+/// Stores a [`pack`]ed vector as two 16-byte stores at `dst` and `dst + 12`:
+/// `dst[0..24]` gets the 24 bytes, `dst[24..28]` garbage.
 ///
 /// # Safety
-/// `dst[0..32]` must be writable, and the caller must overwrite or own
-/// `dst[24..32]` afterwards.
+/// `dst[0..28]` must be writable, and the caller must overwrite or own
+/// `dst[24..28]` afterwards.
 #[target_feature(enable = "avx2")]
 #[inline]
 pub(super) unsafe fn store_wide(dst: *mut u8, v: __m256i) {
-    // SAFETY: the caller guarantees dst[0..32] writable.
-    unsafe { _mm256_storeu_si256(dst.cast(), v) };
+    // SAFETY: the caller guarantees dst[0..28] writable; the second store
+    // overwrites the first one's 4 garbage bytes.
+    unsafe {
+        _mm_storeu_si128(dst.cast(), _mm256_castsi256_si128(v));
+        _mm_storeu_si128(dst.add(12).cast(), _mm256_extracti128_si256::<1>(v));
+    }
+}
+
+/// The 4 bytes at `at`, to be put back with [`restore`] after a wide store
+/// has run past the output into them.
+///
+/// # Safety
+/// `at[0..4]` must be readable.
+#[inline]
+pub(super) unsafe fn save(at: *const u8) -> u32 {
+    // SAFETY: the caller guarantees at[0..4] readable.
+    unsafe { at.cast::<u32>().read_unaligned() }
+}
+
+/// Puts back the 4 bytes [`save`]d at `at`.
+///
+/// # Safety
+/// `at[0..4]` must be writable.
+#[inline]
+pub(super) unsafe fn restore(at: *mut u8, saved: u32) {
+    // SAFETY: the caller guarantees at[0..4] writable.
+    unsafe { at.cast::<u32>().write_unaligned(saved) }
 }
 
 /// Loads 32 bytes.
@@ -184,12 +224,32 @@ pub(super) unsafe fn load(src: *const u8) -> __m256i {
     unsafe { _mm256_loadu_si256(src.cast()) }
 }
 
+/// Whether every byte of `bad` is zero.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn all_valid(bad: __m256i) -> bool {
+    _mm256_testz_si256(bad, bad) != 0
+}
+
+/// The alphabet characters of a block as a bit mask (bit `j` for byte `j`).
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn alpha_mask(bad: __m256i) -> u32 {
+    _mm256_movemask_epi8(_mm256_cmpeq_epi8(bad, _mm256_setzero_si256())) as u32
+}
+
 /// Bulk decode of alphabet-only blocks. See `simd::B64DecodeFn`.
 ///
-/// Works in 32-character blocks and stops before the first block holding
-/// any other byte. Groups of four blocks are checked before anything is
-/// stored, so that the first three can use plain 32-byte stores (each
-/// overwritten by the next) and only the last needs an exact one.
+/// Works in 32-character blocks, four at a time: a group is checked before
+/// anything is stored, and every block uses a wide store, each overwritten
+/// by the next. The last one's 4 extra bytes are overwritten by the next
+/// group, and after the last group they get back what they held (saved
+/// before the group's stores), so nothing outside `out[..written]` changes.
+/// After the whole blocks, one block moved back to end on the last whole
+/// quad before `input`'s end, the first non-alphabet byte, or `out`'s end
+/// takes the rest (rewriting output already written with the same bytes).
+/// So `consumed` is `min(stop / 4 * 4, out.len() / 3 * 4)` for the first
+/// non-alphabet byte (or end) at `stop`, or 0 when that is below 32.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -199,34 +259,39 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     let src = input.as_ptr();
     let dst = out.as_mut_ptr();
     let (mut i, mut o) = (0, 0);
-    while input.len() - i >= 4 * IN && out.len() - o >= 4 * OUT {
-        let mut bad = _mm256_setzero_si256();
-        let mut sextets = [bad; 4];
-        for (j, s) in sextets.iter_mut().enumerate() {
-            // SAFETY: input[i..i + 128] is in bounds (loop condition).
-            let (b, v) = classify(unsafe { load(src.add(i + IN * j)) }, &l);
-            bad = _mm256_or_si256(bad, b);
-            *s = v;
-        }
-        if _mm256_testz_si256(bad, bad) == 0 {
+    let mut saved = None;
+    while input.len() - i >= 4 * IN && out.len() - o >= 4 * OUT + 4 {
+        // SAFETY: input[i..i + 128] is in bounds (loop condition).
+        let [c0, c1, c2, c3] = unsafe { [0, 1, 2, 3].map(|j| load(src.add(i + IN * j))) };
+        let (b0, s0) = classify(c0, &l);
+        let (b1, s1) = classify(c1, &l);
+        let (b2, s2) = classify(c2, &l);
+        let (b3, s3) = classify(c3, &l);
+        let bad = _mm256_or_si256(_mm256_or_si256(b0, b1), _mm256_or_si256(b2, b3));
+        if !all_valid(bad) {
             break;
         }
-        // SAFETY: out[o..o + 96] is in bounds (loop condition); the wide
-        // stores end at o + 80 at most, and their garbage tails are
-        // overwritten by the next store.
+        // SAFETY: out[o..o + 100] is in bounds (loop condition); each wide
+        // store's garbage tail is overwritten by the next store, the last
+        // one's (out[o + 96..o + 100]) by the next group or the restore below.
         unsafe {
-            store_wide(dst.add(o), pack(sextets[0]));
-            store_wide(dst.add(o + OUT), pack(sextets[1]));
-            store_wide(dst.add(o + 2 * OUT), pack(sextets[2]));
-            store_exact(dst.add(o + 3 * OUT), pack(sextets[3]));
+            saved = Some(save(dst.add(o + 4 * OUT)));
+            store_wide(dst.add(o), pack(s0));
+            store_wide(dst.add(o + OUT), pack(s1));
+            store_wide(dst.add(o + 2 * OUT), pack(s2));
+            store_wide(dst.add(o + 3 * OUT), pack(s3));
         }
         i += 4 * IN;
         o += 4 * OUT;
     }
+    if let Some(saved) = saved {
+        // SAFETY: out[o..o + 4] was in bounds for the last group's stores.
+        unsafe { restore(dst.add(o), saved) };
+    }
     while input.len() - i >= IN && out.len() - o >= OUT {
         // SAFETY: input[i..i + 32] is in bounds (loop condition).
         let (bad, sextets) = classify(unsafe { load(src.add(i)) }, &l);
-        if _mm256_testz_si256(bad, bad) == 0 {
+        if !all_valid(bad) {
             break;
         }
         // SAFETY: out[o..o + 24] is in bounds (loop condition).
@@ -234,5 +299,53 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
         i += IN;
         o += OUT;
     }
-    (i, o)
+    // SAFETY: AVX2 is enabled here; input[..i] was decoded into out[..o],
+    // o == i / 4 * 3.
+    let (c, w) = unsafe { tail(input, out, i, o, &l) };
+    (i + c, o + w)
+}
+
+/// The rest after the whole blocks at `input[i..]`, `out[o..]` (fewer than
+/// 32 characters, or room for fewer than 24 bytes, or a block holding a
+/// non-alphabet byte): the whole quads of alphabet characters that fit,
+/// decoded by a block that ends with them and starts in the characters
+/// before `i`. Returns `(consumed, written)` past `i`, `o`.
+///
+/// # Safety
+/// The CPU must support AVX2, and the (up to 32) bytes before `input[i]`
+/// must be alphabet characters that were decoded into the bytes right
+/// before `out[o]` (`o >= min(i, 32) / 4 * 3`): the block rewrites those.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) unsafe fn tail(
+    input: &[u8],
+    out: &mut [u8],
+    i: usize,
+    o: usize,
+    l: &Luts,
+) -> (usize, usize) {
+    let q = ((input.len() - i) / 4)
+        .min((out.len() - o) / 3)
+        .min(IN / 4 - 1)
+        * 4;
+    if q == 0 || i + q < IN {
+        return (0, 0);
+    }
+    // SAFETY: input[i + q - 32..i + q] is in bounds (i + q >= 32, q <= len - i).
+    let (bad, sextets) = classify(unsafe { load(input.as_ptr().add(i + q - IN)) }, l);
+    // Valid characters among the q new ones (the 32 - q before are valid).
+    let v = ((alpha_mask(bad) >> (IN - q)).trailing_ones() as usize / 4 * 4).min(q);
+    let sextets = if v == q {
+        sextets
+    } else if v > 0 && i + v >= IN {
+        // SAFETY: i + v - 32 >= 0 and i + v <= i + q <= input.len().
+        classify(unsafe { load(input.as_ptr().add(i + v - IN)) }, l).1
+    } else {
+        return (0, 0);
+    };
+    // SAFETY: the 24 bytes end at o + v / 4 * 3 <= out.len() and start at
+    // o + v / 4 * 3 - 24 >= 0, as i + v >= 32 and the characters before i
+    // (at least 32 - v of them) map to the bytes before o (caller).
+    unsafe { store_exact(out.as_mut_ptr().add(o + v / 4 * 3 - OUT), pack(sextets)) };
+    (v, v / 4 * 3)
 }

@@ -3,8 +3,10 @@
 
 use std::arch::x86_64::*;
 
-use super::splat16;
-use crate::simd::scalar::base64::{LINE_CHARS, LINE_INPUT, LINE_OUTPUT};
+use super::{splat16, splat16_static};
+use crate::simd::scalar::base64::{
+    LINE_CHARS, LINE_INPUT, LINE_OUTPUT, STANDARD_ENCODE, URL_SAFE_ENCODE,
+};
 use crate::simd::B64Alphabet;
 
 /// Bytes consumed and characters produced by one vector.
@@ -35,6 +37,27 @@ const SPREAD_AT_0: [u8; 16] = spread(0);
 /// at bytes 16..28, i.e. at the start of the high lane.
 const SPREAD_AT_4: [u8; 16] = spread(4);
 
+/// What [`to_ascii`] adds to a sextet of each class, for an alphabet whose
+/// first 62 characters are `A-Z a-z 0-9`. Class 0: 0..=25 (A-Z); 1: 26..=51
+/// (a-z); 2..=11: 52..=61 (0-9); 12: 62; 13: 63. Built at compile time, so
+/// a call loads it instead of assembling it byte by byte.
+const fn offsets(table: &[u8; 64]) -> [u8; 16] {
+    let mut t = [0u8; 16];
+    t[0] = b'A';
+    t[1] = b'a' - 26;
+    let mut class = 2;
+    while class <= 11 {
+        t[class] = b'0'.wrapping_sub(52);
+        class += 1;
+    }
+    t[12] = table[62].wrapping_sub(62);
+    t[13] = table[63].wrapping_sub(63);
+    t
+}
+
+static STANDARD_OFFSETS: [u8; 16] = offsets(STANDARD_ENCODE);
+static URL_SAFE_OFFSETS: [u8; 16] = offsets(URL_SAFE_ENCODE);
+
 /// The vectors one encode call works with.
 #[derive(Clone, Copy)]
 struct Consts {
@@ -50,19 +73,15 @@ impl Consts {
     /// The vectors for `alphabet`.
     #[target_feature(enable = "avx2")]
     fn new(alphabet: B64Alphabet) -> Self {
-        let table = alphabet.encode_table();
-        // Class 0: 26..=51 (a-z); 1..=10: 52..=61 (0-9); 11: 62; 12: 63; 13: 0..=25 (A-Z).
-        let mut offsets = [0u8; 16];
-        offsets[0] = b'a' - 26;
-        offsets[1..=10].fill(b'0'.wrapping_sub(52));
-        offsets[11] = table[62].wrapping_sub(62);
-        offsets[12] = table[63].wrapping_sub(63);
-        offsets[13] = b'A';
+        let offsets = match alphabet {
+            B64Alphabet::Standard => &STANDARD_OFFSETS,
+            B64Alphabet::UrlSafe => &URL_SAFE_OFFSETS,
+        };
         let low = splat16(SPREAD_AT_4);
         Consts {
             split: splat16(SPREAD_AT_0),
             shifted: _mm256_blend_epi32::<0xf0>(low, splat16(SPREAD_AT_0)),
-            offsets: splat16(offsets),
+            offsets: splat16_static(offsets),
         }
     }
 }
@@ -94,10 +113,11 @@ fn sextets(spread: __m256i) -> __m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn to_ascii(sextets: __m256i, offsets: __m256i) -> __m256i {
-    // 52..=63 map to 1..=12, everything below to 0; then 0..=25 become 13.
+    // 52..=63 map to 1..=12, everything below to 0; then everything above
+    // 25 gets one more (subtracting the all-ones of the compare).
     let class = _mm256_subs_epu8(sextets, _mm256_set1_epi8(51));
-    let upper = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), sextets);
-    let class = _mm256_or_si256(class, _mm256_and_si256(upper, _mm256_set1_epi8(13)));
+    let above = _mm256_cmpgt_epi8(sextets, _mm256_set1_epi8(25));
+    let class = _mm256_sub_epi8(class, above);
     _mm256_add_epi8(sextets, _mm256_shuffle_epi8(offsets, class))
 }
 
@@ -137,6 +157,22 @@ unsafe fn block_shifted(src: *const u8, dst: *mut u8, c: Consts) {
 
 #[target_feature(enable = "avx2")]
 #[inline]
+/// Encodes the 24 bytes at `end[-24..0]` into `dst[0..32]` with one 32-byte
+/// load at `end - 32`, its dwords moved so that each lane starts with its
+/// 12 bytes.
+///
+/// # Safety
+/// `end[-32..0]` must be readable and `dst[0..32]` writable.
+unsafe fn block_ending(end: *const u8, dst: *mut u8, c: Consts) {
+    // SAFETY: the caller guarantees end[-32..0] readable.
+    let raw = unsafe { _mm256_loadu_si256(end.sub(32).cast()) };
+    let raw = _mm256_permutevar8x32_epi32(raw, _mm256_setr_epi32(2, 3, 4, 4, 5, 6, 7, 7));
+    // SAFETY: the caller guarantees dst[0..32] writable.
+    unsafe { _mm256_storeu_si256(dst.cast(), encode_vec(raw, c.split, c.offsets)) };
+}
+
+#[target_feature(enable = "avx2")]
+#[inline]
 /// Encodes the 12 bytes at `src[4..16]` into 16 characters, in the low lane.
 ///
 /// # Safety
@@ -152,9 +188,10 @@ unsafe fn half_shifted(src: *const u8, c: Consts) -> __m128i {
 /// Bulk encode of whole 3-byte groups. See `simd::B64EncodeFn`.
 ///
 /// Vector `k` encodes `input[24k..24k + 24]`, reading `input[24k - 4..24k + 28]`
-/// (the first one `input[0..28]`), so the last 4 to 27 bytes (and every
-/// group whose 32 characters do not fit in `out`) are left over; a final
-/// half step takes 12 of them when at least 12 remain.
+/// (the first one `input[0..28]`), so the last 4 to 27 bytes are left
+/// over; then one vector ending on the last whole group that fits takes
+/// them (rewriting characters already written with the same values). So
+/// every whole group that fits is encoded once the input has 32 bytes.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -183,26 +220,34 @@ pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
         unsafe { block_shifted(src.add(IN * k), dst.add(OUT * k), c) };
         k += 1;
     }
-    let (mut consumed, mut written) = (IN * blocks, OUT * blocks);
-    if consumed >= 4 && input.len() - consumed >= 12 && out.len() - written >= 16 {
-        // SAFETY: reads input[consumed - 4..consumed + 12], writes out[written..written + 16].
-        unsafe {
-            let chars = half_shifted(src.add(consumed - 4), c);
-            _mm_storeu_si128(dst.add(written).cast(), chars);
-        }
-        consumed += 12;
-        written += 16;
+    let groups = (input.len() / 3).min(out.len() / 4);
+    let (end, chars) = (3 * groups, 4 * groups);
+    let done = IN * blocks;
+    if end <= done || end < 32 {
+        return (done, OUT * blocks);
     }
-    (consumed, written)
+    // Here blocks >= 1 (input and out hold 32 bytes), and fewer than 28
+    // bytes remain (input) or fewer than 32 characters fit (out): at most
+    // one whole block, then one ending with the last group.
+    if end - done > IN {
+        // SAFETY: reads input[done - 8..done + 24] (done >= 24, done + 24 <
+        // end), writes out[32 * blocks..][..32] (before chars).
+        unsafe { block_ending(src.add(done + IN), dst.add(OUT * blocks), c) };
+    }
+    // SAFETY: reads input[end - 32..end] (32 <= end <= input.len()), writes
+    // out[chars - 32..chars] (chars <= out.len()); chars - 32 is at most
+    // where the blocks above ended, so no character is left out, and the
+    // ones written again get the same values.
+    unsafe { block_ending(src.add(end), dst.add(chars - OUT), c) };
+    (end, chars)
 }
 
 #[target_feature(enable = "avx2")]
 /// Bulk MIME encode of whole 57-byte lines. See `simd::B64EncodeMimeFn`.
 ///
-/// A line is three steps straight into `out`: bytes 0..24 and 24..48 as full
-/// vectors, then bytes 45..57 as a half vector whose characters 62..76 are
-/// stored together with the CRLF at line offset 62 (rewriting characters 62
-/// and 63 with the same values), so nothing lands past the line.
+/// The first and last lines go one at a time ([`one_line`]); the lines in
+/// between two at a time ([`two_lines`]), which needs 5 vectors for 114
+/// bytes where lines one at a time need 2.5 each.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -213,22 +258,109 @@ pub(crate) unsafe fn encode_mime(
 ) -> (usize, usize) {
     const _: () = assert!(LINE_INPUT == 57 && LINE_CHARS == 76 && LINE_OUTPUT == 78);
     let c = Consts::new(alphabet);
-    // "\r\n" in bytes 14 and 15.
-    let crlf = _mm_slli_si128::<14>(_mm_cvtsi32_si128(i32::from(u16::from_le_bytes(*b"\r\n"))));
     let lines = (input.len() / LINE_INPUT).min(out.len() / LINE_OUTPUT);
-    for line in 0..lines {
-        // SAFETY: line < lines, so input[57 * line..][..57] and out[78 * line..][..78]
-        // are in bounds; every access below stays inside them: reads 0..28,
-        // 20..52 and 41..57 of the line, writes 0..32, 32..64 and 62..78.
-        unsafe {
-            let src = input.as_ptr().add(LINE_INPUT * line);
-            let dst = out.as_mut_ptr().add(LINE_OUTPUT * line);
-            block_split(src, dst, c);
-            block_shifted(src.add(IN), dst.add(OUT), c);
-            let tail = half_shifted(src.add(LINE_INPUT - 16), c);
-            let tail = _mm_or_si128(_mm_srli_si128::<2>(tail), crlf);
-            _mm_storeu_si128(dst.add(LINE_CHARS - 14).cast(), tail);
-        }
+    let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
+    let mut line = 0;
+    if lines > 0 {
+        // SAFETY: lines >= 1, so input[..57] and out[..78] are in bounds.
+        unsafe { one_line(src, dst, c) };
+        line = 1;
+    }
+    while line + 2 <= lines && LINE_INPUT * (line + 2) + 4 <= input.len() {
+        // SAFETY: line + 2 <= lines, so the two lines' 114 input and 156
+        // output bytes are in bounds; the loop condition covers the 4 bytes
+        // read after them, and line >= 1 the 4 read before them.
+        unsafe { two_lines(src.add(LINE_INPUT * line), dst.add(LINE_OUTPUT * line), c) };
+        line += 2;
+    }
+    while line < lines {
+        // SAFETY: line < lines, so input[57 * line..][..57] and
+        // out[78 * line..][..78] are in bounds.
+        unsafe { one_line(src.add(LINE_INPUT * line), dst.add(LINE_OUTPUT * line), c) };
+        line += 1;
     }
     (LINE_INPUT * lines, LINE_OUTPUT * lines)
+}
+
+/// The line break after a line, in the last two bytes of a vector.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn crlf_high() -> __m128i {
+    _mm_slli_si128::<14>(_mm_cvtsi32_si128(i32::from(u16::from_le_bytes(*b"\r\n"))))
+}
+
+#[target_feature(enable = "avx2")]
+#[inline]
+/// One line, three steps straight into `dst`: bytes 0..24 and 24..48 as full
+/// vectors, then bytes 45..57 as a half vector whose characters 62..76 are
+/// stored together with the CRLF at line offset 62 (rewriting characters 62
+/// and 63 with the same values), so nothing lands past the line.
+///
+/// # Safety
+/// `src[0..57]` must be readable and `dst[0..78]` writable.
+unsafe fn one_line(src: *const u8, dst: *mut u8, c: Consts) {
+    // SAFETY: reads 0..28, 20..52 and 41..57, writes 0..32, 32..64 and
+    // 62..78, inside the ranges the caller guarantees.
+    unsafe {
+        block_split(src, dst, c);
+        block_shifted(src.add(IN), dst.add(OUT), c);
+        let tail = half_shifted(src.add(LINE_INPUT - 16), c);
+        let tail = _mm_or_si128(_mm_srli_si128::<2>(tail), crlf_high());
+        _mm_storeu_si128(dst.add(LINE_CHARS - 14).cast(), tail);
+    }
+}
+
+#[target_feature(enable = "avx2")]
+#[inline]
+/// Two lines (114 bytes, 152 characters) in five vectors of 24 bytes, as if
+/// they were one run: bytes 0..24, 24..48, 48..72, 72..96, and 90..114
+/// (overlapping). The vector for 48..72 holds the first line's last 12
+/// characters and the second line's first 20, which its stores split
+/// around the first CRLF.
+///
+/// # Safety
+/// `src[-4..118]` must be readable and `dst[0..156]` writable.
+unsafe fn two_lines(src: *const u8, dst: *mut u8, c: Consts) {
+    // SAFETY: the loads read src[-4..28], [20..52], [44..76], [68..100] and
+    // [86..118]; the stores write dst[0..156] only, in an order where each
+    // byte's last write is its final value (see below). The caller
+    // guarantees both ranges.
+    unsafe {
+        block_shifted(src, dst, c);
+        let b = encode_vec(
+            _mm256_loadu_si256(src.add(IN - 4).cast()),
+            c.shifted,
+            c.offsets,
+        );
+        _mm256_storeu_si256(dst.add(OUT).cast(), b);
+        // Run characters 64..96: 64..76 end the first line (dst 64..76),
+        // 76..96 start the second (dst 78..98).
+        let raw = _mm256_loadu_si256(src.add(2 * IN - 4).cast());
+        let mid = encode_vec(raw, c.shifted, c.offsets);
+        let (low, high) = (
+            _mm256_castsi256_si128(mid),
+            _mm256_extracti128_si256::<1>(mid),
+        );
+        // Run 64..80 at dst 66: only its 76..80 at dst 78..82 stay.
+        _mm_storeu_si128(dst.add(66).cast(), low);
+        // Run 60..76 at dst 60: the second vector's last 4, then low's 12.
+        let before = _mm256_extracti128_si256::<1>(b);
+        _mm_storeu_si128(dst.add(60).cast(), _mm_alignr_epi8::<12>(low, before));
+        dst.add(LINE_CHARS)
+            .cast::<[u8; 2]>()
+            .write_unaligned(*b"\r\n");
+        _mm_storeu_si128(dst.add(82).cast(), high);
+        // Second line, characters 20..52 and 44..76, then its CRLF.
+        let second = dst.add(LINE_OUTPUT);
+        block_shifted(src.add(3 * IN), second.add(20), c);
+        block_shifted(
+            src.add(2 * LINE_INPUT - IN),
+            second.add(LINE_CHARS - OUT),
+            c,
+        );
+        second
+            .add(LINE_CHARS)
+            .cast::<[u8; 2]>()
+            .write_unaligned(*b"\r\n");
+    }
 }

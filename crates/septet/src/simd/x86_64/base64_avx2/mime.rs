@@ -8,11 +8,13 @@
 //!   buffer (`squeeze`) that is decoded in whole 32-character blocks.
 //!
 //! The general path switches to the line path at a line break once the
-//! line after it turns out to have a layout the line path takes.
+//! line after it turns out to have a layout the line path takes. When it
+//! ends on a block decoded straight, the last whole quads before the next
+//! non-alphabet byte go too, in one block moved back (`decode::tail`).
 
 use std::arch::x86_64::*;
 
-use super::decode::{classify, load, pack, store_exact, Luts, IN, OUT};
+use super::decode::{classify, load, pack, store_exact, tail, Luts, IN, OUT};
 use super::lines::{decode_lines, detect};
 use super::splat16;
 use super::squeeze::{drain, flush, push, Buf, BUF, FLUSH};
@@ -58,6 +60,8 @@ pub(crate) unsafe fn decode_mime(
         None => (0, 0),
     };
     let mut wait = 0;
+    // Whether input[i - 32..i] was a block decoded straight into out[..o].
+    let mut direct = false;
     while input.len() - i >= IN {
         // SAFETY: input[i..i + 32] is in bounds (loop condition).
         let chars = unsafe { load(input.as_ptr().add(i)) };
@@ -71,8 +75,10 @@ pub(crate) unsafe fn decode_mime(
             unsafe { store_exact(out.as_mut_ptr().add(o), pack(sextets)) };
             i += IN;
             o += OUT;
+            direct = true;
             continue;
         }
+        direct = false;
         let space_bytes = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(spaces, chars), chars);
         let space = _mm256_movemask_epi8(space_bytes) as u32;
         let other = !(alpha | space);
@@ -117,6 +123,15 @@ pub(crate) unsafe fn decode_mime(
                 break; // `out` is full
             }
         }
+    }
+    if direct && pending == 0 {
+        // The last characters before a line break or the end, without
+        // whitespace: one block moved back over the block before.
+        // SAFETY: AVX2 is enabled here; `direct` says the 32 bytes before i
+        // were decoded into the 24 bytes before o.
+        let (c, w) = unsafe { tail(input, out, i, o, &l) };
+        i += c;
+        o += w;
     }
     let (rest, w) = flush(&mut buf, pending, &mut out[o..]);
     o += w;

@@ -97,7 +97,7 @@ pub(super) fn flush(buf: &mut Buf, len: usize, out: &mut [u8]) -> (usize, usize)
         // SAFETY: 32 * (j + 1) <= len <= BUF.
         let bytes = pack(unsafe { load(src.add(IN * j)) });
         // SAFETY: 24 * (j + 1) <= out.len(); a wide store (not the last
-        // block) ends at 24 * j + 32 <= 24 * (j + 2), inside the next
+        // block) ends at 24 * j + 28 <= 24 * (j + 2), inside the next
         // block's output, which overwrites its tail.
         unsafe {
             if j + 1 < blocks {
@@ -125,8 +125,8 @@ pub(super) fn drain(buf: &mut Buf, len: usize, out: &mut [u8]) -> Option<usize> 
         // SAFETY: 32 <= BUF.
         let bytes = pack(unsafe { load(buf.as_ptr()) });
         let mut tmp = [0u8; IN];
-        // SAFETY: tmp holds 32 bytes.
-        unsafe { _mm256_storeu_si256(tmp.as_mut_ptr().cast(), bytes) };
+        // SAFETY: tmp holds 32 bytes, the wide store writes 28.
+        unsafe { store_wide(tmp.as_mut_ptr(), bytes) };
         out[written..need].copy_from_slice(&tmp[..rest / 4 * 3]);
     }
     Some(need)
