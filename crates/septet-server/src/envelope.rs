@@ -78,6 +78,10 @@ pub struct Envelope {
     pub body: BodyType,
     /// `SMTPUTF8` was given on MAIL (RFC 6531).
     pub smtputf8: bool,
+    /// The data held 8-bit bytes (whatever `BODY=` said): a hop without
+    /// 8BITMIME then gets the downgrade.
+    #[serde(default)]
+    pub eight_bit: bool,
     /// When the message was accepted (Unix seconds).
     pub received_at: u64,
     /// Delivery attempts so far.

@@ -10,3 +10,9 @@
 
 pub mod envelope;
 pub mod smtp;
+pub mod dsn;
+pub mod local;
+pub mod queue;
+pub mod spool;
+pub mod time;
+pub mod trace;

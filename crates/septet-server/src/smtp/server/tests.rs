@@ -91,7 +91,7 @@ fn pipelined_transaction_with_data() {
         "RCPT TO:<bob@local.test>\r\nRCPT TO:<amy@LOCAL.test>\r\nDATA\r\n"
     ));
     assert_eq!(codes, [250, 250, 250, 250, 354]);
-    assert_eq!(t.codes("Subject: h\u{e9}\r\n\r\n..dot\r\n.\r\nNOOP\r\n"), []);
+    assert_eq!(t.codes("Subject: h\u{e9}\r\n\r\n..dot\r\n.\r\nNOOP\r\n"), Vec::<u16>::new());
     let actions = t.actions();
     let Action::BeginMessage(tx) = &actions[0] else {
         panic!("{actions:?}")
