@@ -16,3 +16,5 @@ pub mod queue;
 pub mod spool;
 pub mod time;
 pub mod trace;
+pub mod cidr;
+pub mod config;
