@@ -18,3 +18,7 @@ pub mod time;
 pub mod trace;
 pub mod cidr;
 pub mod config;
+pub mod driver;
+
+pub use config::{Config, Settings};
+pub use driver::Server;
