@@ -79,7 +79,7 @@ enum Command {
     /// Rewrite a message in 7-bit form (SMTP 8bit-to-7bit downgrade).
     Downgrade(downgrade::Args),
     /// Run the SMTP relay (septet-server) until SIGTERM.
-    Relay(relay::Args),
+    Relay(Box<relay::Args>),
     /// List, flush or delete the relay's queue.
     Queue(relay_queue::Args),
 }
@@ -135,7 +135,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Downgrade(args) => downgrade::run(args),
-        Command::Relay(args) => relay::run(args),
+        Command::Relay(args) => relay::run(*args),
         Command::Queue(args) => relay_queue::run(args),
     };
     match result {

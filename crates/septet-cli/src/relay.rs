@@ -64,12 +64,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let file = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Failure::io(format!("reading {}", path.display()), e))?;
-            Config::from_toml(&text).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?
+            Config::from_toml(&text)
+                .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?
         }
         None => Config::default(),
     };

@@ -49,7 +49,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             let spool = open(&spool)?;
             let list = spool.list().map_err(|e| Failure::io("queue list", e))?;
             if json {
-                let text = simd_json::to_string(&list).map_err(|e| Failure::Error(e.to_string()))?;
+                let text =
+                    simd_json::to_string(&list).map_err(|e| Failure::Error(e.to_string()))?;
                 println!("{text}");
             } else {
                 for e in &list {
@@ -89,7 +90,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
 fn open(dir: &std::path::Path) -> Result<Spool, Failure> {
     if !dir.is_dir() {
-        return Err(Failure::Error(format!("{}: no such spool folder", dir.display())));
+        return Err(Failure::Error(format!(
+            "{}: no such spool folder",
+            dir.display()
+        )));
     }
     Spool::open(dir).map_err(|e| Failure::io(dir.display(), e))
 }

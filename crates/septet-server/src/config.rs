@@ -101,7 +101,10 @@ impl Config {
             max_message_size: pick(flags.max_message_size, self.max_message_size),
             max_recipients: pick(flags.max_recipients, self.max_recipients),
             max_sessions: pick(flags.max_sessions, self.max_sessions),
-            max_sessions_per_client: pick(flags.max_sessions_per_client, self.max_sessions_per_client),
+            max_sessions_per_client: pick(
+                flags.max_sessions_per_client,
+                self.max_sessions_per_client,
+            ),
             command_timeout: pick(flags.command_timeout, self.command_timeout),
             data_timeout: pick(flags.data_timeout, self.data_timeout),
             max_connections_per_destination: pick(
@@ -115,7 +118,10 @@ impl Config {
     pub fn resolve(self) -> Result<Settings, String> {
         let addrs = |list: &[String]| -> Result<Vec<SocketAddr>, String> {
             list.iter()
-                .map(|a| a.parse().map_err(|_| format!("bad address {a:?}: expected IP:PORT")))
+                .map(|a| {
+                    a.parse()
+                        .map_err(|_| format!("bad address {a:?}: expected IP:PORT"))
+                })
                 .collect()
         };
         let mut listen = addrs(&self.listen)?;
@@ -124,10 +130,16 @@ impl Config {
             listen.push("127.0.0.1:2525".parse().map_err(|_| "default address")?);
         }
         if self.tls_cert.is_some() || self.tls_key.is_some() || self.users.is_some() {
-            return Err("TLS and AUTH (--tls-cert, --tls-key, --users) are not implemented yet".into());
+            return Err(
+                "TLS and AUTH (--tls-cert, --tls-key, --users) are not implemented yet".into(),
+            );
         }
         let spool = self.spool.ok_or("--spool DIR is required")?;
-        let local_domains: Vec<String> = self.local_domain.iter().map(|d| d.to_ascii_lowercase()).collect();
+        let local_domains: Vec<String> = self
+            .local_domain
+            .iter()
+            .map(|d| d.to_ascii_lowercase())
+            .collect();
         if !local_domains.is_empty() && self.maildir_root.is_none() {
             return Err("--local-domain needs --maildir-root DIR".into());
         }
@@ -161,7 +173,10 @@ impl Config {
             },
             max_sessions: self.max_sessions.unwrap_or(1000),
             max_sessions_per_client: self.max_sessions_per_client.unwrap_or(100),
-            max_connections_per_destination: self.max_connections_per_destination.unwrap_or(4).max(1),
+            max_connections_per_destination: self
+                .max_connections_per_destination
+                .unwrap_or(4)
+                .max(1),
             session,
         })
     }

@@ -28,7 +28,12 @@ pub fn original_header(message: &Path) -> io::Result<Vec<u8>> {
 /// Builds the DSN for the failed recipients of `envelope`, from
 /// `MAILER-DAEMON@hostname` to the sender; `None` for the null sender (no
 /// bounce loops) or when nothing failed.
-pub fn build(envelope: &Envelope, hostname: &str, original_header: &[u8], now: u64) -> Option<Vec<u8>> {
+pub fn build(
+    envelope: &Envelope,
+    hostname: &str,
+    original_header: &[u8],
+    now: u64,
+) -> Option<Vec<u8>> {
     let failed: Vec<_> = envelope
         .recipients
         .iter()
@@ -57,15 +62,29 @@ pub fn build(envelope: &Envelope, hostname: &str, original_header: &[u8], now: u
         envelope.id
     );
     for r in &failed {
-        m += &format!("<{}>: {}\r\n", r.address, r.last_reply.as_deref().unwrap_or("failed"));
+        m += &format!(
+            "<{}>: {}\r\n",
+            r.address,
+            r.last_reply.as_deref().unwrap_or("failed")
+        );
     }
     m += &format!("\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n");
-    m += &format!("Reporting-MTA: dns; {hostname}\r\nX-Septet-Queue-ID: {}\r\n", envelope.id);
+    m += &format!(
+        "Reporting-MTA: dns; {hostname}\r\nX-Septet-Queue-ID: {}\r\n",
+        envelope.id
+    );
     m += &format!("Arrival-Date: {}\r\n", rfc5322_date(envelope.received_at));
     for r in &failed {
         let reply = r.last_reply.as_deref().unwrap_or("5.0.0 failed");
-        let kind = if envelope.smtputf8 && !r.address.is_ascii() { "utf-8" } else { "rfc822" };
-        m += &format!("\r\nFinal-Recipient: {kind}; {}\r\nAction: failed\r\n", r.address);
+        let kind = if envelope.smtputf8 && !r.address.is_ascii() {
+            "utf-8"
+        } else {
+            "rfc822"
+        };
+        m += &format!(
+            "\r\nFinal-Recipient: {kind}; {}\r\nAction: failed\r\n",
+            r.address
+        );
         m += &format!("Status: {}\r\n", status_of(reply));
         let code_text = if reply.len() > 3 && reply.as_bytes()[..3].iter().all(u8::is_ascii_digit) {
             format!("Diagnostic-Code: smtp; {}\r\n", one_line(reply))
@@ -92,7 +111,9 @@ fn status_of(reply: &str) -> String {
         let parts: Vec<&str> = word.split('.').collect();
         if parts.len() == 3
             && matches!(parts[0], "2" | "4" | "5")
-            && parts[1..].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            && parts[1..]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         {
             // A DSN for a failure reports a permanent status (RFC 3464 2.3.4).
             return format!("5.{}.{}", parts[1], parts[2]);
@@ -128,7 +149,13 @@ mod tests {
             next_attempt: 0,
             origin: Origin::default(),
         };
-        let dsn = build(&env, "mx.test", b"Subject: hi\r\nFrom: s@local.test\r\n\r\n", 0).unwrap();
+        let dsn = build(
+            &env,
+            "mx.test",
+            b"Subject: hi\r\nFrom: s@local.test\r\n\r\n",
+            0,
+        )
+        .unwrap();
         let parsed = Message::parse(&dsn).unwrap();
         let kinds: Vec<String> = parsed
             .parts()
@@ -136,7 +163,12 @@ mod tests {
             .collect();
         assert_eq!(
             kinds,
-            ["multipart/report", "text/plain", "message/delivery-status", "text/rfc822-headers"]
+            [
+                "multipart/report",
+                "text/plain",
+                "message/delivery-status",
+                "text/rfc822-headers"
+            ]
         );
         let text = String::from_utf8(dsn).unwrap();
         assert!(text.contains("Status: 5.1.1\r\n"));

@@ -8,17 +8,17 @@
 //! ([`run`]) only moves bytes between sockets, files and those machines.
 #![warn(missing_docs)]
 
-pub mod envelope;
-pub mod smtp;
-pub mod dsn;
-pub mod local;
-pub mod queue;
-pub mod spool;
-pub mod time;
-pub mod trace;
 pub mod cidr;
 pub mod config;
 pub mod driver;
+pub mod dsn;
+pub mod envelope;
+pub mod local;
+pub mod queue;
+pub mod smtp;
+pub mod spool;
+pub mod time;
+pub mod trace;
 
 pub use config::{Config, Settings};
 pub use driver::Server;

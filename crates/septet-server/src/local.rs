@@ -30,7 +30,10 @@ pub fn deliver(
 ) -> io::Result<PathBuf> {
     let local = local_part_of(rcpt);
     if !safe_local_part(local) {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "unsafe local part"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "unsafe local part",
+        ));
     }
     let folder = root.join(local);
     for sub in ["tmp", "new", "cur"] {

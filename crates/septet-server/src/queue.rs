@@ -47,7 +47,11 @@ impl Default for Scheduler {
 
 impl Scheduler {
     /// The ids of the entries due at `now`, oldest first.
-    pub fn due<'a>(&self, now: u64, entries: impl IntoIterator<Item = &'a Envelope>) -> Vec<String> {
+    pub fn due<'a>(
+        &self,
+        now: u64,
+        entries: impl IntoIterator<Item = &'a Envelope>,
+    ) -> Vec<String> {
         let mut due: Vec<&Envelope> = entries
             .into_iter()
             .filter(|e| !e.is_finished() && e.next_attempt <= now)
@@ -104,7 +108,9 @@ impl Scheduler {
             {
                 r.state = RcptState::Failed;
                 let last = r.last_reply.take().unwrap_or_default();
-                r.last_reply = Some(format!("4.4.7 message expired in the queue; last error: {last}"));
+                r.last_reply = Some(format!(
+                    "4.4.7 message expired in the queue; last error: {last}"
+                ));
             }
             return Outcome::Finished;
         }
@@ -155,12 +161,20 @@ mod tests {
         };
         let mut e = env("a", 1000, 2);
         let temp = RcptResult::Temporary("451 4.3.0 busy".into());
-        let out = s.record(1000, &mut e, &[(0, RcptResult::Delivered), (1, temp.clone())]);
+        let out = s.record(
+            1000,
+            &mut e,
+            &[(0, RcptResult::Delivered), (1, temp.clone())],
+        );
         assert_eq!(out, Outcome::Retry(1060));
         assert_eq!(e.recipients[0].state, RcptState::Delivered);
         assert_eq!(s.record(1060, &mut e, &[(1, temp)]), Outcome::Finished);
         assert_eq!(e.recipients[1].state, RcptState::Failed);
-        assert!(e.recipients[1].last_reply.as_deref().unwrap().contains("451 4.3.0 busy"));
+        assert!(e.recipients[1]
+            .last_reply
+            .as_deref()
+            .unwrap()
+            .contains("451 4.3.0 busy"));
         assert_eq!(e.attempts, 2);
     }
 
@@ -168,7 +182,11 @@ mod tests {
     fn permanent_failure_finishes() {
         let s = Scheduler::default();
         let mut e = env("a", 0, 1);
-        let out = s.record(5, &mut e, &[(0, RcptResult::Permanent("550 5.1.1 no".into()))]);
+        let out = s.record(
+            5,
+            &mut e,
+            &[(0, RcptResult::Permanent("550 5.1.1 no".into()))],
+        );
         assert_eq!(out, Outcome::Finished);
     }
 }

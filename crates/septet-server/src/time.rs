@@ -61,7 +61,10 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
-        assert_eq!(rfc5322_date(1_796_676_304), "Mon, 07 Dec 2026 20:45:04 +0000");
+        assert_eq!(
+            rfc5322_date(1_796_676_304),
+            "Mon, 07 Dec 2026 20:45:04 +0000"
+        );
     }
 
     #[test]

@@ -15,7 +15,16 @@ use common::*;
 fn send_file(dir: &Path, port: u16, from: &str, to: &str, msg: &[u8]) {
     let file = dir.join("sent.eml");
     std::fs::write(&file, msg).unwrap();
-    python("client.py", &["smtplib", &port.to_string(), from, to, file.to_str().unwrap()]);
+    python(
+        "client.py",
+        &[
+            "smtplib",
+            &port.to_string(),
+            from,
+            to,
+            file.to_str().unwrap(),
+        ],
+    );
 }
 
 /// The message part of a sink capture: smtp-sink puts X-Client-* fields
@@ -30,17 +39,28 @@ fn hop_without_8bitmime_gets_a_lossless_7bit_message() {
     let Some(pf) = postfix() else { return };
     let dir = temp_dir("sink7");
     let sink = Sink::start(&pf, free_port(), &dir.join("sink"), &["-8"]);
-    let server = relay(&dir, |c| c.relayhost = Some(format!("127.0.0.1:{}", sink.port)));
+    let server = relay(&dir, |c| {
+        c.relayhost = Some(format!("127.0.0.1:{}", sink.port))
+    });
     let msg = eight_bit_message("a@local.test", "far@remote.test");
     send_file(&dir, port(&server), "a@local.test", "far@remote.test", &msg);
     let got = sink.messages(1);
     let got_path = got[0].to_str().unwrap();
     let sent = dir.join("sent.eml");
-    let out = python("compare.py", &[sent.to_str().unwrap(), got_path, "--seven-bit"]);
+    let out = python(
+        "compare.py",
+        &[sent.to_str().unwrap(), got_path, "--seven-bit"],
+    );
     assert_eq!(out.trim(), "same");
     let text = String::from_utf8(capture(&got[0])).unwrap();
-    let mail_args = text.lines().find(|l| l.starts_with("X-Mail-Args:")).unwrap_or_default();
-    assert!(mail_args.starts_with("X-Mail-Args: <a@local.test>"), "{text}");
+    let mail_args = text
+        .lines()
+        .find(|l| l.starts_with("X-Mail-Args:"))
+        .unwrap_or_default();
+    assert!(
+        mail_args.starts_with("X-Mail-Args: <a@local.test>"),
+        "{text}"
+    );
     assert!(!mail_args.contains("BODY="), "{mail_args}");
 }
 
@@ -49,7 +69,9 @@ fn hop_with_8bitmime_gets_the_message_unchanged() {
     let Some(pf) = postfix() else { return };
     let dir = temp_dir("sink8");
     let sink = Sink::start(&pf, free_port(), &dir.join("sink"), &[]);
-    let server = relay(&dir, |c| c.relayhost = Some(format!("127.0.0.1:{}", sink.port)));
+    let server = relay(&dir, |c| {
+        c.relayhost = Some(format!("127.0.0.1:{}", sink.port))
+    });
     let msg = eight_bit_message("a@local.test", "far@remote.test");
     send_file(&dir, port(&server), "a@local.test", "far@remote.test", &msg);
     let got = capture(&sink.messages(1)[0]);
@@ -57,7 +79,11 @@ fn hop_with_8bitmime_gets_the_message_unchanged() {
     assert!(text.contains("BODY=8BITMIME"), "{text}");
     // smtp-sink may write LF line ends; the message is byte-identical otherwise.
     let lf = crlf_to_lf(&msg);
-    let (got, want) = if got.windows(2).any(|w| w == b"\r\n") { (got, msg) } else { (got, lf) };
+    let (got, want) = if got.windows(2).any(|w| w == b"\r\n") {
+        (got, msg)
+    } else {
+        (got, lf)
+    };
     let at = got
         .windows(want.len())
         .position(|w| w == &want[..])
@@ -110,14 +136,19 @@ fn soft_refusal_is_retried_and_hard_refusal_bounces() {
     let dir = temp_dir("bounce");
     // RCPT answered 5xx: a DSN goes to the local sender.
     let sink = Sink::start(&pf, free_port(), &dir.join("sink"), &["-f", "RCPT"]);
-    let server = relay(&dir, |c| c.relayhost = Some(format!("127.0.0.1:{}", sink.port)));
+    let server = relay(&dir, |c| {
+        c.relayhost = Some(format!("127.0.0.1:{}", sink.port))
+    });
     let msg = b"From: a@local.test\r\nSubject: doomed\r\n\r\nhello\r\n";
     send_file(&dir, port(&server), "a@local.test", "far@remote.test", msg);
     let dsn = maildir(&dir, "a", 1);
     let out = python("dsn.py", &[dsn[0].to_str().unwrap()]);
     assert!(out.starts_with("5.3.0 rfc822; far@remote.test"), "{out}");
     let text = String::from_utf8(std::fs::read(&dsn[0]).unwrap()).unwrap();
-    assert!(text.contains("Return-Path: <>"), "the DSN has the null sender");
+    assert!(
+        text.contains("Return-Path: <>"),
+        "the DSN has the null sender"
+    );
     assert!(text.contains("Subject: doomed"), "original header attached");
     drop(server);
     drop(sink);
@@ -142,5 +173,8 @@ fn soft_refusal_is_retried_and_hard_refusal_bounces() {
     drop(soft);
     let sink = Sink::start(&pf, sink_port, &dir.join("sink"), &[]);
     sink.messages(1);
-    assert!(files(&dir.join("mail/a/new")).is_empty(), "no DSN for a delivered message");
+    assert!(
+        files(&dir.join("mail/a/new")).is_empty(),
+        "no DSN for a delivered message"
+    );
 }

@@ -56,7 +56,11 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Accepts connections until shutdown.
-pub(crate) async fn listen(shared: Arc<Shared>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn listen(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -98,7 +102,8 @@ async fn connection(
     let admitted = {
         let mut c = lock(&shared.counts);
         let per_ip = c.per_ip.get(&ip).copied().unwrap_or(0);
-        let ok = c.total < shared.settings.max_sessions && per_ip < shared.settings.max_sessions_per_client;
+        let ok = c.total < shared.settings.max_sessions
+            && per_ip < shared.settings.max_sessions_per_client;
         if ok {
             c.total += 1;
             *c.per_ip.entry(ip).or_default() += 1;
@@ -106,12 +111,21 @@ async fn connection(
         ok
     };
     if !admitted {
-        let _ = stream.write_all(b"421 4.7.0 too many connections, try later\r\n").await;
+        let _ = stream
+            .write_all(b"421 4.7.0 too many connections, try later\r\n")
+            .await;
         return Ok(());
     }
-    let _slot = Slot { shared: shared.clone(), ip };
+    let _slot = Slot {
+        shared: shared.clone(),
+        ip,
+    };
     let _ = stream.set_nodelay(true);
-    let relay_allowed = shared.settings.relay_networks.iter().any(|n| n.contains(ip));
+    let relay_allowed = shared
+        .settings
+        .relay_networks
+        .iter()
+        .any(|n| n.contains(ip));
     let peer_info = Peer {
         addr: ip.to_string(),
         relay_allowed,

@@ -27,7 +27,8 @@ pub(crate) async fn run(
     mut queued: mpsc::UnboundedReceiver<Envelope>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut entries: HashMap<String, Envelope> = initial.into_iter().map(|e| (e.id.clone(), e)).collect();
+    let mut entries: HashMap<String, Envelope> =
+        initial.into_iter().map(|e| (e.id.clone(), e)).collect();
     let mut in_flight: HashSet<String> = HashSet::new();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(String, Option<Envelope>)>();
     loop {
@@ -40,7 +41,9 @@ pub(crate) async fn run(
         }
         let idle = entries.values().filter(|e| !in_flight.contains(&e.id));
         for id in shared.scheduler().due(now, idle) {
-            let Some(env) = entries.get(&id).cloned() else { continue };
+            let Some(env) = entries.get(&id).cloned() else {
+                continue;
+            };
             in_flight.insert(id.clone());
             let (shared, done) = (shared.clone(), done_tx.clone());
             tokio::spawn(async move {
@@ -84,7 +87,10 @@ async fn attempt(shared: &Arc<Shared>, env: Envelope) -> Option<Envelope> {
         if settings.session.local_domains.contains(&domain) {
             local_rcpts.push(i);
         } else {
-            let dest = settings.relayhost.clone().unwrap_or_else(|| format!("{domain}:25"));
+            let dest = settings
+                .relayhost
+                .clone()
+                .unwrap_or_else(|| format!("{domain}:25"));
             remote.entry(dest).or_default().push(i);
         }
     }
@@ -108,15 +114,23 @@ async fn attempt(shared: &Arc<Shared>, env: Envelope) -> Option<Envelope> {
     for (rcpts, wait) in waits {
         match wait.await {
             Ok(r) => results.extend(r),
-            Err(_) => results.extend(rcpts.into_iter().map(|i| (i, RcptResult::Temporary("worker failed".into())))),
+            Err(_) => results.extend(
+                rcpts
+                    .into_iter()
+                    .map(|i| (i, RcptResult::Temporary("worker failed".into()))),
+            ),
         }
     }
     for (i, r) in &results {
         let rcpt = &env.recipients[*i].address;
         match r {
             RcptResult::Delivered => tracing::info!(queue_id = %env.id, to = %rcpt, "delivered"),
-            RcptResult::Temporary(why) => tracing::info!(queue_id = %env.id, to = %rcpt, %why, "deferred"),
-            RcptResult::Permanent(why) => tracing::warn!(queue_id = %env.id, to = %rcpt, %why, "bounced"),
+            RcptResult::Temporary(why) => {
+                tracing::info!(queue_id = %env.id, to = %rcpt, %why, "deferred")
+            }
+            RcptResult::Permanent(why) => {
+                tracing::warn!(queue_id = %env.id, to = %rcpt, %why, "bounced")
+            }
         }
     }
     let outcome = shared.scheduler().record(unix_now(), &mut env, &results);
@@ -145,7 +159,12 @@ fn deliver_local(shared: &Shared, env: &Envelope, rcpts: &[usize]) -> Vec<(usize
     let Some(root) = &shared.settings.maildir_root else {
         return rcpts
             .iter()
-            .map(|&i| (i, RcptResult::Permanent("550 5.3.5 no --maildir-root".into())))
+            .map(|&i| {
+                (
+                    i,
+                    RcptResult::Permanent("550 5.3.5 no --maildir-root".into()),
+                )
+            })
             .collect();
     };
     let path = shared.spool.message_path(&env.id);
@@ -156,7 +175,10 @@ fn deliver_local(shared: &Shared, env: &Envelope, rcpts: &[usize]) -> Vec<(usize
             let r = &env.recipients[i].address;
             match local::deliver(root, host, env, r, &path) {
                 Ok(_) => (i, RcptResult::Delivered),
-                Err(e) => (i, RcptResult::Temporary(format!("451 4.3.0 local delivery failed: {e}"))),
+                Err(e) => (
+                    i,
+                    RcptResult::Temporary(format!("451 4.3.0 local delivery failed: {e}")),
+                ),
             }
         })
         .collect()

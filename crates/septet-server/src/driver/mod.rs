@@ -67,7 +67,10 @@ impl Server {
             let l = runtime.block_on(TcpListener::bind(addr))?;
             listeners.push(l);
         }
-        let addrs = listeners.iter().map(|l| l.local_addr()).collect::<io::Result<Vec<_>>>()?;
+        let addrs = listeners
+            .iter()
+            .map(|l| l.local_addr())
+            .collect::<io::Result<Vec<_>>>()?;
         let shared = Arc::new(Shared {
             settings,
             spool,
@@ -77,22 +80,31 @@ impl Server {
             destinations: remote::Destinations::default(),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let thread = std::thread::Builder::new().name("septet-relay-main".into()).spawn(move || {
-            runtime.block_on(async move {
-                for l in listeners {
-                    tokio::spawn(connection::listen(shared.clone(), l, shutdown_rx.clone()));
-                }
-                tokio::spawn(delivery::run(shared.clone(), recovered, queued_rx, shutdown_rx.clone()));
-                let mut rx = shutdown_rx;
-                let _ = rx.changed().await;
-                // Sessions in flight get a grace period to finish their message.
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-                while tokio::time::Instant::now() < deadline && connection::lock(&shared.counts).total() > 0 {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-            });
-            runtime.shutdown_timeout(Duration::from_secs(1));
-        })?;
+        let thread = std::thread::Builder::new()
+            .name("septet-relay-main".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    for l in listeners {
+                        tokio::spawn(connection::listen(shared.clone(), l, shutdown_rx.clone()));
+                    }
+                    tokio::spawn(delivery::run(
+                        shared.clone(),
+                        recovered,
+                        queued_rx,
+                        shutdown_rx.clone(),
+                    ));
+                    let mut rx = shutdown_rx;
+                    let _ = rx.changed().await;
+                    // Sessions in flight get a grace period to finish their message.
+                    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+                    while tokio::time::Instant::now() < deadline
+                        && connection::lock(&shared.counts).total() > 0
+                    {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                });
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })?;
         Ok(Server {
             addrs,
             shutdown,
@@ -113,7 +125,9 @@ impl Server {
 
     /// Blocks until SIGTERM or SIGINT, then shuts down.
     pub fn run_until_signal(mut self) -> io::Result<()> {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         rt.block_on(async {
             #[cfg(unix)]
             {

@@ -145,7 +145,9 @@ impl Conn {
                 return None;
             }
             match tokio::time::timeout(REPLY_TIMEOUT, self.stream.read(&mut self.buf)).await {
-                Ok(Ok(0)) => self.client.handle_close("connection closed by the next hop"),
+                Ok(Ok(0)) => self
+                    .client
+                    .handle_close("connection closed by the next hop"),
                 Ok(Ok(n)) => self.client.handle_input(&self.buf[..n]),
                 Ok(Err(e)) => self.client.handle_close(&format!("read failed: {e}")),
                 Err(_) => self.client.handle_close("timeout waiting for a reply"),
@@ -175,7 +177,11 @@ impl Conn {
         let size = std::fs::metadata(&path).map_or(0, |m| m.len()) + received.len() as u64;
         let spec = MessageSpec {
             sender: env.sender.clone(),
-            recipients: job.rcpts.iter().map(|&i| env.recipients[i].address.clone()).collect(),
+            recipients: job
+                .rcpts
+                .iter()
+                .map(|&i| env.recipients[i].address.clone())
+                .collect(),
             body: env.body,
             eight_bit: env.eight_bit,
             smtputf8: env.smtputf8,

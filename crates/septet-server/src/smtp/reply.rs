@@ -28,7 +28,11 @@ impl Reply {
 
     /// `CODE text` of the last line, for logs and DSNs.
     pub fn summary(&self) -> String {
-        format!("{} {}", self.code, self.lines.last().map_or("", String::as_str))
+        format!(
+            "{} {}",
+            self.code,
+            self.lines.last().map_or("", String::as_str)
+        )
     }
 }
 
@@ -90,6 +94,8 @@ mod tests {
             assert_eq!(out[0].lines, ["mx", "8BITMIME", "SIZE 10"]);
             assert_eq!(out[1].summary(), "354 go");
         }
-        assert!(ReplyParser::default().feed(b"hello\r\n", &mut Vec::new()).is_err());
+        assert!(ReplyParser::default()
+            .feed(b"hello\r\n", &mut Vec::new())
+            .is_err());
     }
 }

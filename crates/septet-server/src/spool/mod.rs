@@ -113,7 +113,10 @@ impl Spool {
             drop(p.file);
             let env_tmp = self.dir.join(format!("{id}.env.tmp"));
             files::write_synced(&env_tmp, &serde_json::to_vec(&p.envelope)?)?;
-            fs::rename(self.dir.join(format!("{id}.msg.tmp")), self.message_path(&id))?;
+            fs::rename(
+                self.dir.join(format!("{id}.msg.tmp")),
+                self.message_path(&id),
+            )?;
             fs::rename(&env_tmp, self.envelope_path(&id))
         })();
         if result.is_err() {

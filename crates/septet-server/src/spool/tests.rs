@@ -54,7 +54,10 @@ fn commit_recover_remove() {
         .collect();
     names.sort();
     assert_eq!(names, [format!("{a}.env"), format!("{a}.msg")]);
-    assert_eq!(fs::read(spool.message_path(&a)).unwrap(), b"Subject: a\r\n\r\nbody\r\n");
+    assert_eq!(
+        fs::read(spool.message_path(&a)).unwrap(),
+        b"Subject: a\r\n\r\nbody\r\n"
+    );
     let mut e = envelope(&a);
     e.attempts = 3;
     spool.save(&e).unwrap();

@@ -11,7 +11,8 @@ use septet_server::{Config, Server};
 
 /// A fresh folder under the target dir.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let base = std::env::var_os("CARGO_TARGET_TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    let base =
+        std::env::var_os("CARGO_TARGET_TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
     let dir = base.join(format!("relay-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -38,7 +39,9 @@ pub fn port(server: &Server) -> u16 {
 }
 
 fn py(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/py")
+        .join(name)
 }
 
 /// Runs a test script; returns stdout, panics with stderr on failure.
@@ -74,7 +77,12 @@ pub fn wait_for<T>(secs: u64, mut cond: impl FnMut() -> Option<T>) -> Option<T> 
 /// The files in a folder (sorted), or nothing.
 pub fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -87,12 +95,21 @@ pub fn maildir(dir: &Path, user: &str, n: usize) -> Vec<PathBuf> {
         let f = files(&new);
         (f.len() >= n).then_some(f)
     })
-    .unwrap_or_else(|| panic!("{n} message(s) for {user} never arrived in {}", new.display()))
+    .unwrap_or_else(|| {
+        panic!(
+            "{n} message(s) for {user} never arrived in {}",
+            new.display()
+        )
+    })
 }
 
 /// A free loopback port (bound then released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Where Postfix's smtp-sink is unpacked (`.ci/run` puts it there):
@@ -109,7 +126,10 @@ pub fn postfix() -> Option<PathBuf> {
         return Some(root);
     }
     if std::env::var("SEPTET_SKIP_SERVER_PEERS").as_deref() == Ok("1") {
-        eprintln!("skipped: smtp-sink not found under {} (SEPTET_SKIP_SERVER_PEERS=1)", dir.display());
+        eprintln!(
+            "skipped: smtp-sink not found under {} (SEPTET_SKIP_SERVER_PEERS=1)",
+            dir.display()
+        );
         return None;
     }
     panic!(
@@ -199,7 +219,11 @@ pub fn eight_bit_message(from: &str, to: &str) -> Vec<u8> {
         for _ in 0..76 {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             let b = (x >> 16) as u8;
-            m.push(if b == b'\r' || b == b'\n' || b == 0 { b'x' } else { b });
+            m.push(if b == b'\r' || b == b'\n' || b == 0 {
+                b'x'
+            } else {
+                b
+            });
         }
         m.extend_from_slice(b"\r\n");
     }
@@ -224,7 +248,9 @@ pub fn without_trace(stored: &[u8]) -> &[u8] {
             return rest;
         }
         first = false;
-        let Some(nl) = rest.iter().position(|&b| b == b'\n') else { return rest };
+        let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
+            return rest;
+        };
         rest = &rest[nl + 1..];
     }
 }

@@ -211,7 +211,8 @@ impl Client {
             }
             Some(Encoder::Bdat) => {
                 if !chunk.is_empty() {
-                    self.out.extend_from_slice(format!("BDAT {}\r\n", chunk.len()).as_bytes());
+                    self.out
+                        .extend_from_slice(format!("BDAT {}\r\n", chunk.len()).as_bytes());
                     self.out.extend_from_slice(chunk);
                     self.expect.push_back(Expect::BdatChunk);
                 }
@@ -419,7 +420,11 @@ impl Client {
                     window: 64 << 10,
                     ..downgrade::Options::default()
                 };
-                Encoder::Downgrade(Box::new(DowngradePipeline::new(Framing::Raw, Output::Data, options)))
+                Encoder::Downgrade(Box::new(DowngradePipeline::new(
+                    Framing::Raw,
+                    Output::Data,
+                    options,
+                )))
             }
         });
         self.events.push_back(Event::SendBody(job.transfer));

@@ -74,7 +74,10 @@ pub struct MessageSpec {
 
 /// The transfer and `BODY=` for `spec` over a hop with `caps`, or why the
 /// message cannot go there at all.
-pub fn plan(caps: &Capabilities, spec: &MessageSpec) -> Result<(Transfer, Option<&'static str>), RcptResult> {
+pub fn plan(
+    caps: &Capabilities,
+    spec: &MessageSpec,
+) -> Result<(Transfer, Option<&'static str>), RcptResult> {
     if spec.smtputf8 && !caps.smtputf8 {
         return Err(RcptResult::Permanent(
             "553 5.6.7 the next hop does not support SMTPUTF8".into(),
@@ -88,9 +91,15 @@ pub fn plan(caps: &Capabilities, spec: &MessageSpec) -> Result<(Transfer, Option
             )));
         }
     }
-    let as_is = if caps.chunking { Transfer::Bdat } else { Transfer::Data };
+    let as_is = if caps.chunking {
+        Transfer::Bdat
+    } else {
+        Transfer::Data
+    };
     Ok(match spec.body {
-        BodyType::BinaryMime if caps.chunking && caps.binarymime => (Transfer::Bdat, Some("BINARYMIME")),
+        BodyType::BinaryMime if caps.chunking && caps.binarymime => {
+            (Transfer::Bdat, Some("BINARYMIME"))
+        }
         BodyType::BinaryMime => (Transfer::Downgrade, None),
         _ if !(spec.eight_bit || spec.body == BodyType::EightBitMime) => (as_is, None),
         _ if caps.eightbitmime => (as_is, Some("8BITMIME")),
@@ -120,7 +129,13 @@ mod tests {
             l.extend(exts.iter().map(|s| s.to_string()));
             Capabilities::parse(&l)
         };
-        let full = ehlo(&["PIPELINING", "8BITMIME", "BINARYMIME", "CHUNKING", "SIZE 100"]);
+        let full = ehlo(&[
+            "PIPELINING",
+            "8BITMIME",
+            "BINARYMIME",
+            "CHUNKING",
+            "SIZE 100",
+        ]);
         assert_eq!(full.size, Some(100));
         let bin = spec(BodyType::BinaryMime, true);
         assert_eq!(plan(&full, &bin), Ok((Transfer::Bdat, Some("BINARYMIME"))));
@@ -131,11 +146,19 @@ mod tests {
         let seven = ehlo(&["PIPELINING"]);
         assert_eq!(plan(&seven, &e8), Ok((Transfer::Downgrade, None)));
         // Undeclared 8-bit data is downgraded too; 7-bit data goes as is.
-        assert_eq!(plan(&seven, &spec(BodyType::SevenBit, true)), Ok((Transfer::Downgrade, None)));
-        assert_eq!(plan(&seven, &spec(BodyType::SevenBit, false)), Ok((Transfer::Data, None)));
+        assert_eq!(
+            plan(&seven, &spec(BodyType::SevenBit, true)),
+            Ok((Transfer::Downgrade, None))
+        );
+        assert_eq!(
+            plan(&seven, &spec(BodyType::SevenBit, false)),
+            Ok((Transfer::Data, None))
+        );
         let mut utf8 = e8.clone();
         utf8.smtputf8 = true;
-        assert!(matches!(plan(&eight, &utf8), Err(RcptResult::Permanent(r)) if r.contains("5.6.7")));
+        assert!(
+            matches!(plan(&eight, &utf8), Err(RcptResult::Permanent(r)) if r.contains("5.6.7"))
+        );
         let mut big = e8;
         big.size = 1000;
         assert!(plan(&full, &big).is_err());

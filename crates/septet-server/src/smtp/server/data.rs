@@ -136,7 +136,7 @@ impl Session {
                             max_size: u64::MAX,
                         });
                         let _ = fresh.feed(b"x", &mut Vec::new());
-                        *reader = Box::new(fresh);
+                        **reader = fresh;
                         *failed = Some(refusal(e));
                         self.abort_message();
                         self.data_input(data)

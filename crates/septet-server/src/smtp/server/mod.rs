@@ -368,7 +368,8 @@ impl Session {
                 let last = lines.len() - 1;
                 for (i, l) in lines.iter().enumerate() {
                     let sep = if i == last { ' ' } else { '-' };
-                    self.output.extend_from_slice(format!("250{sep}{l}\r\n").as_bytes());
+                    self.output
+                        .extend_from_slice(format!("250{sep}{l}\r\n").as_bytes());
                 }
             }
             Command::Helo(name) => {

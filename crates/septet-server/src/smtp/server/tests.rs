@@ -75,9 +75,15 @@ fn ehlo_advertises_extensions() {
         "ENHANCEDSTATUSCODES",
         "SMTPUTF8",
     ] {
-        assert!(r.contains(&format!("250-{ext}\r\n")) || r.contains(&format!("250 {ext}\r\n")), "{r}");
+        assert!(
+            r.contains(&format!("250-{ext}\r\n")) || r.contains(&format!("250 {ext}\r\n")),
+            "{r}"
+        );
     }
-    assert_eq!(t.codes("HELO x\r\nNOOP\r\nVRFY bob\r\nHELP\r\nFOO\r\n"), [250, 250, 252, 214, 500]);
+    assert_eq!(
+        t.codes("HELO x\r\nNOOP\r\nVRFY bob\r\nHELP\r\nFOO\r\n"),
+        [250, 250, 252, 214, 500]
+    );
     assert_eq!(t.codes("QUIT\r\n"), [221]);
     assert!(t.s.is_closed());
     assert_eq!(t.actions(), [Action::Close]);
@@ -91,14 +97,20 @@ fn pipelined_transaction_with_data() {
         "RCPT TO:<bob@local.test>\r\nRCPT TO:<amy@LOCAL.test>\r\nDATA\r\n"
     ));
     assert_eq!(codes, [250, 250, 250, 250, 354]);
-    assert_eq!(t.codes("Subject: h\u{e9}\r\n\r\n..dot\r\n.\r\nNOOP\r\n"), Vec::<u16>::new());
+    assert_eq!(
+        t.codes("Subject: h\u{e9}\r\n\r\n..dot\r\n.\r\nNOOP\r\n"),
+        Vec::<u16>::new()
+    );
     let actions = t.actions();
     let Action::BeginMessage(tx) = &actions[0] else {
         panic!("{actions:?}")
     };
     assert_eq!(tx.recipients, ["bob@local.test", "amy@LOCAL.test"]);
     assert_eq!(tx.body, BodyType::EightBitMime);
-    assert_eq!(message_bytes(&actions), "Subject: h\u{e9}\r\n\r\n.dot\r\n".as_bytes());
+    assert_eq!(
+        message_bytes(&actions),
+        "Subject: h\u{e9}\r\n\r\n.dot\r\n".as_bytes()
+    );
     assert_eq!(actions.last(), Some(&Action::CommitMessage));
     assert!(!t.s.wants_input());
     t.s.handle_spool_result(t.now, Ok("ABC".into()));
@@ -135,7 +147,10 @@ fn bdat_chunks() {
 #[test]
 fn bdat_without_transaction_is_read_and_refused() {
     let mut t = T::new(false);
-    assert_eq!(t.codes("EHLO c\r\nBDAT 6\r\nQUIT\r\nNOOP\r\n"), [250, 503, 250]);
+    assert_eq!(
+        t.codes("EHLO c\r\nBDAT 6\r\nQUIT\r\nNOOP\r\n"),
+        [250, 503, 250]
+    );
     assert!(t.actions().is_empty());
 }
 
@@ -167,8 +182,14 @@ fn bdat_too_large() {
 fn data_before_rcpt_and_sequence_errors() {
     let mut t = T::new(false);
     assert_eq!(t.codes("MAIL FROM:<a@b.c>\r\n"), [503]);
-    assert_eq!(t.codes("EHLO c\r\nDATA\r\nRCPT TO:<u@local.test>\r\n"), [250, 503, 503]);
-    assert_eq!(t.codes("MAIL FROM:<a@b.c>\r\nMAIL FROM:<a@b.c>\r\nDATA\r\n"), [250, 503, 503]);
+    assert_eq!(
+        t.codes("EHLO c\r\nDATA\r\nRCPT TO:<u@local.test>\r\n"),
+        [250, 503, 503]
+    );
+    assert_eq!(
+        t.codes("MAIL FROM:<a@b.c>\r\nMAIL FROM:<a@b.c>\r\nDATA\r\n"),
+        [250, 503, 503]
+    );
     assert_eq!(t.codes("RSET\r\nRCPT TO:<u@local.test>\r\n"), [250, 503]);
 }
 
@@ -179,7 +200,10 @@ fn command_line_limit() {
     assert_eq!(t.codes(&long), [500]);
     // Split across reads, longer than the buffer holds.
     t.send(&format!("NOOP {}", "y".repeat(700)));
-    assert_eq!(t.codes(&format!("{}\r\nNOOP\r\n", "y".repeat(700))), [500, 250]);
+    assert_eq!(
+        t.codes(&format!("{}\r\nNOOP\r\n", "y".repeat(700))),
+        [500, 250]
+    );
     let r = t.send(&format!("NOOP {}\r\n", "z".repeat(505)));
     assert!(r.starts_with("250"), "512 with CRLF is allowed: {r}");
 }
@@ -204,7 +228,10 @@ fn text_line_limit_in_data() {
     t.actions();
     let line = "a".repeat(1200);
     let r = t.send(&format!("ok\r\n{line}\r\n.x\r\n.\r\nNOOP\r\n"));
-    assert_eq!(r, "500 5.5.6 line too long (1000 octets at most)\r\n250 2.0.0 Ok\r\n");
+    assert_eq!(
+        r,
+        "500 5.5.6 line too long (1000 octets at most)\r\n250 2.0.0 Ok\r\n"
+    );
     let actions = t.actions();
     assert!(!actions.contains(&Action::CommitMessage));
     assert!(actions.contains(&Action::AbortMessage));
@@ -213,7 +240,10 @@ fn text_line_limit_in_data() {
 #[test]
 fn size_limits() {
     let mut t = T::new(false);
-    assert_eq!(t.codes("EHLO c\r\nMAIL FROM:<a@b.c> SIZE=20000\r\n"), [250, 552]);
+    assert_eq!(
+        t.codes("EHLO c\r\nMAIL FROM:<a@b.c> SIZE=20000\r\n"),
+        [250, 552]
+    );
     t.send("MAIL FROM:<a@b.c>\r\nRCPT TO:<u@local.test>\r\nDATA\r\n");
     let body = "x".repeat(998) + "\r\n";
     let r = t.send(&format!("{}.\r\n", body.repeat(11)));
@@ -235,7 +265,9 @@ fn recipient_limit() {
 #[test]
 fn not_an_open_relay() {
     let mut t = T::new(false);
-    let r = t.send("EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@elsewhere.test>\r\nRCPT TO:<y@local.test>\r\n");
+    let r = t.send(
+        "EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@elsewhere.test>\r\nRCPT TO:<y@local.test>\r\n",
+    );
     assert!(r.contains("554 5.7.1 relay access denied"), "{r}");
     assert!(r.ends_with("250 2.1.5 Ok\r\n"));
     assert_eq!(t.codes("RCPT TO:<../etc@local.test>\r\n"), [550]);
@@ -256,7 +288,9 @@ fn timeouts() {
     assert!(!t.s.is_closed());
     t.s.handle_timeout(deadline);
     assert!(out(&mut t.s).starts_with("421 4.4.2"));
-    assert!(t.actions().ends_with(&[Action::AbortMessage, Action::Close]));
+    assert!(t
+        .actions()
+        .ends_with(&[Action::AbortMessage, Action::Close]));
 }
 
 #[test]
