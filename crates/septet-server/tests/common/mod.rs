@@ -38,9 +38,15 @@ pub fn port(server: &Server) -> u16 {
     server.local_addrs()[0].port()
 }
 
-fn py(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/py")
+/// The Python scripts beside this file (found from the workspace root, so
+/// septet-cli's tests can include this module too).
+pub fn py(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let here = root.join(file!());
+    here.parent()
+        .and_then(Path::parent)
+        .unwrap_or(&root)
+        .join("py")
         .join(name)
 }
 
@@ -117,12 +123,21 @@ pub fn free_port() -> u16 {
 /// when it is missing and SEPTET_SKIP_SERVER_PEERS=1; otherwise a missing
 /// tool fails the test.
 pub fn postfix() -> Option<PathBuf> {
+    peer("pf", "usr/sbin/smtp-sink")
+}
+
+/// swaks (a Perl script) unpacked beside Postfix: the path of the script.
+pub fn swaks() -> Option<PathBuf> {
+    peer("sw", "usr/bin/swaks").map(|root| root.join("usr/bin/swaks"))
+}
+
+fn peer(sub: &str, tool: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("SEPTET_PEERS_DIR").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/peers"),
         PathBuf::from,
     );
-    let root = dir.join("pf");
-    if root.join("usr/sbin/smtp-sink").exists() {
+    let root = dir.join(sub);
+    if root.join(tool).exists() {
         return Some(root);
     }
     if std::env::var("SEPTET_SKIP_SERVER_PEERS").as_deref() == Ok("1") {
@@ -133,9 +148,9 @@ pub fn postfix() -> Option<PathBuf> {
         return None;
     }
     panic!(
-        "Postfix's smtp-sink is missing under {}: run .ci/run's install step \
-         (apt-get download postfix && dpkg -x ... {0}/pf), set SEPTET_PEERS_DIR, \
-         or set SEPTET_SKIP_SERVER_PEERS=1 to skip",
+        "{tool} is missing under {}: run .ci/run's install step \
+         (apt-get download postfix swaks, dpkg -x into {0}/pf and {0}/sw), set \
+         SEPTET_PEERS_DIR, or set SEPTET_SKIP_SERVER_PEERS=1 to skip",
         dir.display()
     );
 }
