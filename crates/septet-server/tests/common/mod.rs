@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use septet_server::{Config, Server};
 
-/// A fresh folder under the target dir.
+/// A fresh folder under the system temp dir (not the target dir: smtp-sink
+/// runs as `nobody` when the tests run as root, and must reach its dump
+/// folder, which a checkout under /root would not allow).
 pub fn temp_dir(name: &str) -> PathBuf {
-    let base =
-        std::env::var_os("CARGO_TARGET_TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
-    let dir = base.join(format!("relay-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("relay-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
