@@ -229,4 +229,12 @@ mod tests {
         assert!(Config::from_toml("nonsense = 1").is_err());
         assert!(Config::default().resolve().is_err(), "spool is required");
     }
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../../../examples/relay.toml");
+        let s = Config::from_toml(text).unwrap().resolve().unwrap();
+        assert_eq!(s.session.hostname, "mx.example.test");
+        assert_eq!(s.scheduler.retry_interval, Duration::from_secs(1800));
+    }
 }

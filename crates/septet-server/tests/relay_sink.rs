@@ -65,6 +65,48 @@ fn hop_without_8bitmime_gets_a_lossless_7bit_message() {
 }
 
 #[test]
+fn binarymime_over_bdat_to_a_7bit_hop_is_downgraded() {
+    let Some(pf) = postfix() else { return };
+    let dir = temp_dir("sinkbin");
+    let sink = Sink::start(&pf, free_port(), &dir.join("sink"), &["-8"]);
+    let server = relay(&dir, |c| {
+        c.relayhost = Some(format!("127.0.0.1:{}", sink.port))
+    });
+    let mut msg = b"From: a@local.test\r\nSubject: binary\r\nMIME-Version: 1.0\r\n\
+        Content-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n--zz\r\n\
+        Content-Type: application/octet-stream\r\n\
+        Content-Disposition: attachment; filename=\"blob.bin\"\r\n\
+        Content-Transfer-Encoding: binary\r\n\r\n"
+        .to_vec();
+    // NUL, bare CR and LF, every byte value, a 300 KiB part.
+    msg.extend((0..300_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    msg.extend_from_slice(b"\r\n--zz--\r\n");
+    let file = dir.join("sent.eml");
+    std::fs::write(&file, &msg).unwrap();
+    let p = port(&server).to_string();
+    python(
+        "client.py",
+        &[
+            "bdat",
+            &p,
+            "a@local.test",
+            "far@remote.test",
+            file.to_str().unwrap(),
+        ],
+    );
+    let got = sink.messages(1);
+    let out = python(
+        "compare.py",
+        &[
+            file.to_str().unwrap(),
+            got[0].to_str().unwrap(),
+            "--seven-bit",
+        ],
+    );
+    assert_eq!(out.trim(), "same");
+}
+
+#[test]
 fn hop_with_8bitmime_gets_the_message_unchanged() {
     let Some(pf) = postfix() else { return };
     let dir = temp_dir("sink8");
