@@ -31,6 +31,8 @@ mod inspect;
 mod io;
 mod isa;
 mod qp;
+mod relay;
+mod relay_queue;
 mod stdio;
 
 use std::process::ExitCode;
@@ -76,6 +78,10 @@ enum Command {
     Convert(convert::Args),
     /// Rewrite a message in 7-bit form (SMTP 8bit-to-7bit downgrade).
     Downgrade(downgrade::Args),
+    /// Run the SMTP relay (septet-server) until SIGTERM.
+    Relay(Box<relay::Args>),
+    /// List, flush or delete the relay's queue.
+    Queue(relay_queue::Args),
 }
 
 /// Why a subcommand stopped.
@@ -129,6 +135,8 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Downgrade(args) => downgrade::run(args),
+        Command::Relay(args) => relay::run(*args),
+        Command::Queue(args) => relay_queue::run(args),
     };
     match result {
         Ok(()) | Err(Failure::BrokenPipe) => ExitCode::SUCCESS,

@@ -1,0 +1,240 @@
+//! Configuration: a TOML file (`--config`), whose keys are the flag names
+//! with `_` for `-`; flags override it ([`Config::overridden_by`]).
+//! [`Config::resolve`] checks it and gives the [`Settings`] the server runs with.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cidr::Cidr;
+use crate::queue::Scheduler;
+use crate::smtp::server::SessionConfig;
+use crate::time::parse_duration;
+
+/// Everything optional, as read from a file or from flags.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Config {
+    /// `--listen ADDR` (repeatable).
+    #[serde(default)]
+    pub listen: Vec<String>,
+    /// `--submission ADDR` (repeatable).
+    #[serde(default)]
+    pub submission: Vec<String>,
+    /// `--hostname NAME`.
+    pub hostname: Option<String>,
+    /// `--spool DIR`.
+    pub spool: Option<PathBuf>,
+    /// `--local-domain DOMAIN` (repeatable).
+    #[serde(default)]
+    pub local_domain: Vec<String>,
+    /// `--maildir-root DIR`.
+    pub maildir_root: Option<PathBuf>,
+    /// `--relayhost HOST:PORT`.
+    pub relayhost: Option<String>,
+    /// `--relay-network CIDR` (repeatable).
+    #[serde(default)]
+    pub relay_network: Vec<String>,
+    /// `--users FILE`.
+    pub users: Option<PathBuf>,
+    /// `--tls-cert FILE`.
+    pub tls_cert: Option<PathBuf>,
+    /// `--tls-key FILE`.
+    pub tls_key: Option<PathBuf>,
+    /// `--retry-interval DURATION` (default 30m).
+    pub retry_interval: Option<String>,
+    /// `--max-lifetime DURATION` (default 5d).
+    pub max_lifetime: Option<String>,
+    /// `--max-message-size BYTES` (default 50 MiB).
+    pub max_message_size: Option<u64>,
+    /// Recipients per message (default 100).
+    pub max_recipients: Option<usize>,
+    /// Sessions at once (default 1000).
+    pub max_sessions: Option<usize>,
+    /// Sessions at once per client address (default 100).
+    pub max_sessions_per_client: Option<usize>,
+    /// Waiting for a command (default 5m).
+    pub command_timeout: Option<String>,
+    /// Waiting for data (default 3m).
+    pub data_timeout: Option<String>,
+    /// Connections per destination (default 4).
+    pub max_connections_per_destination: Option<usize>,
+}
+
+fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
+    flag.or(file)
+}
+
+fn list(flag: Vec<String>, file: Vec<String>) -> Vec<String> {
+    if flag.is_empty() {
+        file
+    } else {
+        flag
+    }
+}
+
+impl Config {
+    /// Reads a TOML file.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// `self` (the file) with every value given in `flags` replaced; a
+    /// repeatable flag given at least once replaces the file's whole list.
+    pub fn overridden_by(self, flags: Config) -> Config {
+        Config {
+            listen: list(flags.listen, self.listen),
+            submission: list(flags.submission, self.submission),
+            hostname: pick(flags.hostname, self.hostname),
+            spool: pick(flags.spool, self.spool),
+            local_domain: list(flags.local_domain, self.local_domain),
+            maildir_root: pick(flags.maildir_root, self.maildir_root),
+            relayhost: pick(flags.relayhost, self.relayhost),
+            relay_network: list(flags.relay_network, self.relay_network),
+            users: pick(flags.users, self.users),
+            tls_cert: pick(flags.tls_cert, self.tls_cert),
+            tls_key: pick(flags.tls_key, self.tls_key),
+            retry_interval: pick(flags.retry_interval, self.retry_interval),
+            max_lifetime: pick(flags.max_lifetime, self.max_lifetime),
+            max_message_size: pick(flags.max_message_size, self.max_message_size),
+            max_recipients: pick(flags.max_recipients, self.max_recipients),
+            max_sessions: pick(flags.max_sessions, self.max_sessions),
+            max_sessions_per_client: pick(
+                flags.max_sessions_per_client,
+                self.max_sessions_per_client,
+            ),
+            command_timeout: pick(flags.command_timeout, self.command_timeout),
+            data_timeout: pick(flags.data_timeout, self.data_timeout),
+            max_connections_per_destination: pick(
+                flags.max_connections_per_destination,
+                self.max_connections_per_destination,
+            ),
+        }
+    }
+
+    /// Checks the configuration and fills in defaults.
+    pub fn resolve(self) -> Result<Settings, String> {
+        let addrs = |list: &[String]| -> Result<Vec<SocketAddr>, String> {
+            list.iter()
+                .map(|a| {
+                    a.parse()
+                        .map_err(|_| format!("bad address {a:?}: expected IP:PORT"))
+                })
+                .collect()
+        };
+        let mut listen = addrs(&self.listen)?;
+        let submission = addrs(&self.submission)?;
+        if listen.is_empty() && submission.is_empty() {
+            listen.push("127.0.0.1:2525".parse().map_err(|_| "default address")?);
+        }
+        if self.tls_cert.is_some() || self.tls_key.is_some() || self.users.is_some() {
+            return Err(
+                "TLS and AUTH (--tls-cert, --tls-key, --users) are not implemented yet".into(),
+            );
+        }
+        let spool = self.spool.ok_or("--spool DIR is required")?;
+        let local_domains: Vec<String> = self
+            .local_domain
+            .iter()
+            .map(|d| d.to_ascii_lowercase())
+            .collect();
+        if !local_domains.is_empty() && self.maildir_root.is_none() {
+            return Err("--local-domain needs --maildir-root DIR".into());
+        }
+        let relay_networks = self
+            .relay_network
+            .iter()
+            .map(|n| n.parse())
+            .collect::<Result<Vec<Cidr>, String>>()?;
+        let duration = |v: Option<String>, default: u64| -> Result<Duration, String> {
+            v.map_or(Ok(Duration::from_secs(default)), |s| parse_duration(&s))
+        };
+        let session = SessionConfig {
+            hostname: self.hostname.unwrap_or_else(|| "localhost".into()),
+            local_domains,
+            max_message_size: self.max_message_size.unwrap_or(50 << 20),
+            max_recipients: self.max_recipients.unwrap_or(100).max(1),
+            command_timeout: duration(self.command_timeout, 300)?,
+            data_timeout: duration(self.data_timeout, 180)?,
+            ..SessionConfig::default()
+        };
+        Ok(Settings {
+            listen,
+            submission,
+            spool,
+            maildir_root: self.maildir_root,
+            relayhost: self.relayhost,
+            relay_networks,
+            scheduler: Scheduler {
+                retry_interval: duration(self.retry_interval, 1800)?,
+                max_lifetime: duration(self.max_lifetime, 5 * 86_400)?,
+            },
+            max_sessions: self.max_sessions.unwrap_or(1000),
+            max_sessions_per_client: self.max_sessions_per_client.unwrap_or(100),
+            max_connections_per_destination: self
+                .max_connections_per_destination
+                .unwrap_or(4)
+                .max(1),
+            session,
+        })
+    }
+}
+
+/// The checked configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// MTA listeners (port 25 style).
+    pub listen: Vec<SocketAddr>,
+    /// Submission listeners (port 587 style; without AUTH, the same rules as `listen`).
+    pub submission: Vec<SocketAddr>,
+    /// The spool folder.
+    pub spool: PathBuf,
+    /// Where local Maildirs are.
+    pub maildir_root: Option<PathBuf>,
+    /// The smarthost for every remote domain.
+    pub relayhost: Option<String>,
+    /// Clients that may relay.
+    pub relay_networks: Vec<Cidr>,
+    /// Retry schedule.
+    pub scheduler: Scheduler,
+    /// Sessions at once.
+    pub max_sessions: usize,
+    /// Sessions at once per client address.
+    pub max_sessions_per_client: usize,
+    /// Connections per destination.
+    pub max_connections_per_destination: usize,
+    /// Session rules (hostname, local domains, limits, timeouts).
+    pub session: SessionConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_flags() {
+        let file = Config::from_toml(
+            "listen = [\"127.0.0.1:2525\"]\nspool = \"/tmp/s\"\nretry_interval = \"10m\"\nlocal_domain = [\"A.test\"]\nmaildir_root = \"/tmp/m\"\n",
+        )
+        .unwrap();
+        let flags = Config {
+            retry_interval: Some("1s".into()),
+            ..Config::default()
+        };
+        let s = file.overridden_by(flags).resolve().unwrap();
+        assert_eq!(s.scheduler.retry_interval, Duration::from_secs(1));
+        assert_eq!(s.session.local_domains, ["a.test"]);
+        assert!(Config::from_toml("nonsense = 1").is_err());
+        assert!(Config::default().resolve().is_err(), "spool is required");
+    }
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../../../examples/relay.toml");
+        let s = Config::from_toml(text).unwrap().resolve().unwrap();
+        assert_eq!(s.session.hostname, "mx.example.test");
+        assert_eq!(s.scheduler.retry_interval, Duration::from_secs(1800));
+    }
+}

@@ -1,0 +1,24 @@
+//! septet relay: an SMTP server with a durable queue that downgrades
+//! 8-bit mail per hop (RFC 6152).
+//!
+//! The protocol and queue logic is sans-IO, in the style of quinn-proto:
+//! [`smtp::server::Session`] and [`smtp::client::Client`] take bytes and
+//! time in (`handle_*`) and give bytes and decisions out (`poll_*`);
+//! [`queue::Scheduler`] decides what to attempt when. The tokio driver
+//! ([`run`]) only moves bytes between sockets, files and those machines.
+#![warn(missing_docs)]
+
+pub mod cidr;
+pub mod config;
+pub mod driver;
+pub mod dsn;
+pub mod envelope;
+pub mod local;
+pub mod queue;
+pub mod smtp;
+pub mod spool;
+pub mod time;
+pub mod trace;
+
+pub use config::{Config, Settings};
+pub use driver::Server;

@@ -1,0 +1,68 @@
+use std::io::Write;
+
+use super::*;
+use crate::envelope::{BodyType, Origin, RcptState, Recipient};
+
+fn envelope(id: &str) -> Envelope {
+    Envelope {
+        id: id.into(),
+        sender: "a@b.test".into(),
+        recipients: vec![Recipient {
+            address: "u@local.test".into(),
+            state: RcptState::Pending,
+            last_reply: None,
+        }],
+        body: BodyType::EightBitMime,
+        smtputf8: false,
+        eight_bit: true,
+        received_at: 1,
+        attempts: 0,
+        next_attempt: 1,
+        origin: Origin::default(),
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("septet-spool-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn commit_recover_remove() {
+    let dir = temp_dir("crr");
+    let spool = Spool::open(&dir).unwrap();
+    let (a, b) = (spool.new_id(), spool.new_id());
+    assert_ne!(a, b);
+    let mut fa = spool.create(&a).unwrap();
+    fa.write_all(b"Subject: a\r\n\r\nbody\r\n").unwrap();
+    let mut fb = spool.create(&b).unwrap();
+    fb.write_all(b"never committed").unwrap();
+    let results = spool.commit_batch(vec![Pending {
+        envelope: envelope(&a),
+        file: fa,
+    }]);
+    assert!(results[0].is_ok());
+    // A crash here: b's tmp file and an orphan .msg are left behind.
+    fs::write(dir.join("ORPHAN.msg"), b"x").unwrap();
+    let (envs, broken) = Spool::open(&dir).unwrap().recover().unwrap();
+    assert_eq!(envs, vec![envelope(&a)]);
+    assert!(broken.is_empty());
+    let mut names: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, [format!("{a}.env"), format!("{a}.msg")]);
+    assert_eq!(
+        fs::read(spool.message_path(&a)).unwrap(),
+        b"Subject: a\r\n\r\nbody\r\n"
+    );
+    let mut e = envelope(&a);
+    e.attempts = 3;
+    spool.save(&e).unwrap();
+    assert_eq!(spool.list().unwrap(), vec![e]);
+    spool.remove(&a).unwrap();
+    assert!(spool.list().unwrap().is_empty());
+    let _ = fs::remove_dir_all(&dir);
+}
