@@ -19,6 +19,7 @@ pub mod trace;
 pub mod cidr;
 pub mod config;
 pub mod driver;
+pub mod users;
 
 pub use config::{Config, Settings};
 pub use driver::Server;
