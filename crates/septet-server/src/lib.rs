@@ -20,6 +20,9 @@ pub mod cidr;
 pub mod config;
 pub mod driver;
 pub mod users;
+pub mod access;
+pub mod mailstore;
+pub mod pop3;
 
 pub use config::{Config, Settings};
 pub use driver::Server;
