@@ -62,7 +62,7 @@ macro_rules! impl_access_session {
 }
 
 impl_access_session!(crate::pop3::Session);
-// IMAP-HOOK impl_access_session!(crate::imap::Session);
+impl_access_session!(crate::imap::Session);
 
 /// Which protocol a listener speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub async fn serve(protocol: Protocol, listener: TcpListener, ctx: AccessContext
         tokio::spawn(async move {
             let result = match protocol {
                 Protocol::Pop3 => connection::<crate::pop3::Session>(stream, peer, ctx).await,
-                Protocol::Imap => Err(io::Error::other("IMAP-HOOK")),
+                Protocol::Imap => connection::<crate::imap::Session>(stream, peer, ctx).await,
             };
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended");

@@ -23,6 +23,7 @@ pub mod users;
 pub mod access;
 pub mod mailstore;
 pub mod pop3;
+pub mod imap;
 pub mod access_driver;
 
 pub use config::{Config, Settings};

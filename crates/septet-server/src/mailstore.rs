@@ -77,6 +77,11 @@ pub fn ensure_maildir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether `dir` is a Maildir (`cur/` and `new/` present).
+pub fn is_maildir(dir: &Path) -> bool {
+    dir.join("cur").is_dir() && dir.join("new").is_dir()
+}
+
 /// Splits a file name into its unique part and its sorted flag letters.
 pub fn split_name(name: &str) -> (String, String) {
     match name.split_once(':') {

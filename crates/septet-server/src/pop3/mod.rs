@@ -12,7 +12,7 @@
 
 mod maildrop;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::time::Instant;
 
