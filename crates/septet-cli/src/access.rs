@@ -49,7 +49,8 @@ pub struct PasswdArgs {
 pub fn serve(protocol: Protocol, args: ServeArgs) -> Result<(), Failure> {
     if args.tls_cert.is_some() {
         return Err(Failure::Usage(
-            "--tls-cert/--tls-key: TLS is not implemented yet for pop3/imap; use a TLS proxy".into(),
+            "--tls-cert/--tls-key: TLS is not implemented yet for pop3/imap; use a TLS proxy"
+                .into(),
         ));
     }
     let users = Users::load(&args.users).map_err(|e| Failure::Error(e.to_string()))?;
@@ -73,10 +74,15 @@ pub fn passwd(args: PasswdArgs) -> Result<(), Failure> {
         .lock()
         .read_to_end(&mut input)
         .map_err(|e| Failure::io("reading the password from standard input", e))?;
-    let end = input.iter().position(|&b| b == b'\n').unwrap_or(input.len());
+    let end = input
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(input.len());
     let password = input[..end].strip_suffix(b"\r").unwrap_or(&input[..end]);
     if password.is_empty() {
-        return Err(Failure::Error("passwd: empty password on standard input".into()));
+        return Err(Failure::Error(
+            "passwd: empty password on standard input".into(),
+        ));
     }
     users::set_password(&args.users, &args.user, password)
         .map_err(|e| Failure::Error(format!("passwd: {e}")))

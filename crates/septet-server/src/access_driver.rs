@@ -74,7 +74,11 @@ pub enum Protocol {
 }
 
 /// Accepts connections on `listener` forever, one task per connection.
-pub async fn serve(protocol: Protocol, listener: TcpListener, ctx: AccessContext) -> io::Result<()> {
+pub async fn serve(
+    protocol: Protocol,
+    listener: TcpListener,
+    ctx: AccessContext,
+) -> io::Result<()> {
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(a) => a,
@@ -145,7 +149,9 @@ async fn connection<S: AccessSession>(
 /// Binds `listen` and serves `protocol` on a new multi-threaded runtime
 /// until the process ends (the `septet pop3` / `septet imap` commands).
 pub fn run(protocol: Protocol, listen: &str, ctx: AccessContext) -> io::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let listener = TcpListener::bind(listen).await?;
         tracing::info!(addr = %listener.local_addr()?, ?protocol, "listening");

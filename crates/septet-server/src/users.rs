@@ -93,7 +93,10 @@ impl Users {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let syntax = |reason| UsersError::Syntax { line: i + 1, reason };
+            let syntax = |reason| UsersError::Syntax {
+                line: i + 1,
+                reason,
+            };
             let (user, hash) = line.split_once(':').ok_or(syntax("no ':'"))?;
             if !valid_user_name(user) {
                 return Err(syntax("bad user name"));
@@ -249,7 +252,8 @@ impl FailureLimiter {
         let window = self.config.window;
         // Forget old entries so the table stays bounded by recent abuse.
         if self.failures.len() > 10_000 {
-            self.failures.retain(|_, (_, t)| now.duration_since(*t) < window);
+            self.failures
+                .retain(|_, (_, t)| now.duration_since(*t) < window);
         }
         let e = self.failures.entry(key.to_owned()).or_insert((0, now));
         if now.duration_since(e.1) >= window {
@@ -295,7 +299,13 @@ impl Authenticator {
 
     /// Checks `user`'s `password` from `client` (its address) at `now`;
     /// failures count against both the client and the user.
-    pub fn authenticate(&self, client: &str, user: &str, password: &[u8], now: Instant) -> AuthResult {
+    pub fn authenticate(
+        &self,
+        client: &str,
+        user: &str,
+        password: &[u8],
+        now: Instant,
+    ) -> AuthResult {
         let ckey = format!("c:{client}");
         let ukey = format!("u:{user}");
         {
@@ -350,7 +360,16 @@ mod tests {
     fn user_names() {
         assert!(valid_user_name("alice"));
         assert!(valid_user_name("a.b-c_d@example.org"));
-        for bad in ["", ".", "..", ".hidden", "a/b", "a b", "a:b", &"x".repeat(65)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "a/b",
+            "a b",
+            "a:b",
+            &"x".repeat(65),
+        ] {
             assert!(!valid_user_name(bad), "{bad:?}");
         }
     }
@@ -367,7 +386,10 @@ mod tests {
         assert!(users.verify("alice", b"three"));
         assert!(!users.verify("alice", b"one"));
         assert!(users.verify("bob", b"two"));
-        assert!(matches!(set_password(&path, "a/b", b"x"), Err(UsersError::BadUserName)));
+        assert!(matches!(
+            set_password(&path, "a/b", b"x"),
+            Err(UsersError::BadUserName)
+        ));
     }
 
     #[test]
@@ -400,11 +422,23 @@ mod tests {
             },
         );
         let t = Instant::now();
-        assert_eq!(auth.authenticate("1.2.3.4", "alice", b"x", t), AuthResult::Failed);
-        assert_eq!(auth.authenticate("1.2.3.4", "alice", b"x", t), AuthResult::Failed);
+        assert_eq!(
+            auth.authenticate("1.2.3.4", "alice", b"x", t),
+            AuthResult::Failed
+        );
+        assert_eq!(
+            auth.authenticate("1.2.3.4", "alice", b"x", t),
+            AuthResult::Failed
+        );
         // Even the right password waits out the window.
-        assert_eq!(auth.authenticate("5.6.7.8", "alice", b"pw", t), AuthResult::RateLimited);
+        assert_eq!(
+            auth.authenticate("5.6.7.8", "alice", b"pw", t),
+            AuthResult::RateLimited
+        );
         let later = t + Duration::from_secs(31);
-        assert_eq!(auth.authenticate("1.2.3.4", "alice", b"pw", later), AuthResult::Ok);
+        assert_eq!(
+            auth.authenticate("1.2.3.4", "alice", b"pw", later),
+            AuthResult::Ok
+        );
     }
 }

@@ -10,7 +10,8 @@ use std::process::Command;
 use access_util::{have, python, run, Server};
 use septet_server::access_driver::Protocol;
 
-const MSG1: &[u8] = b"From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: first\n\nhello\n";
+const MSG1: &[u8] =
+    b"From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: first\n\nhello\n";
 const MSG2: &[u8] = b"From: carol@example.org\r\nSubject: with attachment\r\nMIME-Version: 1.0\r\n\
 Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
 --b1\r\nContent-Type: application/octet-stream; name=\"x.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
@@ -59,15 +60,25 @@ M.close(); M.logout()
     assert_eq!(lines[0], "OK", "{out}");
     assert_eq!(lines[1], "2");
     assert_eq!(lines[2], "1 2");
-    assert_eq!(lines[3], "000102030405", "BODY[2] decodes to the bytes sent");
-    assert_eq!(lines[4], (MSG1.len() + 5).to_string(), "RFC822 in CRLF form");
+    assert_eq!(
+        lines[3], "000102030405",
+        "BODY[2] decodes to the bytes sent"
+    );
+    assert_eq!(
+        lines[4],
+        (MSG1.len() + 5).to_string(),
+        "RFC822 in CRLF form"
+    );
     assert!(lines[5].contains("\\Seen"), "{out}");
     assert_eq!(lines[6], "2");
     assert_eq!(lines[7], "2");
     assert_eq!(&lines[8..11], ["OK", "OK", "OK"]);
     assert_eq!(lines[11], "\"Saved\" (MESSAGES 2 UNSEEN 0)");
     assert_eq!(lines[12], "[b'1']");
-    assert!(lines[13].contains("INBOX") && lines[13].contains("Saved"), "{out}");
+    assert!(
+        lines[13].contains("INBOX") && lines[13].contains("Saved"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -77,8 +88,18 @@ fn curl_imap() {
     }
     let s = server();
     let base = format!("imap://127.0.0.1:{}", s.port);
-    let msg = run(Command::new("curl").args(["-sS", "--user", "alice:secret", &format!("{base}/INBOX;UID=1")]));
-    assert_eq!(msg.as_bytes(), String::from_utf8_lossy(MSG1).replace('\n', "\r\n").as_bytes());
+    let msg = run(Command::new("curl").args([
+        "-sS",
+        "--user",
+        "alice:secret",
+        &format!("{base}/INBOX;UID=1"),
+    ]));
+    assert_eq!(
+        msg.as_bytes(),
+        String::from_utf8_lossy(MSG1)
+            .replace('\n', "\r\n")
+            .as_bytes()
+    );
     let part = run(Command::new("curl").args([
         "-sS",
         "--user",
@@ -86,7 +107,8 @@ fn curl_imap() {
         &format!("{base}/INBOX;UID=2;SECTION=1"),
     ]));
     assert_eq!(part, "see attached");
-    let list = run(Command::new("curl").args(["-sS", "--user", "alice:secret", &format!("{base}/")]));
+    let list =
+        run(Command::new("curl").args(["-sS", "--user", "alice:secret", &format!("{base}/")]));
     assert!(list.contains("INBOX"), "{list}");
     let search = run(Command::new("curl").args([
         "-sS",
@@ -113,7 +135,11 @@ fn listing(dir: &Path) -> BTreeSet<(String, String)> {
 fn flags_of(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = listing(dir)
         .into_iter()
-        .map(|(_, n)| n.split_once(":2,").map(|(_, f)| f.to_owned()).unwrap_or_default())
+        .map(|(_, n)| {
+            n.split_once(":2,")
+                .map(|(_, f)| f.to_owned())
+                .unwrap_or_default()
+        })
         .collect();
     v.sort();
     v
@@ -143,7 +169,9 @@ fn mbsync_both_ways_with_flags() {
     )
     .unwrap();
     let mbsync = || {
-        run(Command::new("mbsync").args(["-c", rc.to_str().unwrap(), "-a"]).env("HOME", work.path()))
+        run(Command::new("mbsync")
+            .args(["-c", rc.to_str().unwrap(), "-a"])
+            .env("HOME", work.path()))
     };
     mbsync();
     let near = local.join("INBOX");
@@ -153,11 +181,24 @@ fn mbsync_both_ways_with_flags() {
     let (unique, _) = name.split_once(":2,").unwrap_or((&name, ""));
     let flagged = format!("{unique}:2,FS");
     std::fs::rename(near.join(sub).join(&name), near.join("cur").join(&flagged)).unwrap();
-    std::fs::write(near.join("new/1800000000.9.near"), "Subject: from near\n\nx\n").unwrap();
+    std::fs::write(
+        near.join("new/1800000000.9.near"),
+        "Subject: from near\n\nx\n",
+    )
+    .unwrap();
     mbsync();
     let far = s.inbox();
-    assert_eq!(listing(&far).len(), 3, "the new message pushed: {:?}", listing(&far));
-    assert!(flags_of(&far).contains(&"FS".to_owned()), "flags pushed: {:?}", listing(&far));
+    assert_eq!(
+        listing(&far).len(),
+        3,
+        "the new message pushed: {:?}",
+        listing(&far)
+    );
+    assert!(
+        flags_of(&far).contains(&"FS".to_owned()),
+        "flags pushed: {:?}",
+        listing(&far)
+    );
     // A second sync changes nothing on either side.
     let (before_far, before_near) = (listing(&far), listing(&near));
     mbsync();
@@ -203,10 +244,17 @@ fn fetchmail_imap_keep_then_fetchall() {
     };
     fetch(&["--keep"]);
     let got = std::fs::read_to_string(&out).unwrap();
-    assert!(got.contains("Subject: first") && got.contains("Subject: with attachment"), "{got}");
+    assert!(
+        got.contains("Subject: first") && got.contains("Subject: with attachment"),
+        "{got}"
+    );
     assert_eq!(listing(&s.inbox()).len(), 2, "kept on the server");
     fetch(&["--fetchall"]);
     let got = std::fs::read_to_string(&out).unwrap();
     assert_eq!(got.matches("Subject: first").count(), 2, "{got}");
-    assert_eq!(listing(&s.inbox()).len(), 0, "deleted and expunged after --fetchall");
+    assert_eq!(
+        listing(&s.inbox()).len(),
+        0,
+        "deleted and expunged after --fetchall"
+    );
 }

@@ -139,7 +139,10 @@ fn fetchmail_keep_then_fetchall() {
     };
     fetch(&["--keep"]);
     let got = std::fs::read_to_string(&out).unwrap();
-    assert!(got.contains("Subject: first") && got.contains("Subject: second"), "{got}");
+    assert!(
+        got.contains("Subject: first") && got.contains("Subject: second"),
+        "{got}"
+    );
     assert!(got.contains("\n.leading dot"), "dot-unstuffed: {got}");
     // Kept: both files still on the server.
     assert_eq!(std::fs::read_dir(s.inbox().join("new")).unwrap().count(), 2);

@@ -32,8 +32,14 @@ fn split_top(v: &[u8], seps: &[u8]) -> Vec<(usize, usize, u8)> {
 }
 
 fn trim(v: &[u8]) -> &[u8] {
-    let s = v.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(v.len());
-    let e = v.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(s, |e| e + 1);
+    let s = v
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(v.len());
+    let e = v
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(s, |e| e + 1);
     &v[s..e.max(s)]
 }
 
@@ -81,14 +87,19 @@ fn strip_comments(v: &[u8]) -> Vec<u8> {
 
 fn mailbox(out: &mut Vec<u8>, v: &[u8]) {
     let v = trim(v);
-    let (name, spec) = match (v.iter().position(|&b| b == b'<'), v.iter().rposition(|&b| b == b'>')) {
+    let (name, spec) = match (
+        v.iter().position(|&b| b == b'<'),
+        v.iter().rposition(|&b| b == b'>'),
+    ) {
         (Some(l), Some(r)) if l < r => (display_name(&v[..l]), &v[l + 1..r]),
         _ => (None, v),
     };
     let spec = strip_comments(spec);
     // A source route (`@a,@b:user@host`) is dropped to the adl slot.
     let (adl, spec) = match spec.iter().position(|&b| b == b':') {
-        Some(c) if spec.first() == Some(&b'@') => (Some(spec[..c].to_vec()), spec[c + 1..].to_vec()),
+        Some(c) if spec.first() == Some(&b'@') => {
+            (Some(spec[..c].to_vec()), spec[c + 1..].to_vec())
+        }
         _ => (None, spec),
     };
     let (local, host) = match spec.iter().rposition(|&b| b == b'@') {
@@ -116,7 +127,9 @@ pub fn address_list(out: &mut Vec<u8>, v: &[u8]) {
     let mut rest = v;
     loop {
         let items = split_top(rest, b",:");
-        let Some(&(s, e, sep)) = items.first() else { break };
+        let Some(&(s, e, sep)) = items.first() else {
+            break;
+        };
         let item = trim(&rest[s..e]);
         if sep == b':' {
             // A group: `name: a, b;`.
@@ -174,7 +187,10 @@ mod tests {
             list("team: a@x, b@y;"),
             "((NIL NIL \"team\" NIL)(NIL NIL \"a\" \"x\")(NIL NIL \"b\" \"y\")(NIL NIL NIL NIL))"
         );
-        assert_eq!(list("undisclosed-recipients:;"), "((NIL NIL \"undisclosed-recipients\" NIL)(NIL NIL NIL NIL))");
+        assert_eq!(
+            list("undisclosed-recipients:;"),
+            "((NIL NIL \"undisclosed-recipients\" NIL)(NIL NIL NIL NIL))"
+        );
         assert_eq!(list("  "), "NIL");
     }
 }

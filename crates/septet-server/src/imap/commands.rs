@@ -15,9 +15,32 @@ use super::{Session, State, Waiting, CACHE_ENTRIES, IDLE_POLL};
 use crate::mailstore::{self, to_crlf, Sub};
 
 const KNOWN: &[&str] = &[
-    "SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB",
-    "NAMESPACE", "STATUS", "APPEND", "IDLE", "CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH",
-    "STORE", "COPY", "MOVE", "UID FETCH", "UID STORE", "UID SEARCH", "UID COPY", "UID MOVE",
+    "SELECT",
+    "EXAMINE",
+    "CREATE",
+    "DELETE",
+    "RENAME",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "LIST",
+    "LSUB",
+    "NAMESPACE",
+    "STATUS",
+    "APPEND",
+    "IDLE",
+    "CLOSE",
+    "UNSELECT",
+    "EXPUNGE",
+    "SEARCH",
+    "FETCH",
+    "STORE",
+    "COPY",
+    "MOVE",
+    "UID FETCH",
+    "UID STORE",
+    "UID SEARCH",
+    "UID COPY",
+    "UID MOVE",
     "UID EXPUNGE",
 ];
 
@@ -124,7 +147,9 @@ fn glob(pattern: &[u8], name: &[u8]) -> bool {
         Some((b'%', rest)) => (0..=name.len())
             .take_while(|&i| i == 0 || name[i - 1] != b'.')
             .any(|i| glob(rest, &name[i..])),
-        Some((&p, rest)) => name.first().is_some_and(|&n| n.eq_ignore_ascii_case(&p)) && glob(rest, &name[1..]),
+        Some((&p, rest)) => {
+            name.first().is_some_and(|&n| n.eq_ignore_ascii_case(&p)) && glob(rest, &name[1..])
+        }
     }
 }
 
@@ -153,7 +178,11 @@ fn list(s: &mut Session, tag: &str, cmd: &str, user_dir: &Path, pattern: &str) {
         for f in &all {
             if glob(pattern.as_bytes(), f.as_bytes()) {
                 let children = all.iter().any(|o| o.starts_with(&format!("{f}.")));
-                let attr = if children { "\\HasChildren" } else { "\\HasNoChildren" };
+                let attr = if children {
+                    "\\HasChildren"
+                } else {
+                    "\\HasNoChildren"
+                };
                 let mut line = format!("{cmd} ({attr}) \".\" ").into_bytes();
                 structure::string(&mut line, f.as_bytes());
                 s.untagged(&String::from_utf8_lossy(&line));
@@ -182,7 +211,10 @@ fn select(s: &mut Session, tag: &str, cmd: &str, user_dir: &Path, name: &str) {
     let perm = if read_only { "" } else { flags };
     s.untagged(&format!("OK [PERMANENTFLAGS ({perm})] flags permitted"));
     s.untagged(&format!("{} EXISTS", mb.msgs.len()));
-    s.untagged(&format!("{} RECENT", mb.msgs.iter().filter(|m| m.recent).count()));
+    s.untagged(&format!(
+        "{} RECENT",
+        mb.msgs.iter().filter(|m| m.recent).count()
+    ));
     if let Some(i) = mb.msgs.iter().position(|m| !m.entry.flags.contains('S')) {
         s.untagged(&format!("OK [UNSEEN {}] first unseen", i + 1));
     }
@@ -225,11 +257,22 @@ fn status(s: &mut Session, tag: &str, user_dir: &Path, name: &str, items: &[Stri
     }
     let mut line = b"STATUS ".to_vec();
     structure::string(&mut line, name.as_bytes());
-    s.untagged(&format!("{} ({})", String::from_utf8_lossy(&line), parts.join(" ")));
+    s.untagged(&format!(
+        "{} ({})",
+        String::from_utf8_lossy(&line),
+        parts.join(" ")
+    ));
     s.tagged(tag, "OK STATUS completed");
 }
 
-fn manage(s: &mut Session, tag: &str, cmd: &str, user_dir: &Path, name: &str, target: Option<&str>) {
+fn manage(
+    s: &mut Session,
+    tag: &str,
+    cmd: &str,
+    user_dir: &Path,
+    name: &str,
+    target: Option<&str>,
+) {
     if name.eq_ignore_ascii_case("INBOX") && cmd != "CREATE" {
         return s.tagged(tag, "NO INBOX cannot be deleted or renamed");
     }
@@ -237,9 +280,13 @@ fn manage(s: &mut Session, tag: &str, cmd: &str, user_dir: &Path, name: &str, ta
         return s.tagged(tag, "NO [CANNOT] invalid mailbox name");
     };
     let result = match cmd {
-        "CREATE" if mailstore::is_maildir(&dir) => return s.tagged(tag, "NO [ALREADYEXISTS] mailbox exists"),
+        "CREATE" if mailstore::is_maildir(&dir) => {
+            return s.tagged(tag, "NO [ALREADYEXISTS] mailbox exists")
+        }
         "CREATE" => mailstore::ensure_maildir(&dir),
-        _ if !mailstore::is_maildir(&dir) => return s.tagged(tag, "NO [NONEXISTENT] no such mailbox"),
+        _ if !mailstore::is_maildir(&dir) => {
+            return s.tagged(tag, "NO [NONEXISTENT] no such mailbox")
+        }
         "DELETE" => {
             if matches!(&s.state, State::Selected { mailbox, .. } if mailbox.dir == dir) {
                 s.state = State::Authenticated {
@@ -291,7 +338,10 @@ fn append(s: &mut Session, tag: &str, user_dir: &Path, c: &mut Cursor<'_>) -> Re
             if matches!(&s.state, State::Selected { mailbox, .. } if mailbox.dir == dir) {
                 s.refresh();
             }
-            s.tagged(tag, &format!("OK [APPENDUID {validity} {uid}] APPEND completed"));
+            s.tagged(
+                tag,
+                &format!("OK [APPENDUID {validity} {uid}] APPEND completed"),
+            );
         }
         Err(e) => s.tagged(tag, &format!("NO [SERVERBUG] {e}")),
     }
@@ -303,7 +353,10 @@ fn parse_date_time(s: &str) -> Option<u64> {
     let (date, rest) = s.trim().split_once(' ')?;
     let day = search::parse_date(date)?;
     let (time, zone) = rest.split_once(' ')?;
-    let t: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let t: Vec<i64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let [h, m, sec] = t[..] else { return None };
     let sign = if zone.starts_with('-') { -1 } else { 1 };
     let z: i64 = zone.get(1..5)?.parse().ok()?;
@@ -337,7 +390,13 @@ fn resolve(mb: &Mailbox, set: &SeqSet, uid: bool) -> Vec<usize> {
         .collect()
 }
 
-fn selected(s: &mut Session, tag: &str, name: &str, user_dir: &Path, c: &mut Cursor<'_>) -> Result<(), Bad> {
+fn selected(
+    s: &mut Session,
+    tag: &str,
+    name: &str,
+    user_dir: &Path,
+    c: &mut Cursor<'_>,
+) -> Result<(), Bad> {
     let uid = name.starts_with("UID ");
     let verb = name.trim_start_matches("UID ");
     match verb {
@@ -369,7 +428,9 @@ fn selected(s: &mut Session, tag: &str, name: &str, user_dir: &Path, c: &mut Cur
                 None
             };
             c.end()?;
-            let State::Selected { mailbox, .. } = &mut s.state else { return Ok(()) };
+            let State::Selected { mailbox, .. } = &mut s.state else {
+                return Ok(());
+            };
             if mailbox.read_only {
                 s.tagged(tag, "NO [READ-ONLY] mailbox is read-only");
                 return Ok(());
@@ -432,7 +493,9 @@ fn selected(s: &mut Session, tag: &str, name: &str, user_dir: &Path, c: &mut Cur
 
 /// The analysis of message `i`, from the cache or one read and parse.
 fn meta(s: &mut Session, i: usize, data: Option<&[u8]>) -> Option<Arc<Meta>> {
-    let State::Selected { mailbox, .. } = &mut s.state else { return None };
+    let State::Selected { mailbox, .. } = &mut s.state else {
+        return None;
+    };
     let uid = mailbox.msgs[i].uid;
     if let Some(m) = s.cache.get(&uid) {
         return Some(m.clone());
@@ -449,13 +512,17 @@ fn meta(s: &mut Session, i: usize, data: Option<&[u8]>) -> Option<Arc<Meta>> {
 }
 
 fn fetch_msgs(s: &mut Session, set: &SeqSet, uid: bool, items: &[Item]) {
-    let State::Selected { mailbox, .. } = &s.state else { return };
+    let State::Selected { mailbox, .. } = &s.state else {
+        return;
+    };
     let indices = resolve(mailbox, set, uid);
     let needs_data = items.iter().any(Item::needs_data);
     let sets_seen = !mailbox.read_only && items.iter().any(Item::sets_seen);
     for i in indices {
         let data = if needs_data {
-            let State::Selected { mailbox, .. } = &mut s.state else { return };
+            let State::Selected { mailbox, .. } = &mut s.state else {
+                return;
+            };
             match mailbox.read(i) {
                 Ok(d) => Some(to_crlf(&d)),
                 // Gone meanwhile: nothing to send for it (RFC 3501 allows NO; skip quietly).
@@ -464,11 +531,20 @@ fn fetch_msgs(s: &mut Session, set: &SeqSet, uid: bool, items: &[Item]) {
         } else {
             None
         };
-        let need_meta = items
-            .iter()
-            .any(|it| matches!(it, Item::Size | Item::Envelope | Item::BodyStructure | Item::Body));
-        let meta = if need_meta { meta(s, i, data.as_deref()) } else { None };
-        let State::Selected { mailbox, .. } = &mut s.state else { return };
+        let need_meta = items.iter().any(|it| {
+            matches!(
+                it,
+                Item::Size | Item::Envelope | Item::BodyStructure | Item::Body
+            )
+        });
+        let meta = if need_meta {
+            meta(s, i, data.as_deref())
+        } else {
+            None
+        };
+        let State::Selected { mailbox, .. } = &mut s.state else {
+            return;
+        };
         let mut flags_changed = false;
         if sets_seen && !mailbox.msgs[i].entry.flags.contains('S') {
             let letters = format!("{}S", mailbox.msgs[i].entry.flags);
@@ -502,10 +578,12 @@ fn render(out: &mut Vec<u8>, item: &Item, m: &Msg, meta: Option<&Meta>, data: Op
     match item {
         Item::Flags => out.extend_from_slice(format!("FLAGS ({})", flag_names(m)).as_bytes()),
         Item::Uid => out.extend_from_slice(format!("UID {}", m.uid).as_bytes()),
-        Item::Size => out.extend_from_slice(format!("RFC822.SIZE {}", meta.map_or(0, |x| x.size)).as_bytes()),
-        Item::InternalDate => {
-            out.extend_from_slice(format!("INTERNALDATE \"{}\"", internal_date(m.entry.mtime)).as_bytes())
+        Item::Size => {
+            out.extend_from_slice(format!("RFC822.SIZE {}", meta.map_or(0, |x| x.size)).as_bytes())
         }
+        Item::InternalDate => out.extend_from_slice(
+            format!("INTERNALDATE \"{}\"", internal_date(m.entry.mtime)).as_bytes(),
+        ),
         Item::Envelope => {
             out.extend_from_slice(b"ENVELOPE ");
             out.extend_from_slice(meta.map_or(&b"NIL"[..], |x| &x.envelope));
@@ -520,7 +598,10 @@ fn render(out: &mut Vec<u8>, item: &Item, m: &Msg, meta: Option<&Meta>, data: Op
         }
         Item::Section(sec) => {
             let bytes = fetch::section_bytes(data, sec);
-            let origin = sec.partial.map(|(o, _)| format!("<{o}>")).unwrap_or_default();
+            let origin = sec
+                .partial
+                .map(|(o, _)| format!("<{o}>"))
+                .unwrap_or_default();
             out.extend_from_slice(format!("BODY[{}]{origin} ", sec.spec).as_bytes());
             literal(out, fetch::partial(&bytes, sec.partial));
         }
@@ -542,7 +623,9 @@ fn render(out: &mut Vec<u8>, item: &Item, m: &Msg, meta: Option<&Meta>, data: Op
 }
 
 fn search_msgs(s: &mut Session, key: &search::Key, uid: bool) -> Vec<u32> {
-    let State::Selected { mailbox, .. } = &mut s.state else { return Vec::new() };
+    let State::Selected { mailbox, .. } = &mut s.state else {
+        return Vec::new();
+    };
     let max_seq = mailbox.msgs.len() as u32;
     let max_uid = mailbox.msgs.last().map_or(0, |m| m.uid);
     let mut found = Vec::new();
@@ -570,8 +653,18 @@ fn search_msgs(s: &mut Session, key: &search::Key, uid: bool) -> Vec<u32> {
     found
 }
 
-fn store(s: &mut Session, tag: &str, name: &str, set: &SeqSet, uid: bool, op: &str, flags: &[String]) {
-    let State::Selected { mailbox, .. } = &mut s.state else { return };
+fn store(
+    s: &mut Session,
+    tag: &str,
+    name: &str,
+    set: &SeqSet,
+    uid: bool,
+    op: &str,
+    flags: &[String],
+) {
+    let State::Selected { mailbox, .. } = &mut s.state else {
+        return;
+    };
     if mailbox.read_only {
         return s.tagged(tag, "NO [READ-ONLY] mailbox is read-only");
     }
@@ -596,8 +689,16 @@ fn store(s: &mut Session, tag: &str, name: &str, set: &SeqSet, uid: bool, op: &s
         }
         if !silent {
             let m = &mailbox.msgs[i];
-            let uid_part = if uid { format!(" UID {}", m.uid) } else { String::new() };
-            lines.push(format!("{} FETCH (FLAGS ({}){uid_part})", i + 1, flag_names(m)));
+            let uid_part = if uid {
+                format!(" UID {}", m.uid)
+            } else {
+                String::new()
+            };
+            lines.push(format!(
+                "{} FETCH (FLAGS ({}){uid_part})",
+                i + 1,
+                flag_names(m)
+            ));
         }
     }
     for l in lines {
@@ -611,11 +712,22 @@ fn store(s: &mut Session, tag: &str, name: &str, set: &SeqSet, uid: bool, op: &s
 }
 
 #[allow(clippy::too_many_arguments)]
-fn copy(s: &mut Session, tag: &str, name: &str, set: &SeqSet, uid: bool, user_dir: &Path, dest: &str, is_move: bool) {
+fn copy(
+    s: &mut Session,
+    tag: &str,
+    name: &str,
+    set: &SeqSet,
+    uid: bool,
+    user_dir: &Path,
+    dest: &str,
+    is_move: bool,
+) {
     let Some(to) = folder_dir(user_dir, dest).filter(|d| mailstore::is_maildir(d)) else {
         return s.tagged(tag, "NO [TRYCREATE] no such mailbox");
     };
-    let State::Selected { mailbox, .. } = &mut s.state else { return };
+    let State::Selected { mailbox, .. } = &mut s.state else {
+        return;
+    };
     if is_move && mailbox.read_only {
         return s.tagged(tag, "NO [READ-ONLY] mailbox is read-only");
     }

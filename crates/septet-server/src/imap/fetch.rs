@@ -65,12 +65,16 @@ pub enum Item {
 impl Item {
     /// Whether the item needs the message's contents (not only its metadata).
     pub fn needs_data(&self) -> bool {
-        matches!(self, Item::Section(_) | Item::Rfc822 | Item::Rfc822Header | Item::Rfc822Text)
+        matches!(
+            self,
+            Item::Section(_) | Item::Rfc822 | Item::Rfc822Header | Item::Rfc822Text
+        )
     }
 
     /// Whether fetching it sets `\Seen`.
     pub fn sets_seen(&self) -> bool {
-        matches!(self, Item::Rfc822 | Item::Rfc822Text) || matches!(self, Item::Section(s) if !s.peek)
+        matches!(self, Item::Rfc822 | Item::Rfc822Text)
+            || matches!(self, Item::Section(s) if !s.peek)
     }
 }
 
@@ -78,13 +82,24 @@ impl Item {
 /// parenthesized list.
 pub fn parse_items(c: &mut Cursor<'_>) -> Result<Vec<Item>, Bad> {
     if c.eat_word("ALL") {
-        return Ok(vec![Item::Flags, Item::InternalDate, Item::Size, Item::Envelope]);
+        return Ok(vec![
+            Item::Flags,
+            Item::InternalDate,
+            Item::Size,
+            Item::Envelope,
+        ]);
     }
     if c.eat_word("FAST") {
         return Ok(vec![Item::Flags, Item::InternalDate, Item::Size]);
     }
     if c.eat_word("FULL") {
-        return Ok(vec![Item::Flags, Item::InternalDate, Item::Size, Item::Envelope, Item::Body]);
+        return Ok(vec![
+            Item::Flags,
+            Item::InternalDate,
+            Item::Size,
+            Item::Envelope,
+            Item::Body,
+        ]);
     }
     if !c.eat(b'(') {
         return Ok(vec![parse_item(c)?]);
@@ -236,7 +251,9 @@ pub fn section_bytes(data: &[u8], s: &Section) -> Vec<u8> {
         SectionText::Whole if s.part.is_empty() => data.to_vec(),
         SectionText::Whole => part.body_raw().to_vec(),
         SectionText::Mime => head_with_blank(data, &part).to_vec(),
-        SectionText::Header => message.map(|m| head_with_blank(data, &m).to_vec()).unwrap_or_default(),
+        SectionText::Header => message
+            .map(|m| head_with_blank(data, &m).to_vec())
+            .unwrap_or_default(),
         SectionText::Text => message.map(|m| m.body_raw().to_vec()).unwrap_or_default(),
         SectionText::Fields(names, not) => message
             .map(|m| {
@@ -258,7 +275,11 @@ pub fn section_bytes(data: &[u8], s: &Section) -> Vec<u8> {
 fn head_with_blank<'a>(data: &'a [u8], part: &Part<'_, '_>) -> &'a [u8] {
     let r = part.range();
     let b = part.body_range();
-    let end = if b.start > r.start { b.start } else { part.header_range().end };
+    let end = if b.start > r.start {
+        b.start
+    } else {
+        part.header_range().end
+    };
     &data[r.start..end.min(data.len())]
 }
 
@@ -313,11 +334,14 @@ Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\
 
     #[test]
     fn items_and_macros() {
-        let mut c = Cursor::new(b"(FLAGS UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (From To)]<0.10> BODY)");
+        let mut c =
+            Cursor::new(b"(FLAGS UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (From To)]<0.10> BODY)");
         let items = parse_items(&mut c).unwrap();
         assert!(c.at_end());
         assert_eq!(items.len(), 5);
-        let Item::Section(s) = &items[3] else { panic!() };
+        let Item::Section(s) = &items[3] else {
+            panic!()
+        };
         assert!(s.peek);
         assert_eq!(s.spec, "HEADER.FIELDS (From To)");
         assert_eq!(s.partial, Some((0, 10)));
@@ -328,11 +352,23 @@ Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\
     #[test]
     fn sections_from_ranges() {
         assert_eq!(section_bytes(MSG, &sec("1")), b"hello");
-        assert_eq!(section_bytes(MSG, &sec("2")), b"Subject: inner\r\n\r\ninner body");
-        assert_eq!(section_bytes(MSG, &sec("2.HEADER")), b"Subject: inner\r\n\r\n");
+        assert_eq!(
+            section_bytes(MSG, &sec("2")),
+            b"Subject: inner\r\n\r\ninner body"
+        );
+        assert_eq!(
+            section_bytes(MSG, &sec("2.HEADER")),
+            b"Subject: inner\r\n\r\n"
+        );
         assert_eq!(section_bytes(MSG, &sec("2.TEXT")), b"inner body");
-        assert_eq!(section_bytes(MSG, &sec("2.MIME")), b"Content-Type: message/rfc822\r\n\r\n");
-        assert_eq!(section_bytes(MSG, &sec("HEADER.FIELDS (SUBJECT)")), b"Subject: s\r\n\r\n");
+        assert_eq!(
+            section_bytes(MSG, &sec("2.MIME")),
+            b"Content-Type: message/rfc822\r\n\r\n"
+        );
+        assert_eq!(
+            section_bytes(MSG, &sec("HEADER.FIELDS (SUBJECT)")),
+            b"Subject: s\r\n\r\n"
+        );
         assert!(section_bytes(MSG, &sec("3")).is_empty());
         assert_eq!(section_bytes(MSG, &sec("")), MSG);
         assert_eq!(partial(b"abcdef", Some((2, 3))), b"cde");

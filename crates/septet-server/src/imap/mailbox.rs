@@ -46,7 +46,9 @@ pub fn folder_dir(user_dir: &Path, name: &str) -> Option<PathBuf> {
     }
     let ok = !name.is_empty()
         && name.len() <= 200
-        && name.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'/' && b != b'\\')
+        && name
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'/' && b != b'\\')
         && name.split('.').all(|level| !level.is_empty())
         && !name.to_ascii_uppercase().starts_with("INBOX.");
     ok.then(|| user_dir.join(format!(".{name}")))
@@ -116,7 +118,9 @@ pub fn sync_uids(dir: &Path, entries: Vec<Entry>) -> io::Result<(u32, u32, Vec<M
     }
     let mut changed = false;
     if validity == 0 {
-        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_secs());
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(1, |d| d.as_secs());
         validity = (secs as u32).max(1);
         changed = true;
     }
@@ -159,7 +163,11 @@ impl Mailbox {
     /// Opens the folder `dir`; unless `read_only`, moves `new/` messages
     /// to `cur/` and marks them `\Recent` for this session.
     pub fn open(dir: PathBuf, read_only: bool) -> io::Result<Mailbox> {
-        let recent = if read_only { Vec::new() } else { move_new(&dir)? };
+        let recent = if read_only {
+            Vec::new()
+        } else {
+            move_new(&dir)?
+        };
         let (uidvalidity, uidnext, mut msgs) = sync_uids(&dir, mailstore::scan(&dir)?)?;
         for m in &mut msgs {
             m.recent = recent.contains(&m.entry.unique);
@@ -176,7 +184,11 @@ impl Mailbox {
     /// Rescans the folder and reports what others changed; messages
     /// delivered to `new/` meanwhile become this session's `\Recent`.
     pub fn refresh(&mut self) -> io::Result<Changes> {
-        let recent = if self.read_only { Vec::new() } else { move_new(&self.dir)? };
+        let recent = if self.read_only {
+            Vec::new()
+        } else {
+            move_new(&self.dir)?
+        };
         let (validity, next, fresh) = sync_uids(&self.dir, mailstore::scan(&self.dir)?)?;
         let mut changes = Changes::default();
         let by_uid: HashMap<u32, &Msg> = fresh.iter().map(|m| (m.uid, m)).collect();
@@ -273,7 +285,10 @@ impl Mailbox {
 /// call moved (another session may move one first: then it is theirs).
 fn move_new(dir: &Path) -> io::Result<Vec<String>> {
     let mut moved_names = Vec::new();
-    for e in mailstore::scan(dir)?.into_iter().filter(|e| e.sub == Sub::New) {
+    for e in mailstore::scan(dir)?
+        .into_iter()
+        .filter(|e| e.sub == Sub::New)
+    {
         let mut moved = e.clone();
         moved.sub = Sub::Cur;
         if fs::rename(e.path(dir), moved.path(dir)).is_ok() {
@@ -286,7 +301,12 @@ fn move_new(dir: &Path) -> io::Result<Vec<String>> {
 /// Stores `data` in the folder `dir` through `tmp/`, into `cur/` with the
 /// flag `letters`, mtime `internal_date` if given; returns the new UID
 /// and UIDVALIDITY.
-pub fn deliver(dir: &Path, data: &[u8], letters: &str, internal_date: Option<u64>) -> io::Result<(u32, u32)> {
+pub fn deliver(
+    dir: &Path,
+    data: &[u8],
+    letters: &str,
+    internal_date: Option<u64>,
+) -> io::Result<(u32, u32)> {
     mailstore::ensure_maildir(dir)?;
     let unique = unique_name();
     let tmp = dir.join("tmp").join(&unique);
@@ -302,14 +322,19 @@ pub fn deliver(dir: &Path, data: &[u8], letters: &str, internal_date: Option<u64
     let (_, flags) = mailstore::split_name(&format!("x:2,{letters}"));
     fs::rename(&tmp, dir.join("cur").join(format!("{unique}:2,{flags}")))?;
     let (validity, _, msgs) = sync_uids(dir, mailstore::scan(dir)?)?;
-    let uid = msgs.iter().find(|m| m.entry.unique == unique).map_or(0, |m| m.uid);
+    let uid = msgs
+        .iter()
+        .find(|m| m.entry.unique == unique)
+        .map_or(0, |m| m.uid);
     Ok((uid, validity))
 }
 
 /// A Maildir unique name: time, microseconds, process and a counter.
 fn unique_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     format!(
         "{}.M{}P{}Q{}.septet",
         now.as_secs(),

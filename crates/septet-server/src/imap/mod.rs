@@ -110,7 +110,10 @@ impl Session {
             cache: HashMap::new(),
         };
         let caps = s.capabilities();
-        s.untagged(&format!("OK [CAPABILITY {caps}] {} IMAP4rev1 septet ready", s.ctx.hostname));
+        s.untagged(&format!(
+            "OK [CAPABILITY {caps}] {} IMAP4rev1 septet ready",
+            s.ctx.hostname
+        ));
         s
     }
 
@@ -171,7 +174,10 @@ impl Session {
         if self.is_closed() {
             return None;
         }
-        Some(self.idle_poll.map_or(self.deadline, |t| t.min(self.deadline)))
+        Some(
+            self.idle_poll
+                .map_or(self.deadline, |t| t.min(self.deadline)),
+        )
     }
 
     /// Whether the session is over.
@@ -194,7 +200,8 @@ impl Session {
     }
 
     fn tagged(&mut self, tag: &str, text: &str) {
-        self.output.extend_from_slice(format!("{tag} {text}\r\n").as_bytes());
+        self.output
+            .extend_from_slice(format!("{tag} {text}\r\n").as_bytes());
     }
 
     fn bad(&mut self, tag: &str, text: &str) {
@@ -250,7 +257,8 @@ impl Session {
                         continue;
                     }
                     if !plus && self.continued != Some(line_end) {
-                        self.output.extend_from_slice(b"+ Ready for literal data\r\n");
+                        self.output
+                            .extend_from_slice(b"+ Ready for literal data\r\n");
                         self.continued = Some(line_end);
                     }
                     self.scan = pos;
@@ -306,7 +314,13 @@ impl Session {
         }
     }
 
-    fn dispatch(&mut self, tag: &str, name: &str, c: &mut Cursor<'_>, now: Instant) -> Result<(), Bad> {
+    fn dispatch(
+        &mut self,
+        tag: &str,
+        name: &str,
+        c: &mut Cursor<'_>,
+        now: Instant,
+    ) -> Result<(), Bad> {
         match name {
             "CAPABILITY" => {
                 c.end()?;
@@ -398,9 +412,14 @@ impl Session {
     fn login(&mut self, tag: &str, user: &str, pass: &[u8], now: Instant) {
         match self.ctx.auth.authenticate(&self.peer, user, pass, now) {
             AuthResult::Ok => {}
-            AuthResult::Failed => return self.tagged(tag, "NO [AUTHENTICATIONFAILED] invalid credentials"),
+            AuthResult::Failed => {
+                return self.tagged(tag, "NO [AUTHENTICATIONFAILED] invalid credentials")
+            }
             AuthResult::RateLimited => {
-                return self.tagged(tag, "NO [UNAVAILABLE] too many failed logins, try again later")
+                return self.tagged(
+                    tag,
+                    "NO [UNAVAILABLE] too many failed logins, try again later",
+                )
             }
         }
         let Some(dir) = user_dir(&self.ctx.maildir_root, user) else {

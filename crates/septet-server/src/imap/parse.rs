@@ -17,7 +17,11 @@ pub struct Bad {
 
 impl fmt::Display for Bad {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "syntax error at byte {}: expected {}", self.at, self.what)
+        write!(
+            f,
+            "syntax error at byte {}: expected {}",
+            self.at, self.what
+        )
     }
 }
 
@@ -136,7 +140,11 @@ impl<'a> Cursor<'a> {
     pub fn flag(&mut self) -> Result<String, Bad> {
         let slash = self.eat(b'\\');
         let a = self.atom()?;
-        Ok(if slash { format!("\\{a}") } else { a.to_owned() })
+        Ok(if slash {
+            format!("\\{a}")
+        } else {
+            a.to_owned()
+        })
     }
 
     /// A number.
@@ -207,7 +215,10 @@ impl<'a> Cursor<'a> {
     /// An astring that must be UTF-8 text.
     pub fn astring_text(&mut self) -> Result<String, Bad> {
         let at = self.pos;
-        String::from_utf8(self.astring()?).map_err(|_| Bad { at, what: "UTF-8 text" })
+        String::from_utf8(self.astring()?).map_err(|_| Bad {
+            at,
+            what: "UTF-8 text",
+        })
     }
 
     /// A mailbox name or pattern: an astring also allowing `%` and `*`.
@@ -229,7 +240,11 @@ impl<'a> Cursor<'a> {
         let mut ranges = Vec::new();
         loop {
             let a = self.seq_number()?;
-            let b = if self.eat(b':') { self.seq_number()? } else { a };
+            let b = if self.eat(b':') {
+                self.seq_number()?
+            } else {
+                a
+            };
             ranges.push((a.min(b), a.max(b)));
             if !self.eat(b',') {
                 break;
@@ -294,7 +309,10 @@ mod tests {
         assert_eq!(literal_at_end(b"a APPEND x {5}\r\n"), Some(Ok((5, false))));
         assert_eq!(literal_at_end(b"a APPEND x {5+}\r\n"), Some(Ok((5, true))));
         assert_eq!(literal_at_end(b"a NOOP\r\n"), None);
-        assert_eq!(literal_at_end(b"a x {99999999999999999999}\r\n"), Some(Err(())));
+        assert_eq!(
+            literal_at_end(b"a x {99999999999999999999}\r\n"),
+            Some(Err(()))
+        );
     }
 
     #[test]

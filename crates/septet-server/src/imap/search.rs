@@ -52,7 +52,9 @@ impl Key {
             Key::And(v) => v.iter().any(Key::needs_data),
             Key::Or(a, b) => a.needs_data() || b.needs_data(),
             Key::Not(k) => k.needs_data(),
-            Key::Header(..) | Key::Body(_) | Key::Text(_) | Key::Larger(_) | Key::Smaller(_) => true,
+            Key::Header(..) | Key::Body(_) | Key::Text(_) | Key::Larger(_) | Key::Smaller(_) => {
+                true
+            }
             _ => false,
         }
     }
@@ -81,7 +83,11 @@ fn key(c: &mut Cursor<'_>) -> Result<Key, Bad> {
         while c.eat(b' ') {
             keys.push(key(c)?);
         }
-        return if c.eat(b')') { Ok(Key::And(keys)) } else { Err(c.bad(")")) };
+        return if c.eat(b')') {
+            Ok(Key::And(keys))
+        } else {
+            Err(c.bad(")"))
+        };
     }
     if c.peek().is_some_and(|b| b.is_ascii_digit() || b == b'*') {
         return Ok(Key::Seq(c.sequence_set()?));
@@ -120,7 +126,10 @@ fn key(c: &mut Cursor<'_>) -> Result<Key, Bad> {
         }
         "FROM" | "TO" | "CC" | "BCC" | "SUBJECT" => {
             c.sp()?;
-            Ok(Key::Header(word.to_ascii_lowercase(), c.astring_text()?.to_lowercase()))
+            Ok(Key::Header(
+                word.to_ascii_lowercase(),
+                c.astring_text()?.to_lowercase(),
+            ))
         }
         "HEADER" => {
             c.sp()?;
@@ -150,7 +159,11 @@ fn key(c: &mut Cursor<'_>) -> Result<Key, Bad> {
         "LARGER" | "SMALLER" => {
             c.sp()?;
             let n = u64::from(c.number()?);
-            Ok(if word == "LARGER" { Key::Larger(n) } else { Key::Smaller(n) })
+            Ok(if word == "LARGER" {
+                Key::Larger(n)
+            } else {
+                Key::Smaller(n)
+            })
         }
         // Keywords are not stored: no message has one.
         "KEYWORD" => {
@@ -173,7 +186,9 @@ pub fn parse_date(s: &str) -> Option<i64> {
     let d: i64 = it.next()?.parse().ok()?;
     let mon = it.next()?;
     let y: i64 = it.next()?.parse().ok()?;
-    let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let months = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     let m = months.iter().position(|m| m.eq_ignore_ascii_case(mon))? as i64 + 1;
     if !(1..=31).contains(&d) || it.next().is_some() {
         return None;
@@ -234,9 +249,10 @@ pub fn matches(key: &Key, c: &Candidate<'_>) -> bool {
         Key::Seq(s) => s.contains(c.seq, c.max_seq),
         Key::Uid(s) => s.contains(c.uid, c.max_uid),
         Key::Header(name, text) => septet::mime::Message::parse(data).is_ok_and(|m| {
-            m.root()
-                .headers_named(name)
-                .any(|h| contains_ci(&h.unfolded(), text) || h.decoded().to_lowercase().contains(text.as_str()))
+            m.root().headers_named(name).any(|h| {
+                contains_ci(&h.unfolded(), text)
+                    || h.decoded().to_lowercase().contains(text.as_str())
+            })
         }),
         Key::Body(text) => contains_ci(&data[split..], text),
         Key::Text(text) => contains_ci(data, text),
@@ -254,7 +270,10 @@ mod tests {
 
     #[test]
     fn parse_and_match() {
-        let k = parse(&mut Cursor::new(b"UNSEEN FROM \"alice\" SINCE 1-Jan-2020 NOT DELETED")).unwrap();
+        let k = parse(&mut Cursor::new(
+            b"UNSEEN FROM \"alice\" SINCE 1-Jan-2020 NOT DELETED",
+        ))
+        .unwrap();
         assert!(k.needs_data());
         let data = b"From: Alice <a@x>\r\n\r\nbody";
         let mut c = Candidate {

@@ -8,7 +8,9 @@ use septet::mime::{Kind, Message, Part};
 /// Appends an IMAP string: quoted when it can be, a literal otherwise
 /// (CR, LF, NUL or 8-bit bytes).
 pub fn string(out: &mut Vec<u8>, s: &[u8]) {
-    if s.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0 || b >= 0x80) {
+    if s.iter()
+        .any(|&b| b == b'\r' || b == b'\n' || b == 0 || b >= 0x80)
+    {
         out.extend_from_slice(format!("{{{}}}\r\n", s.len()).as_bytes());
         out.extend_from_slice(s);
         return;
@@ -36,8 +38,14 @@ fn field<'a>(part: &Part<'_, 'a>, name: &str) -> Option<Vec<u8>> {
     let h = part.header(name)?;
     let v = h.unfolded();
     let v: &[u8] = &v;
-    let start = v.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(v.len());
-    let end = v.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = v
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(v.len());
+    let end = v
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     Some(v[start..end.max(start)].to_vec())
 }
 
@@ -114,12 +122,12 @@ fn disposition_language_location(out: &mut Vec<u8>, part: &Part<'_, '_>) {
 }
 
 /// BODYSTRUCTURE (`extended`) or BODY of `part`.
-pub fn body_structure(out: &mut Vec<u8>, msg: &Message<'_>, part: &Part<'_, '_>, extended: bool) {
+pub fn body_structure(out: &mut Vec<u8>, part: &Part<'_, '_>, extended: bool) {
     let ct = part.content_type();
     out.push(b'(');
     if part.kind() == Kind::Multipart && !part.is_leaf() {
         for child in part.children() {
-            body_structure(out, msg, &child, extended);
+            body_structure(out, &child, extended);
         }
         out.push(b' ');
         string(out, ct.subtype().as_bytes());
@@ -145,12 +153,14 @@ pub fn body_structure(out: &mut Vec<u8>, msg: &Message<'_>, part: &Part<'_, '_>,
     string(out, cte.as_str().to_ascii_lowercase().as_bytes());
     let body = part.body_raw();
     out.extend_from_slice(format!(" {}", body.len()).as_bytes());
-    let nested = (part.kind() == Kind::Message).then(|| part.children().next()).flatten();
+    let nested = (part.kind() == Kind::Message)
+        .then(|| part.children().next())
+        .flatten();
     if let Some(inner) = nested {
         out.push(b' ');
         envelope(out, &inner);
         out.push(b' ');
-        body_structure(out, msg, &inner, extended);
+        body_structure(out, &inner, extended);
         out.extend_from_slice(format!(" {}", lines(body)).as_bytes());
     } else if ct.main_type() == "text" {
         out.extend_from_slice(format!(" {}", lines(body)).as_bytes());
@@ -186,15 +196,18 @@ impl Meta {
             Ok(msg) => {
                 let root = msg.root();
                 envelope(&mut envelope_t, &root);
-                body_structure(&mut bs, &msg, &root, true);
-                body_structure(&mut body, &msg, &root, false);
+                body_structure(&mut bs, &root, true);
+                body_structure(&mut body, &root, false);
             }
             Err(_) => {
                 let n = crlf.len();
                 let l = lines(crlf);
                 envelope_t.extend_from_slice(b"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
                 bs = format!("(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" {n} {l} NIL NIL NIL NIL)").into_bytes();
-                body = format!("(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" {n} {l})").into_bytes();
+                body = format!(
+                    "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" {n} {l})"
+                )
+                .into_bytes();
             }
         }
         Meta {

@@ -56,19 +56,34 @@ fn setup() -> (tempfile::TempDir, AccessContext) {
 fn login_select_fetch() {
     let (dir, ctx) = setup();
     let mut t = T::new(&ctx);
-    assert!(t.send("a SELECT INBOX\r\n").starts_with("a NO log in first"));
-    assert!(t.send("x LOGIN alice wrong\r\n").starts_with("x NO [AUTHENTICATIONFAILED]"));
+    assert!(t
+        .send("a SELECT INBOX\r\n")
+        .starts_with("a NO log in first"));
+    assert!(t
+        .send("x LOGIN alice wrong\r\n")
+        .starts_with("x NO [AUTHENTICATIONFAILED]"));
     t.login();
     let sel = t.send("b SELECT INBOX\r\n");
-    assert!(sel.contains("* 2 EXISTS\r\n") && sel.contains("* 2 RECENT\r\n"), "{sel}");
-    assert!(sel.contains("[UIDVALIDITY ") && sel.contains("[UIDNEXT 3]"), "{sel}");
-    assert!(sel.ends_with("b OK [READ-WRITE] SELECT completed\r\n"), "{sel}");
+    assert!(
+        sel.contains("* 2 EXISTS\r\n") && sel.contains("* 2 RECENT\r\n"),
+        "{sel}"
+    );
+    assert!(
+        sel.contains("[UIDVALIDITY ") && sel.contains("[UIDNEXT 3]"),
+        "{sel}"
+    );
+    assert!(
+        sel.ends_with("b OK [READ-WRITE] SELECT completed\r\n"),
+        "{sel}"
+    );
     assert!(dir.path().join("alice/cur/1000.a.host:2,").exists());
     let f = t.send("c FETCH 1 (FLAGS UID RFC822.SIZE)\r\n");
     let size = M1.len() + M1.matches('\n').count();
     assert_eq!(
         f,
-        format!("* 1 FETCH (FLAGS (\\Recent) UID 1 RFC822.SIZE {size})\r\nc OK FETCH completed\r\n")
+        format!(
+            "* 1 FETCH (FLAGS (\\Recent) UID 1 RFC822.SIZE {size})\r\nc OK FETCH completed\r\n"
+        )
     );
     let f = t.send("d UID FETCH 2 (BODY.PEEK[2] BODY[1]<0.4>)\r\n");
     assert_eq!(
@@ -80,7 +95,10 @@ fn login_select_fetch() {
     assert!(f.contains("ENVELOPE (\"Mon, 7 Dec 2026 10:00:00 +0000\" \"hello\" ((\"Alice\" NIL \"alice\" \"example.org\"))"), "{f}");
     assert!(f.contains("BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 12 1 NIL NIL NIL NIL)"), "{f}");
     let f = t.send("f FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]\r\n");
-    assert!(f.contains("BODY[HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: hello\r\n\r\n)"), "{f}");
+    assert!(
+        f.contains("BODY[HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: hello\r\n\r\n)"),
+        "{f}"
+    );
 }
 
 #[test]
@@ -90,13 +108,31 @@ fn store_search_expunge() {
     t.login();
     t.send("s SELECT INBOX\r\n");
     let r = t.send("a STORE 1 +FLAGS (\\Seen \\Flagged)\r\n");
-    assert_eq!(r, "* 1 FETCH (FLAGS (\\Flagged \\Seen \\Recent))\r\na OK STORE completed\r\n");
+    assert_eq!(
+        r,
+        "* 1 FETCH (FLAGS (\\Flagged \\Seen \\Recent))\r\na OK STORE completed\r\n"
+    );
     assert!(dir.path().join("alice/cur/1000.a.host:2,FS").exists());
-    assert_eq!(t.send("b SEARCH UNSEEN\r\n"), "* SEARCH 2\r\nb OK SEARCH completed\r\n");
-    assert_eq!(t.send("c UID SEARCH FROM alice\r\n"), "* SEARCH 1\r\nc OK UID SEARCH completed\r\n");
-    assert_eq!(t.send("d SEARCH SUBJECT attach FLAGGED\r\n"), "* SEARCH\r\nd OK SEARCH completed\r\n");
-    assert_eq!(t.send("e UID STORE 2 +FLAGS.SILENT \\Deleted\r\n"), "e OK UID STORE completed\r\n");
-    assert_eq!(t.send("f EXPUNGE\r\n"), "* 2 EXPUNGE\r\nf OK EXPUNGE completed\r\n");
+    assert_eq!(
+        t.send("b SEARCH UNSEEN\r\n"),
+        "* SEARCH 2\r\nb OK SEARCH completed\r\n"
+    );
+    assert_eq!(
+        t.send("c UID SEARCH FROM alice\r\n"),
+        "* SEARCH 1\r\nc OK UID SEARCH completed\r\n"
+    );
+    assert_eq!(
+        t.send("d SEARCH SUBJECT attach FLAGGED\r\n"),
+        "* SEARCH\r\nd OK SEARCH completed\r\n"
+    );
+    assert_eq!(
+        t.send("e UID STORE 2 +FLAGS.SILENT \\Deleted\r\n"),
+        "e OK UID STORE completed\r\n"
+    );
+    assert_eq!(
+        t.send("f EXPUNGE\r\n"),
+        "* 2 EXPUNGE\r\nf OK EXPUNGE completed\r\n"
+    );
     assert!(!dir.path().join("alice/cur/1001.b.host:2,T").exists());
     assert!(t.send("g SEARCH BOGUS\r\n").starts_with("g BAD"));
 }
@@ -109,21 +145,47 @@ fn append_literals_copy_move_and_folders() {
     assert_eq!(t.send("a CREATE Archive\r\n"), "a OK CREATE completed\r\n");
     assert!(t.send("a2 CREATE ../evil\r\n").starts_with("a2 NO"));
     let l = t.send("b LIST \"\" *\r\n");
-    assert!(l.contains("* LIST (\\HasNoChildren) \".\" \"INBOX\"") && l.contains("\"Archive\""), "{l}");
+    assert!(
+        l.contains("* LIST (\\HasNoChildren) \".\" \"INBOX\"") && l.contains("\"Archive\""),
+        "{l}"
+    );
     // A synchronizing literal gets a continuation; LITERAL+ does not.
-    assert_eq!(t.send("c APPEND Archive (\\Seen) {7}\r\n"), "+ Ready for literal data\r\n");
+    assert_eq!(
+        t.send("c APPEND Archive (\\Seen) {7}\r\n"),
+        "+ Ready for literal data\r\n"
+    );
     let r = t.send("Hi\r\n\r\nx\r\n");
-    assert!(r.starts_with("c OK [APPENDUID ") && r.contains(" 1] APPEND"), "{r}");
+    assert!(
+        r.starts_with("c OK [APPENDUID ") && r.contains(" 1] APPEND"),
+        "{r}"
+    );
     let r = t.send("d APPEND Archive {3+}\r\nabc\r\n");
-    assert!(r.starts_with("d OK [APPENDUID ") && r.contains(" 2] APPEND"), "{r}");
+    assert!(
+        r.starts_with("d OK [APPENDUID ") && r.contains(" 2] APPEND"),
+        "{r}"
+    );
     let st = t.send("e STATUS Archive (MESSAGES UIDNEXT UNSEEN)\r\n");
-    assert!(st.starts_with("* STATUS \"Archive\" (MESSAGES 2 UIDNEXT 3 UNSEEN 1)"), "{st}");
+    assert!(
+        st.starts_with("* STATUS \"Archive\" (MESSAGES 2 UIDNEXT 3 UNSEEN 1)"),
+        "{st}"
+    );
     t.send("f SELECT INBOX\r\n");
     let r = t.send("g COPY 1 Archive\r\n");
-    assert!(r.starts_with("g OK [COPYUID ") && r.contains(" 1 3] COPY completed"), "{r}");
+    assert!(
+        r.starts_with("g OK [COPYUID ") && r.contains(" 1 3] COPY completed"),
+        "{r}"
+    );
     let r = t.send("h UID MOVE 2 Archive\r\n");
-    assert!(r.contains("* 2 EXPUNGE\r\n") && r.ends_with("h OK UID MOVE completed\r\n"), "{r}");
-    assert_eq!(std::fs::read_dir(dir.path().join("alice/.Archive/cur")).unwrap().count(), 4);
+    assert!(
+        r.contains("* 2 EXPUNGE\r\n") && r.ends_with("h OK UID MOVE completed\r\n"),
+        "{r}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("alice/.Archive/cur"))
+            .unwrap()
+            .count(),
+        4
+    );
     assert!(t.send("i SELECT ../../etc\r\n").starts_with("i NO"));
     assert!(t.send("j DELETE INBOX\r\n").starts_with("j NO"));
     assert_eq!(t.send("k DELETE Archive\r\n"), "k OK DELETE completed\r\n");
@@ -144,7 +206,10 @@ fn two_sessions_see_each_other() {
     a.send("3 EXPUNGE\r\n");
     deliver(dir.path(), "1002.c.host", "Subject: new\n\nx\n");
     let r = b.send("3 NOOP\r\n");
-    assert!(r.contains("* 1 EXPUNGE\r\n") && r.contains("* 2 EXISTS\r\n") && r.contains("* 1 RECENT"), "{r}");
+    assert!(
+        r.contains("* 1 EXPUNGE\r\n") && r.contains("* 2 EXISTS\r\n") && r.contains("* 1 RECENT"),
+        "{r}"
+    );
     // The new message's UID is the same in both sessions.
     let ra = a.send("4 NOOP\r\n");
     assert!(ra.contains("* 2 EXISTS"), "{ra}");
@@ -178,13 +243,17 @@ fn bad_input() {
     assert!(t.send("a\r\n").starts_with("a BAD"));
     assert!(t.send("a FOO\r\n").starts_with("a BAD"));
     assert!(t.send("a LOGIN \"unterminated\r\n").starts_with("a BAD"));
-    assert!(t.send("a LOGIN {99999999999}\r\n").starts_with("a NO [TOOBIG]"));
+    assert!(t
+        .send("a LOGIN {99999999999}\r\n")
+        .starts_with("a NO [TOOBIG]"));
     t.login();
     t.send("s SELECT INBOX\r\n");
     assert!(t.send("b FETCH 0 FLAGS\r\n").starts_with("b BAD"));
     assert!(t.send("b FETCH 1 (FLAGS\r\n").starts_with("b BAD"));
     // A literal+ too large cannot be skipped: the session ends.
-    assert!(t.send("c APPEND INBOX {99999999999+}\r\n").starts_with("* BYE"));
+    assert!(t
+        .send("c APPEND INBOX {99999999999+}\r\n")
+        .starts_with("* BYE"));
     assert!(t.s.is_closed());
     // Disconnect mid-literal: a clean close.
     let mut u = T::new(&ctx);
@@ -199,6 +268,10 @@ fn logout() {
     let (_dir, ctx) = setup();
     let mut t = T::new(&ctx);
     let r = t.send("a CAPABILITY\r\nb LOGOUT\r\n");
-    assert!(r.contains("* CAPABILITY IMAP4rev1") && r.contains("* BYE") && r.ends_with("b OK LOGOUT completed\r\n"));
+    assert!(
+        r.contains("* CAPABILITY IMAP4rev1")
+            && r.contains("* BYE")
+            && r.ends_with("b OK LOGOUT completed\r\n")
+    );
     assert!(t.s.is_closed());
 }

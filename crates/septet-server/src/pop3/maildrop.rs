@@ -54,7 +54,8 @@ impl Maildrop {
 
     /// The count and total size of the messages not marked deleted.
     pub fn stat(&self) -> (usize, u64) {
-        self.live().fold((0, 0), |(n, s), (_, m)| (n + 1, s + m.size))
+        self.live()
+            .fold((0, 0), |(n, s), (_, m)| (n + 1, s + m.size))
     }
 
     fn live(&self) -> impl Iterator<Item = (usize, &Msg)> {

@@ -192,7 +192,10 @@ impl Session {
                 let result = drop.commit();
                 drop_lock(lock);
                 match result {
-                    Ok(n) => self.line(&format!("+OK {} POP3 server signing off ({n} deleted)", self.ctx.hostname)),
+                    Ok(n) => self.line(&format!(
+                        "+OK {} POP3 server signing off ({n} deleted)",
+                        self.ctx.hostname
+                    )),
                     Err(e) => self.line(&format!("-ERR some deleted messages not removed: {e}")),
                 }
             }
@@ -215,7 +218,11 @@ impl Session {
         let Some(name) = user.take() else {
             return self.error("USER first");
         };
-        match self.ctx.auth.authenticate(&self.peer, &name, arg.as_bytes(), now) {
+        match self
+            .ctx
+            .auth
+            .authenticate(&self.peer, &name, arg.as_bytes(), now)
+        {
             AuthResult::Ok => {}
             AuthResult::Failed => return self.error("[AUTH] invalid user name or password"),
             AuthResult::RateLimited => {

@@ -60,7 +60,10 @@ fn full_transaction_with_update_phase() {
     // LF files are sized as CRLF: 25 bytes and 4 LFs make 29.
     assert_eq!(t.login(), "+OK maildrop has 2 messages (51 octets)\r\n");
     assert_eq!(t.send("STAT\r\n"), "+OK 2 51\r\n");
-    assert_eq!(t.send("LIST\r\n"), "+OK scan listing follows\r\n1 29\r\n2 22\r\n.\r\n");
+    assert_eq!(
+        t.send("LIST\r\n"),
+        "+OK scan listing follows\r\n1 29\r\n2 22\r\n.\r\n"
+    );
     assert_eq!(t.send("LIST 2\r\n"), "+OK 2 22\r\n");
     assert_eq!(
         t.send("UIDL\r\n"),
@@ -70,13 +73,22 @@ fn full_transaction_with_update_phase() {
         t.send("RETR 1\r\n"),
         "+OK 29 octets\r\nSubject: one\r\n\r\nline1\r\n..dot\r\n.\r\n"
     );
-    assert_eq!(t.send("TOP 1 0\r\n"), "+OK 29 octets\r\nSubject: one\r\n\r\n.\r\n");
-    assert_eq!(t.send("TOP 1 1\r\n"), "+OK 29 octets\r\nSubject: one\r\n\r\nline1\r\n.\r\n");
+    assert_eq!(
+        t.send("TOP 1 0\r\n"),
+        "+OK 29 octets\r\nSubject: one\r\n\r\n.\r\n"
+    );
+    assert_eq!(
+        t.send("TOP 1 1\r\n"),
+        "+OK 29 octets\r\nSubject: one\r\n\r\nline1\r\n.\r\n"
+    );
     assert_eq!(t.send("DELE 1\r\n"), "+OK message 1 deleted\r\n");
     assert!(t.send("DELE 1\r\n").starts_with("-ERR"));
     assert!(t.send("RETR 1\r\n").starts_with("-ERR"));
     assert_eq!(t.send("STAT\r\n"), "+OK 1 22\r\n");
-    assert_eq!(t.send("RSET\r\n"), "+OK maildrop has 2 messages (51 octets)\r\n");
+    assert_eq!(
+        t.send("RSET\r\n"),
+        "+OK maildrop has 2 messages (51 octets)\r\n"
+    );
     assert_eq!(t.send("DELE 2\r\n"), "+OK message 2 deleted\r\n");
     // Nothing is removed before QUIT.
     assert!(dir.path().join("alice/new/1001.b.host").exists());
@@ -133,14 +145,18 @@ fn capa_pipelining_and_bad_input() {
     let ctx = context(dir.path());
     let mut t = T::new(&ctx);
     let capa = t.send("CAPA\r\n");
-    assert!(capa.starts_with("+OK") && capa.contains("\r\nUIDL\r\n") && capa.ends_with("\r\n.\r\n"));
+    assert!(
+        capa.starts_with("+OK") && capa.contains("\r\nUIDL\r\n") && capa.ends_with("\r\n.\r\n")
+    );
     assert!(!capa.contains("STLS"));
     let out = t.send("USER alice\r\nPASS pw\r\nSTAT\r\n");
     assert_eq!(out.matches("+OK").count(), 3, "{out}");
     assert!(t.send("LIST x\r\n").starts_with("-ERR"));
     assert!(t.send("RETR 99\r\n").starts_with("-ERR"));
     assert!(t.send("BOGUS\r\n").starts_with("-ERR"));
-    assert!(t.send(&format!("{}\r\n", "A".repeat(5000))).starts_with("-ERR line too long"));
+    assert!(t
+        .send(&format!("{}\r\n", "A".repeat(5000)))
+        .starts_with("-ERR line too long"));
     assert_eq!(t.send("NOOP\r\n"), "+OK\r\n");
     assert!(t.send("\u{ff}\r\n").starts_with("-ERR"));
 }
