@@ -13,11 +13,12 @@
 //! Module map: [`parse`] (syntax, framing), [`mailbox`] (Maildir folder,
 //! UID map, flags), [`structure`] and [`address`] (ENVELOPE,
 //! BODYSTRUCTURE), [`fetch`] (items, sections), [`search`] (keys),
-//! `commands` (the commands that work on folders and messages).
+//! `folders` and `commands` (the commands on folders, on messages).
 
 pub mod address;
 mod commands;
 pub mod fetch;
+mod folders;
 pub mod mailbox;
 pub mod parse;
 pub mod search;
