@@ -114,7 +114,9 @@ fn mailbox(out: &mut Vec<u8>, v: &[u8]) {
     out.push(b' ');
     string(out, &local);
     out.push(b' ');
-    nstring(out, host.as_deref());
+    // A NIL host marks a group (RFC 3501 7.4.2): an address without a
+    // domain gets Dovecot's placeholder instead.
+    string(out, host.as_deref().unwrap_or(b"MISSING_DOMAIN"));
     out.push(b')');
 }
 
@@ -149,7 +151,9 @@ pub fn address_list(out: &mut Vec<u8>, v: &[u8]) {
             rest = rest.strip_prefix(b",").unwrap_or(rest);
             continue;
         }
-        if !item.is_empty() {
+        // Only a comment or `<>`: no address (Dovecot sends none either).
+        let bare = strip_comments(item);
+        if !bare.is_empty() && bare != b"<>" {
             mailbox(out, item);
             any = true;
         }

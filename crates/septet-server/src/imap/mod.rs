@@ -20,6 +20,7 @@ mod commands;
 pub mod fetch;
 mod folders;
 pub mod mailbox;
+pub mod params;
 pub mod parse;
 pub mod search;
 pub mod structure;

@@ -49,12 +49,24 @@ fn field<'a>(part: &Part<'_, 'a>, name: &str) -> Option<Vec<u8>> {
     Some(v[start..end.max(start)].to_vec())
 }
 
+/// Runs of spaces and tabs as one space (Dovecot shows the subject so).
+pub fn collapse_space(v: Vec<u8>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len());
+    for b in v {
+        let b = if b == b'\t' { b' ' } else { b };
+        if !(b == b' ' && out.last() == Some(&b' ')) {
+            out.push(b);
+        }
+    }
+    out
+}
+
 /// The ENVELOPE of the message whose root is `part`.
 pub fn envelope(out: &mut Vec<u8>, part: &Part<'_, '_>) {
     out.push(b'(');
     nstring(out, field(part, "date").as_deref());
     out.push(b' ');
-    nstring(out, field(part, "subject").as_deref());
+    nstring(out, field(part, "subject").map(collapse_space).as_deref());
     let from = field(part, "from");
     for (name, fallback) in [
         ("from", None),
@@ -78,20 +90,44 @@ pub fn envelope(out: &mut Vec<u8>, part: &Part<'_, '_>) {
     out.push(b')');
 }
 
-fn params(out: &mut Vec<u8>, params: &mut dyn Iterator<Item = (&str, &str)>) {
+fn params(out: &mut Vec<u8>, params: &[(String, Vec<u8>)]) {
     let mut any = false;
     for (k, v) in params {
         out.push(if any { b' ' } else { b'(' });
         any = true;
         string(out, k.as_bytes());
         out.push(b' ');
-        string(out, v.as_bytes());
+        string(out, v);
     }
     if any {
         out.push(b')');
     } else {
         out.extend_from_slice(b"NIL");
     }
+}
+
+/// The raw value of `name` split into its token and parameters.
+fn raw_field(part: &Part<'_, '_>, name: &str) -> Option<(Vec<u8>, Vec<(String, Vec<u8>)>)> {
+    part.header(name)
+        .map(|h| super::params::split(&h.unfolded()))
+}
+
+/// The Content-Type parameters as written; for a defaulted type, the
+/// default's (`charset=us-ascii` for text/plain).
+fn type_params(part: &Part<'_, '_>, is_text: bool) -> Vec<(String, Vec<u8>)> {
+    let ct = part.content_type();
+    let mut list = match raw_field(part, "content-type") {
+        Some((_, p)) if !ct.is_default() => p,
+        _ => ct
+            .params()
+            .map(|(k, v)| (k.to_owned(), v.as_bytes().to_vec()))
+            .collect(),
+    };
+    if is_text && !list.iter().any(|(k, _)| k == "charset") {
+        // RFC 2045 5.2's default charset, stated as Dovecot does.
+        list.insert(0, ("charset".to_owned(), b"us-ascii".to_vec()));
+    }
+    list
 }
 
 fn lines(body: &[u8]) -> usize {
@@ -102,12 +138,12 @@ fn lines(body: &[u8]) -> usize {
 /// location.
 fn disposition_language_location(out: &mut Vec<u8>, part: &Part<'_, '_>) {
     out.push(b' ');
-    match part.disposition() {
-        Some(d) => {
+    match raw_field(part, "content-disposition") {
+        Some((kind, p)) => {
             out.push(b'(');
-            string(out, d.kind().as_bytes());
+            string(out, &kind);
             out.push(b' ');
-            params(out, &mut d.params());
+            params(out, &p);
             out.push(b')');
         }
         None => out.extend_from_slice(b"NIL"),
@@ -121,36 +157,68 @@ fn disposition_language_location(out: &mut Vec<u8>, part: &Part<'_, '_>) {
     nstring(out, field(part, "content-location").as_deref());
 }
 
+/// The type and subtype as the Content-Type field writes them (Dovecot
+/// keeps their case), when the field parses to the same type as septet's.
+fn raw_type(part: &Part<'_, '_>, main: &str, sub: &str) -> (String, String) {
+    let found = raw_field(part, "content-type").and_then(|(head, _)| {
+        let head = String::from_utf8_lossy(&head).into_owned();
+        let (m, s) = head.split_once('/')?;
+        let (m, s) = (m.trim(), s.trim());
+        (m.eq_ignore_ascii_case(main) && s.eq_ignore_ascii_case(sub))
+            .then(|| (m.to_owned(), s.to_owned()))
+    });
+    found.unwrap_or_else(|| (main.to_owned(), sub.to_owned()))
+}
+
+/// The extension data of a multipart: parameters, disposition, language,
+/// location.
+fn multipart_tail(out: &mut Vec<u8>, part: &Part<'_, '_>, sub: &str, extended: bool) {
+    out.push(b' ');
+    string(out, sub.as_bytes());
+    if extended {
+        out.push(b' ');
+        params(out, &type_params(part, false));
+        disposition_language_location(out, part);
+    }
+    out.push(b')');
+}
+
 /// BODYSTRUCTURE (`extended`) or BODY of `part`.
 pub fn body_structure(out: &mut Vec<u8>, part: &Part<'_, '_>, extended: bool) {
     let ct = part.content_type();
+    let (main, sub) = raw_type(part, ct.main_type(), ct.subtype());
     out.push(b'(');
-    if part.kind() == Kind::Multipart && !part.is_leaf() {
+    if ct.main_type() == "multipart" {
+        if part.is_leaf() {
+            // No part found (no boundary, or it never occurs): one empty
+            // text part, as Dovecot describes it, keeps the list valid.
+            out.extend_from_slice(
+                b"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0",
+            );
+            out.extend_from_slice(if extended { b" NIL NIL NIL NIL)" } else { b")" });
+        }
         for child in part.children() {
             body_structure(out, &child, extended);
         }
-        out.push(b' ');
-        string(out, ct.subtype().as_bytes());
-        if extended {
-            out.push(b' ');
-            params(out, &mut ct.params());
-            disposition_language_location(out, part);
-        }
-        out.push(b')');
-        return;
+        return multipart_tail(out, part, &sub, extended);
     }
-    string(out, ct.main_type().as_bytes());
+    string(out, main.as_bytes());
     out.push(b' ');
-    string(out, ct.subtype().as_bytes());
+    string(out, sub.as_bytes());
     out.push(b' ');
-    params(out, &mut ct.params());
+    let is_text = ct.main_type() == "text";
+    params(out, &type_params(part, is_text));
     out.push(b' ');
     nstring(out, field(part, "content-id").as_deref());
     out.push(b' ');
     nstring(out, field(part, "content-description").as_deref());
     out.push(b' ');
-    let cte = part.transfer_encoding();
-    string(out, cte.as_str().to_ascii_lowercase().as_bytes());
+    // The encoding as written (Dovecot keeps its case), 7bit if absent.
+    let cte = raw_field(part, "content-transfer-encoding")
+        .map(|(token, _)| token)
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| b"7bit".to_vec());
+    string(out, &cte);
     let body = part.body_raw();
     out.extend_from_slice(format!(" {}", body.len()).as_bytes());
     let nested = (part.kind() == Kind::Message)
@@ -162,7 +230,7 @@ pub fn body_structure(out: &mut Vec<u8>, part: &Part<'_, '_>, extended: bool) {
         out.push(b' ');
         body_structure(out, &inner, extended);
         out.extend_from_slice(format!(" {}", lines(body)).as_bytes());
-    } else if ct.main_type() == "text" {
+    } else if is_text {
         out.extend_from_slice(format!(" {}", lines(body)).as_bytes());
     }
     if extended {
@@ -192,7 +260,14 @@ impl Meta {
     /// described as one text/plain part.
     pub fn of(crlf: &[u8]) -> Meta {
         let (mut envelope_t, mut bs, mut body) = (Vec::new(), Vec::new(), Vec::new());
-        match Message::parse(crlf) {
+        // An mbox `From ` line left at the top (mail copied out of an mbox)
+        // is not a field; septet would end the header there, Dovecot skips
+        // it. Only lengths leave this function, so parsing after it is safe.
+        let parsed = match crlf.strip_prefix(b"From ") {
+            Some(rest) => memchr::memchr(b'\n', rest).map_or(crlf, |i| &rest[i + 1..]),
+            None => crlf,
+        };
+        match Message::parse(parsed) {
             Ok(msg) => {
                 let root = msg.root();
                 envelope(&mut envelope_t, &root);

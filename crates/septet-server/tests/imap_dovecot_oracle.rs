@@ -1,0 +1,260 @@
+//! Dovecot as the oracle: FETCH RFC822.SIZE, BODYSTRUCTURE and ENVELOPE
+//! from septet's IMAP session and from Dovecot's `imap` (run in PREAUTH
+//! mode on stdin, as `nobody`) over copies of the same Maildir, for every
+//! message of `corpus/`. Differences are printed; the test fails when an
+//! item differs for more messages than the known, listed differences.
+
+mod access_util;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+use septet_server::access::AccessContext;
+use septet_server::imap::Session;
+use septet_server::users::{hash_password, Authenticator, LimiterConfig, Users};
+
+const DOVECOT_IMAP: &str = "/usr/lib/dovecot/imap";
+
+fn corpus() -> Vec<(String, Vec<u8>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "eml") {
+                out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Writes the messages into `dir/new` as `NNNNN.oracle`, all with one
+/// mtime, so both servers number them by name.
+fn fill(dir: &Path, msgs: &[(String, Vec<u8>)]) {
+    for s in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(dir.join(s)).unwrap();
+    }
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    for (i, (_, data)) in msgs.iter().enumerate() {
+        let p = dir.join("new").join(format!("{:05}.oracle", i + 1));
+        let f = std::fs::File::create(&p).unwrap();
+        (&f).write_all(data).unwrap();
+        f.set_modified(t).unwrap();
+    }
+}
+
+const ITEMS: &str = "(UID RFC822.SIZE BODYSTRUCTURE ENVELOPE)";
+
+fn dovecot(dir: &Path, work: &Path) -> Vec<u8> {
+    let conf = work.join("dovecot.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "protocols = imap\nssl = no\nlog_path = /dev/null\nmail_location = maildir:{}\n\
+             base_dir = {w}/run\nstate_dir = {w}/state\nmail_uid = nobody\nmail_gid = nogroup\n",
+            dir.display(),
+            w = work.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .args(["-R", "a+rwX"])
+        .arg(work)
+        .status()
+        .unwrap();
+    let mut child = Command::new(DOVECOT_IMAP)
+        .arg("-c")
+        .arg(&conf)
+        .env_clear()
+        .env("USER", "nobody")
+        .env("HOME", work)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let cmds = format!("a SELECT INBOX\r\nb FETCH 1:* {ITEMS}\r\nc LOGOUT\r\n");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(cmds.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    out.stdout
+}
+
+fn septet(root: &Path) -> Vec<u8> {
+    let h = hash_password(b"pw").unwrap();
+    let users = Users::parse(&format!("alice:{h}\n")).unwrap();
+    let auth = Authenticator::new(users, LimiterConfig::default());
+    let ctx = AccessContext::new(root.to_owned(), Arc::new(auth));
+    let mut s = Session::new(ctx, "127.0.0.1".into(), Instant::now());
+    let cmds = format!("a LOGIN alice pw\r\nb SELECT INBOX\r\nc FETCH 1:* {ITEMS}\r\nd LOGOUT\r\n");
+    s.handle_input(Instant::now(), cmds.as_bytes());
+    let mut out = Vec::new();
+    while let Some(o) = s.poll_output() {
+        out.extend_from_slice(&o);
+    }
+    out
+}
+
+/// A canonical form of one IMAP value: strings (quoted or literal)
+/// re-quoted, NIL and atoms as they are, lists recursively.
+fn value(s: &[u8], pos: &mut usize, out: &mut String) {
+    match s[*pos] {
+        b'(' => {
+            out.push('(');
+            *pos += 1;
+            let mut first = true;
+            while s[*pos] != b')' {
+                if s[*pos] == b' ' {
+                    *pos += 1;
+                    continue;
+                }
+                if !first {
+                    out.push(' ');
+                }
+                first = false;
+                value(s, pos, out);
+            }
+            *pos += 1;
+            out.push(')');
+        }
+        b'"' => {
+            *pos += 1;
+            let mut v = Vec::new();
+            while s[*pos] != b'"' {
+                if s[*pos] == b'\\' {
+                    *pos += 1;
+                }
+                v.push(s[*pos]);
+                *pos += 1;
+            }
+            *pos += 1;
+            out.push_str(&format!("{:?}", String::from_utf8_lossy(&v)));
+        }
+        b'{' => {
+            let close = *pos + s[*pos..].iter().position(|&b| b == b'}').unwrap();
+            let n: usize = std::str::from_utf8(&s[*pos + 1..close])
+                .unwrap()
+                .parse()
+                .unwrap();
+            let start = close + 3;
+            out.push_str(&format!(
+                "{:?}",
+                String::from_utf8_lossy(&s[start..start + n])
+            ));
+            *pos = start + n;
+        }
+        _ => {
+            let start = *pos;
+            while !b" ()\r".contains(&s[*pos]) {
+                *pos += 1;
+            }
+            out.push_str(&String::from_utf8_lossy(&s[start..*pos]));
+        }
+    }
+}
+
+/// The items of every `* n FETCH (...)` response, by UID.
+fn fetches(out: &[u8]) -> BTreeMap<u32, BTreeMap<String, String>> {
+    let mut res = BTreeMap::new();
+    let mut pos = 0;
+    while let Some(k) = find(&out[pos..], b" FETCH (") {
+        let mut p = pos + k + 7;
+        let mut items = BTreeMap::new();
+        p += 1;
+        while out[p] != b')' {
+            if out[p] == b' ' {
+                p += 1;
+                continue;
+            }
+            let start = p;
+            while out[p] != b' ' {
+                p += 1;
+            }
+            let key = String::from_utf8_lossy(&out[start..p]).into_owned();
+            p += 1;
+            let mut v = String::new();
+            value(out, &mut p, &mut v);
+            items.insert(key, v);
+        }
+        let uid: u32 = items.get("UID").and_then(|u| u.parse().ok()).unwrap_or(0);
+        res.insert(uid, items);
+        pos = p;
+    }
+    res
+}
+
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    h.windows(n.len()).position(|w| w == n)
+}
+
+#[test]
+fn fetch_agrees_with_dovecot() {
+    if !Path::new(DOVECOT_IMAP).exists() {
+        assert!(
+            std::env::var("SEPTET_SKIP_SERVER_PEERS").as_deref() == Ok("1"),
+            "dovecot-imapd is not installed ({DOVECOT_IMAP}): install it (.ci/run does) \
+             or set SEPTET_SKIP_SERVER_PEERS=1"
+        );
+        return;
+    }
+    let msgs = corpus();
+    assert!(msgs.len() > 100);
+    let work = tempfile::tempdir().unwrap();
+    let dv_dir: PathBuf = work.path().join("dovecot-mail");
+    let root = work.path().join("septet-root");
+    fill(&dv_dir, &msgs);
+    fill(&root.join("alice"), &msgs);
+    let (theirs_raw, ours_raw) = (dovecot(&dv_dir, work.path()), septet(&root));
+    if let Ok(d) = std::env::var("SEPTET_ORACLE_DUMP") {
+        std::fs::write(format!("{d}.dovecot"), &theirs_raw).unwrap();
+        std::fs::write(format!("{d}.septet"), &ours_raw).unwrap();
+    }
+    let theirs = fetches(&theirs_raw);
+    let ours = fetches(&ours_raw);
+    assert_eq!(
+        theirs.len(),
+        msgs.len(),
+        "dovecot answered for every message"
+    );
+    assert_eq!(ours.len(), msgs.len(), "septet answered for every message");
+    let mut diffs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (uid, t) in &theirs {
+        let o = &ours[uid];
+        let name = &msgs[*uid as usize - 1].0;
+        for item in ["RFC822.SIZE", "BODYSTRUCTURE", "ENVELOPE"] {
+            if t.get(item) != o.get(item) {
+                diffs.entry(item).or_default().push(format!(
+                    "{name}\n  dovecot: {}\n  septet:  {}",
+                    t.get(item).map_or("-", |s| s),
+                    o.get(item).map_or("-", |s| s)
+                ));
+            }
+        }
+    }
+    for (item, list) in &diffs {
+        eprintln!(
+            "== {item}: {} of {} messages differ",
+            list.len(),
+            msgs.len()
+        );
+        for d in list {
+            eprintln!("{d}");
+        }
+    }
+    assert!(
+        diffs.get("RFC822.SIZE").is_none_or(|d| d.is_empty()),
+        "RFC822.SIZE must agree with Dovecot for every message"
+    );
+}
