@@ -1,8 +1,8 @@
 //! Dovecot as the oracle: FETCH RFC822.SIZE, BODYSTRUCTURE and ENVELOPE
 //! from septet's IMAP session and from Dovecot's `imap` (run in PREAUTH
 //! mode on stdin, as `nobody`) over copies of the same Maildir, for every
-//! message of `corpus/`. Differences are printed; the test fails when an
-//! item differs for more messages than the known, listed differences.
+//! message of `corpus/`. Differences are printed; the test fails on any
+//! difference not listed in [`KNOWN`] with its reason.
 
 mod access_util;
 
@@ -52,6 +52,118 @@ fn fill(dir: &Path, msgs: &[(String, Vec<u8>)]) {
     }
 }
 
+/// Messages whose BODYSTRUCTURE or ENVELOPE differ from Dovecot's on
+/// purpose, with the reason. They are all malformed or at a parser limit:
+/// septet's server describes what septet's parser found (so BODY[n]
+/// serves exactly the ranges BODYSTRUCTURE describes) rather than
+/// re-parsing Dovecot's way.
+const KNOWN: &[(&str, &str)] = &[
+    // A header without its blank line: septet ends the header at the first
+    // line that is not a field and keeps the rest as body; Dovecot sees an
+    // empty body.
+    ("e04-no-blank-line.eml", "no blank line after the header"),
+    // RFC 2045 5.2: an invalid Content-Type is taken as text/plain;
+    // Dovecot echoes the garbage type.
+    (
+        "e13-invalid-ct.eml",
+        "invalid Content-Type defaults to text/plain",
+    ),
+    (
+        "resources_eml_malformed_017.eml",
+        "invalid Content-Type defaults to text/plain",
+    ),
+    // Boundary matching on malformed delimiters (suffixes, dashes, prefix
+    // of another boundary, nested reuse): septet follows RFC 2046 5.1.1
+    // strictly; Dovecot is more lenient or different.
+    ("e20-boundary-suffix.eml", "delimiter with a suffix"),
+    ("e27-dash-boundary.eml", "delimiter of dashes"),
+    (
+        "e35-binary-with-dashes.eml",
+        "binary body lines that look like delimiters",
+    ),
+    (
+        "resources_eml_malformed_003.eml",
+        "nested reuse of a boundary",
+    ),
+    (
+        "resources_eml_malformed_004.eml",
+        "nested reuse of a boundary",
+    ),
+    (
+        "resources_eml_malformed_006.eml",
+        "boundary that prefixes another",
+    ),
+    (
+        "resources_eml_malformed_007.eml",
+        "boundary that prefixes another",
+    ),
+    (
+        "resources_eml_malformed_016.eml",
+        "long boundaries that prefix each other",
+    ),
+    (
+        "resources_eml_malformed_019.eml",
+        "malformed header and repeated boundaries",
+    ),
+    // A part that runs to the end of the message (no close delimiter, or an
+    // epilogue/preamble edge): septet's body ends before the final line
+    // break, Dovecot's includes it (sizes differ by 2, lines by 1).
+    ("e23-missing-close.eml", "missing close delimiter"),
+    ("e24-preamble-epilogue.eml", "preamble and epilogue edges"),
+    ("resources_eml_malformed_001.eml", "missing close delimiter"),
+    ("resources_eml_malformed_008.eml", "missing close delimiter"),
+    ("resources_eml_malformed_009.eml", "missing close delimiter"),
+    ("resources_eml_malformed_011.eml", "missing close delimiter"),
+    ("resources_eml_malformed_012.eml", "missing close delimiter"),
+    ("resources_eml_malformed_022.eml", "missing close delimiter"),
+    (
+        "resources_eml_thirdparty_005.eml",
+        "missing close delimiter",
+    ),
+    (
+        "resources_eml_thirdparty_007.eml",
+        "missing close delimiter",
+    ),
+    (
+        "resources_eml_thirdparty_015.eml",
+        "missing close delimiter",
+    ),
+    (
+        "00021.1707ccb203e1a39f5167f1c0d65cc235.eml",
+        "missing close delimiter",
+    ),
+    // message/rfc822 with a base64 (or other non-identity) encoding: septet
+    // does not look inside an encoded message; Dovecot parses garbage.
+    ("e36-base64-rfc822.eml", "encoded message/rfc822"),
+    ("resources_eml_rfc_008.eml", "encoded message/rfc822"),
+    // Nesting deeper than the parser's limit: the innermost levels differ.
+    (
+        "tests_files_nested.eml",
+        "nesting past the parser's depth limit",
+    ),
+    // Oddly written values where the two parsers split differently.
+    (
+        "resources_eml_rfc_000.eml",
+        "charset US-ASCII case kept by Dovecot only here",
+    ),
+    (
+        "resources_eml_rfc_001.eml",
+        "parameter without its ';' separator",
+    ),
+    (
+        "resources_eml_rfc_009.eml",
+        "address with a display name and no address",
+    ),
+    (
+        "resources_eml_thirdparty_004.eml",
+        "Content-Transfer-Encoding '8 bit' with a space",
+    ),
+    (
+        "00247.42534d5df0700cb2adf240556c539947.eml",
+        "group syntax inside an address",
+    ),
+];
+
 const ITEMS: &str = "(UID RFC822.SIZE BODYSTRUCTURE ENVELOPE)";
 
 fn dovecot(dir: &Path, work: &Path) -> Vec<u8> {
@@ -82,14 +194,22 @@ fn dovecot(dir: &Path, work: &Path) -> Vec<u8> {
         .spawn()
         .unwrap();
     let cmds = format!("a SELECT INBOX\r\nb FETCH 1:* {ITEMS}\r\nc LOGOUT\r\n");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(cmds.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    out.stdout
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(cmds.as_bytes()).unwrap();
+    // Dovecot stops at end of input even in the middle of a FETCH: keep
+    // its input open until the LOGOUT reply has arrived.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    while !out.ends_with(b"\r\n") || find(&out, b"\r\nc OK").is_none() {
+        match std::io::Read::read(&mut stdout, &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    drop(stdin);
+    let _ = child.wait();
+    out
 }
 
 fn septet(root: &Path) -> Vec<u8> {
@@ -256,5 +376,23 @@ fn fetch_agrees_with_dovecot() {
     assert!(
         diffs.get("RFC822.SIZE").is_none_or(|d| d.is_empty()),
         "RFC822.SIZE must agree with Dovecot for every message"
+    );
+    let unexplained: Vec<&String> = diffs
+        .values()
+        .flatten()
+        .filter(|d| {
+            let name = d.lines().next().unwrap_or("");
+            !KNOWN.iter().any(|(k, _)| name.ends_with(k))
+        })
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "{} differences from Dovecot are neither fixed nor listed in KNOWN:\n{}",
+        unexplained.len(),
+        unexplained
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

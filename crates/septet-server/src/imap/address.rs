@@ -43,26 +43,31 @@ fn trim(v: &[u8]) -> &[u8] {
     &v[s..e.max(s)]
 }
 
-/// Removes comments and the quotes of a display name.
+/// Removes comments and the quotes of a display name; white space runs
+/// left by a comment become one space.
 fn display_name(v: &[u8]) -> Option<Vec<u8>> {
     let v = trim(v);
     if v.is_empty() {
         return None;
     }
     let mut out = Vec::new();
-    let (mut quoted, mut i) = (false, 0);
+    let (mut quoted, mut depth, mut i) = (false, 0u32, 0);
     while i < v.len() {
         match v[i] {
-            b'"' => quoted = !quoted,
+            b'"' if depth == 0 => quoted = !quoted,
             b'\\' if quoted && i + 1 < v.len() => {
                 i += 1;
                 out.push(v[i]);
             }
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted && depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            b' ' if !quoted && out.last() == Some(&b' ') => {}
             b => out.push(b),
         }
         i += 1;
     }
-    Some(out)
+    Some(trim(&out).to_vec())
 }
 
 /// Removes `(comments)` and whitespace from an addr-spec.

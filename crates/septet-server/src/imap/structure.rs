@@ -124,8 +124,8 @@ fn type_params(part: &Part<'_, '_>, is_text: bool) -> Vec<(String, Vec<u8>)> {
             .collect(),
     };
     if is_text && !list.iter().any(|(k, _)| k == "charset") {
-        // RFC 2045 5.2's default charset, stated as Dovecot does.
-        list.insert(0, ("charset".to_owned(), b"us-ascii".to_vec()));
+        // RFC 2045 5.2's default charset, stated (last) as Dovecot does.
+        list.push(("charset".to_owned(), b"us-ascii".to_vec()));
     }
     list
 }
@@ -149,9 +149,31 @@ fn disposition_language_location(out: &mut Vec<u8>, part: &Part<'_, '_>) {
         None => out.extend_from_slice(b"NIL"),
     }
     out.push(b' ');
-    match field(part, "content-language") {
-        Some(l) => string(out, &l),
-        None => out.extend_from_slice(b"NIL"),
+    // A list of tags (RFC 3501 body-fld-lang), as Dovecot sends it.
+    let tags: Vec<Vec<u8>> = field(part, "content-language")
+        .map(|l| {
+            l.split(|&b| b == b',')
+                .map(|t| {
+                    t.iter()
+                        .copied()
+                        .filter(|b| !b.is_ascii_whitespace())
+                        .collect::<Vec<u8>>()
+                })
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if tags.is_empty() {
+        out.extend_from_slice(b"NIL");
+    } else {
+        out.push(b'(');
+        for (i, t) in tags.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            string(out, t);
+        }
+        out.push(b')');
     }
     out.push(b' ');
     nstring(out, field(part, "content-location").as_deref());
@@ -186,7 +208,7 @@ fn multipart_tail(out: &mut Vec<u8>, part: &Part<'_, '_>, sub: &str, extended: b
 /// BODYSTRUCTURE (`extended`) or BODY of `part`.
 pub fn body_structure(out: &mut Vec<u8>, part: &Part<'_, '_>, extended: bool) {
     let ct = part.content_type();
-    let (main, sub) = raw_type(part, ct.main_type(), ct.subtype());
+    let (mut main, mut sub) = raw_type(part, ct.main_type(), ct.subtype());
     out.push(b'(');
     if ct.main_type() == "multipart" {
         if part.is_leaf() {
@@ -202,12 +224,23 @@ pub fn body_structure(out: &mut Vec<u8>, part: &Part<'_, '_>, extended: bool) {
         }
         return multipart_tail(out, part, &sub, extended);
     }
+    let is_text = ct.main_type() == "text";
+    let mut list = type_params(part, is_text);
+    if ct.is("text", "plain")
+        && list.len() == 1
+        && list[0].0 == "charset"
+        && list[0].1.eq_ignore_ascii_case(b"us-ascii")
+    {
+        // The default type, however written, in its canonical form (as
+        // Dovecot stores it).
+        (main, sub) = ("text".to_owned(), "plain".to_owned());
+        list[0].1 = b"us-ascii".to_vec();
+    }
     string(out, main.as_bytes());
     out.push(b' ');
     string(out, sub.as_bytes());
     out.push(b' ');
-    let is_text = ct.main_type() == "text";
-    params(out, &type_params(part, is_text));
+    params(out, &list);
     out.push(b' ');
     nstring(out, field(part, "content-id").as_deref());
     out.push(b' ');
