@@ -2,10 +2,13 @@
 //! them: BODYSTRUCTURE carries them raw (RFC 3501 7.4.2), so RFC 2231 and
 //! RFC 2047 forms are left for the client to decode, as Dovecot does.
 
+/// Parameters: lowercase names and raw (unquoted) values.
+pub type Params = Vec<(String, Vec<u8>)>;
+
 /// A field value split at its first `;` (outside quotes and comments):
 /// the leading token with comments removed, and the parameters with
 /// lowercase names and unquoted values.
-pub fn split(value: &[u8]) -> (Vec<u8>, Vec<(String, Vec<u8>)>) {
+pub fn split(value: &[u8]) -> (Vec<u8>, Params) {
     let mut pieces = Vec::new();
     let (mut quoted, mut depth, mut start, mut i) = (false, 0u32, 0, 0);
     while i < value.len() {
@@ -46,7 +49,7 @@ pub fn split(value: &[u8]) -> (Vec<u8>, Vec<(String, Vec<u8>)>) {
 /// Joins RFC 2231 continuations (`name*0*`, `name*1`, ...) into one
 /// parameter, `name*` if any piece is extended, in section order; the
 /// values stay encoded, as Dovecot sends them.
-fn join_continuations(params: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+fn join_continuations(params: Params) -> Params {
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
     let mut pieces: Vec<(String, u32, bool, Vec<u8>)> = Vec::new();
     for (name, value) in params {

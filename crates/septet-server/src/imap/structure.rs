@@ -5,6 +5,8 @@
 
 use septet::mime::{Kind, Message, Part};
 
+use super::params::Params;
+
 /// Appends an IMAP string: quoted when it can be, a literal otherwise
 /// (CR, LF, NUL or 8-bit bytes).
 pub fn string(out: &mut Vec<u8>, s: &[u8]) {
@@ -90,7 +92,7 @@ pub fn envelope(out: &mut Vec<u8>, part: &Part<'_, '_>) {
     out.push(b')');
 }
 
-fn params(out: &mut Vec<u8>, params: &[(String, Vec<u8>)]) {
+fn params(out: &mut Vec<u8>, params: &Params) {
     let mut any = false;
     for (k, v) in params {
         out.push(if any { b' ' } else { b'(' });
@@ -107,14 +109,14 @@ fn params(out: &mut Vec<u8>, params: &[(String, Vec<u8>)]) {
 }
 
 /// The raw value of `name` split into its token and parameters.
-fn raw_field(part: &Part<'_, '_>, name: &str) -> Option<(Vec<u8>, Vec<(String, Vec<u8>)>)> {
+fn raw_field(part: &Part<'_, '_>, name: &str) -> Option<(Vec<u8>, Params)> {
     part.header(name)
         .map(|h| super::params::split(&h.unfolded()))
 }
 
 /// The Content-Type parameters as written; for a defaulted type, the
 /// default's (`charset=us-ascii` for text/plain).
-fn type_params(part: &Part<'_, '_>, is_text: bool) -> Vec<(String, Vec<u8>)> {
+fn type_params(part: &Part<'_, '_>, is_text: bool) -> Params {
     let ct = part.content_type();
     let mut list = match raw_field(part, "content-type") {
         Some((_, p)) if !ct.is_default() => p,
