@@ -1,10 +1,13 @@
 //! Dovecot as the oracle: FETCH RFC822.SIZE, BODYSTRUCTURE and ENVELOPE
 //! from septet's IMAP session and from Dovecot's `imap` (run in PREAUTH
 //! mode on stdin, as `nobody`) over copies of the same Maildir, for every
-//! message of `corpus/`. Differences are printed; the test fails on any
-//! difference not listed in [`KNOWN`] with its reason.
-
-mod access_util;
+//! message of `corpus/` and 500 generated ones. Differences are printed;
+//! the test fails on any difference not listed in [`KNOWN`] with its
+//! reason.
+//!
+//! Known gap, not in the generated set: in a message/rfc822 part whose
+//! message has no MIME-Version, Dovecot ignores Content-Language (and
+//! perhaps other Content-* extension fields); septet reports them.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -35,6 +38,150 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
     }
     out.sort();
     out
+}
+
+/// A small deterministic generator (LCG) of well-formed messages: every
+/// common structure, encodings, parameters and address forms, LF or CRLF.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.next(items.len())]
+    }
+
+    fn text(&mut self) -> String {
+        let words = [
+            "hello",
+            "world",
+            "caf\u{e9}",
+            ".dot",
+            "From here",
+            "a\tb",
+            "=3D",
+            "--",
+            "long-line-of-text",
+        ];
+        let mut out = String::new();
+        for _ in 0..self.next(12) {
+            for _ in 0..=self.next(8) {
+                out.push_str(self.pick(&words));
+                out.push(' ');
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn address(&mut self, i: usize) -> String {
+        match self.next(4) {
+            0 => format!("user{i}@example.org"),
+            1 => format!("\"Doe, J{i}\" <j{i}@example.net>"),
+            2 => format!("=?utf-8?q?J=C3=BCrgen_{i}?= <j@example.de>"),
+            _ => format!("Team {i} <team{i}@example.com> (a comment)"),
+        }
+    }
+
+    fn leaf(&mut self) -> String {
+        match self.next(5) {
+            0 => format!("Content-Type: text/plain; charset={}\n\n{}", self.pick(&["utf-8", "us-ascii", "\"iso-8859-1\""]), self.text()),
+            1 => format!("Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n<p>{}</p>\n", self.text()),
+            2 => format!(
+                "Content-Type: application/pdf; name=\"doc{n}.pdf\"\nContent-Disposition: attachment; filename=\"doc{n}.pdf\"\n\
+                 Content-Transfer-Encoding: base64\nContent-ID: <c{n}@x>\n\nJVBERi0xLjQK\nAAECAwQF\n",
+                n = self.next(100)
+            ),
+            3 => "Content-Type: image/png\nContent-Disposition: inline; filename*=utf-8''%C3%A9t%C3%A9.png\n\
+                  Content-Transfer-Encoding: base64\nContent-Description: a picture\n\niVBORw0KGgo=\n"
+                .to_owned(),
+            _ => format!("Content-Language: en, fr\n\n{}", self.text()),
+        }
+    }
+
+    fn body(&mut self, depth: usize) -> String {
+        if depth > 2 {
+            return self.leaf();
+        }
+        match self.next(6) {
+            0 | 1 => self.leaf(),
+            2 => {
+                let b = format!("alt{depth}x{}", self.next(1000));
+                format!(
+                    "Content-Type: multipart/alternative; boundary=\"{b}\"\n\npreamble\n--{b}\n{}\n--{b}\n{}\n--{b}--\n",
+                    self.leaf(),
+                    self.leaf()
+                )
+            }
+            3 => {
+                let b = format!("mix{depth}y{}", self.next(1000));
+                let mut out = format!("Content-Type: multipart/mixed; boundary={b}\n\n");
+                for _ in 0..=self.next(3) {
+                    out.push_str(&format!("--{b}\n{}\n", self.body(depth + 1)));
+                }
+                out.push_str(&format!("--{b}--\nepilogue\n"));
+                out
+            }
+            4 => format!(
+                "Content-Type: message/rfc822\n\nFrom: inner@example.org\nMIME-Version: 1.0\nSubject: inner {}\n{}",
+                self.next(99),
+                self.body(depth + 1)
+            ),
+            _ => {
+                let b = format!("rel{depth}z{}", self.next(1000));
+                format!(
+                    "Content-Type: multipart/related; type=\"text/html\"; boundary=\"{b}\"\n\n--{b}\n{}\n--{b}\n{}\n--{b}--\n",
+                    self.leaf(),
+                    self.leaf()
+                )
+            }
+        }
+    }
+}
+
+/// 500 generated messages.
+fn generated() -> Vec<(String, Vec<u8>)> {
+    let mut g = Gen(0x5e97e7);
+    (0..500)
+        .map(|i| {
+            let mut m = format!(
+                "Date: Mon, {} Dec 2026 10:{:02}:00 +0100\nFrom: {}\nTo: {}, {}\n",
+                1 + i % 28,
+                i % 60,
+                g.address(i),
+                g.address(i + 1),
+                g.address(i + 2)
+            );
+            if g.next(3) == 0 {
+                m.push_str(&format!("Cc: list{i}: a@b.c, d@e.f;\n"));
+            }
+            let subject = g.pick(&[
+                "plain subject",
+                "=?utf-8?b?w6l0w6k=?= subject",
+                "folded\n  subject",
+                "tabs\tand  spaces",
+            ]);
+            m.push_str(&format!(
+                "Subject: {subject} {i}\nMessage-ID: <gen{i}@example.org>\nMIME-Version: 1.0\n"
+            ));
+            if g.next(2) == 0 {
+                m.push_str(&format!("In-Reply-To: <gen{}@example.org>\n", i / 2));
+            }
+            m.push_str(&g.body(0));
+            let data = if g.next(2) == 0 {
+                m.replace('\n', "\r\n")
+            } else {
+                m
+            };
+            (format!("generated/{i:03}.eml"), data.into_bytes())
+        })
+        .collect()
 }
 
 /// Writes the messages into `dir/new` as `NNNNN.oracle`, all with one
@@ -329,8 +476,9 @@ fn fetch_agrees_with_dovecot() {
         );
         return;
     }
-    let msgs = corpus();
+    let mut msgs = corpus();
     assert!(msgs.len() > 100);
+    msgs.extend(generated());
     let work = tempfile::tempdir().unwrap();
     let dv_dir: PathBuf = work.path().join("dovecot-mail");
     let root = work.path().join("septet-root");
