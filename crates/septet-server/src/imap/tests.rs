@@ -275,3 +275,89 @@ fn logout() {
     );
     assert!(t.s.is_closed());
 }
+
+/// Random token soup (a deterministic LCG): the session never panics and
+/// answers or closes.
+#[test]
+fn random_input_never_panics() {
+    let (_dir, ctx) = setup();
+    let tokens: &[&[u8]] = &[
+        b"a",
+        b"UID",
+        b"FETCH",
+        b"STORE",
+        b"SEARCH",
+        b"SELECT",
+        b"INBOX",
+        b"1:*",
+        b"*",
+        b"0",
+        b"4294967295",
+        b"(",
+        b")",
+        b"[",
+        b"]",
+        b"BODY[",
+        b"BODY.PEEK[1.2.MIME]<0.5>",
+        b"HEADER.FIELDS",
+        b"\"",
+        b"\\",
+        b"{3}\r\n",
+        b"{2+}\r\n",
+        b"+FLAGS",
+        b"(\\Seen)",
+        b"COPY",
+        b"MOVE",
+        b"x",
+        b"EXPUNGE",
+        b"APPEND",
+        b"IDLE",
+        b"DONE",
+        b"LOGIN alice pw",
+        b"LIST",
+        b"\"\"",
+        b"%",
+        b"NOT",
+        b"OR",
+        b"SINCE",
+        b"1-Jan-2020",
+        b"\xff",
+        b" ",
+        b"\r\n",
+        b"\n",
+        b"AUTHENTICATE PLAIN",
+        b"CREATE",
+        b"..",
+        b"STATUS",
+        b"(MESSAGES)",
+        b"<1.2>",
+        b"BODYSTRUCTURE",
+    ];
+    let mut seed = 0x1234_5678_u64;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        ((seed >> 33) as usize) % n
+    };
+    for _ in 0..40 {
+        let mut t = T::new(&ctx);
+        t.login();
+        t.send("s SELECT INBOX\r\n");
+        for _ in 0..150 {
+            let mut cmd = Vec::new();
+            for _ in 0..=next(8) {
+                cmd.extend_from_slice(tokens[next(tokens.len())]);
+                if next(2) == 0 {
+                    cmd.push(b' ');
+                }
+            }
+            if next(3) > 0 {
+                cmd.extend_from_slice(b"\r\n");
+            }
+            t.send_bytes(&cmd);
+            if t.s.is_closed() {
+                break;
+            }
+        }
+        t.s.handle_close();
+    }
+}

@@ -181,3 +181,48 @@ fn idle_timeout_closes() {
     t.s.handle_timeout(deadline);
     assert!(t.s.is_closed());
 }
+
+/// Random command soup: no panic, and the maildrop is only changed by QUIT.
+#[test]
+fn random_input_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    deliver(dir.path(), "1.x", "Subject: a\n\nb\n");
+    let ctx = context(dir.path());
+    let words = [
+        "USER alice",
+        "PASS pw",
+        "STAT",
+        "LIST",
+        "LIST 0",
+        "LIST 99999999999999999999",
+        "UIDL 1",
+        "TOP 1 -1",
+        "TOP 1 99999999999",
+        "RETR",
+        "RETR 1",
+        "DELE 1",
+        "RSET",
+        "NOOP",
+        "CAPA",
+        "STLS",
+        "\u{0}",
+        "",
+        " ",
+        "APOP x",
+    ];
+    let mut seed = 42u64;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        ((seed >> 33) as usize) % n
+    };
+    for _ in 0..100 {
+        let mut t = T::new(&ctx);
+        for _ in 0..40 {
+            let mut line = words[next(words.len())].to_owned();
+            line.push_str(if next(4) == 0 { "\n" } else { "\r\n" });
+            t.send(&line);
+        }
+        t.s.handle_close();
+    }
+    assert!(dir.path().join("alice/new/1.x").exists());
+}
