@@ -23,6 +23,7 @@
 //! | 2 | usage error: bad arguments (clap's own status), a bad `SEPTET_FORCE_ISA` |
 //! | 3 | `convert` finished, but some messages could not be converted and were copied unchanged (counted on standard error, listed with `--report`) |
 
+mod access;
 mod base64;
 mod convert;
 mod convert_checks;
@@ -82,6 +83,12 @@ enum Command {
     Relay(Box<relay::Args>),
     /// List, flush or delete the relay's queue.
     Queue(relay_queue::Args),
+    /// Serve the Maildirs under --maildir-root over POP3 (RFC 1939).
+    Pop3(access::ServeArgs),
+    /// Serve the Maildirs under --maildir-root over IMAP4rev1 (RFC 3501).
+    Imap(access::ServeArgs),
+    /// Set a user's password (read from stdin) in the POP3/IMAP users file.
+    Passwd(access::PasswdArgs),
 }
 
 /// Why a subcommand stopped.
@@ -137,6 +144,9 @@ fn main() -> ExitCode {
         Command::Downgrade(args) => downgrade::run(args),
         Command::Relay(args) => relay::run(*args),
         Command::Queue(args) => relay_queue::run(args),
+        Command::Pop3(args) => access::serve(septet_server::access_driver::Protocol::Pop3, args),
+        Command::Imap(args) => access::serve(septet_server::access_driver::Protocol::Imap, args),
+        Command::Passwd(args) => access::passwd(args),
     };
     match result {
         Ok(()) | Err(Failure::BrokenPipe) => ExitCode::SUCCESS,

@@ -19,6 +19,12 @@ pub mod smtp;
 pub mod spool;
 pub mod time;
 pub mod trace;
+pub mod users;
+pub mod access;
+pub mod mailstore;
+pub mod pop3;
+pub mod imap;
+pub mod access_driver;
 
 pub use config::{Config, Settings};
 pub use driver::Server;
