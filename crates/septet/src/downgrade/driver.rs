@@ -8,8 +8,12 @@ use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
 use crate::mime::{Cte, Event, FieldRole, Flags, Kind, SectionPath, Span, Step, Tokenizer};
 
+#[path = "driver_guard.rs"]
+mod guard;
 #[path = "driver_whole.rs"]
 mod whole;
+
+use guard::first_unencodable;
 
 /// New input copied after held-back bytes before the rest of a chunk is
 /// read in place (enough to get past a held line break or delimiter start).
@@ -27,6 +31,11 @@ enum State {
     /// Passed through because its first bytes were 7-bit; anything else
     /// later is refused unless `repair_late_8bit` is set.
     KeepSevenBit,
+    /// A container past the depth limit, which the tokenizer reports as a
+    /// leaf: its body (the nested parts) passes through as it is, and
+    /// anything with no 7-bit form in it is refused with
+    /// [`Error::TooDeep`], since it cannot be encoded without parsing it.
+    Opaque,
     Encode(Encoder),
     Container,
 }
@@ -49,6 +58,9 @@ struct Open {
     /// block starts in the output, and the block, to write it again with
     /// an encoding if later bytes turn out not to be 7-bit.
     replay: Option<(usize, Pending)>,
+    /// A multipart: offset of the first byte of its preamble that had no
+    /// 7-bit form (see [`Error::UndelimitedMultipart`]).
+    preamble_bad: Option<u64>,
 }
 
 /// A header field's bytes, and the offset of its first byte.
@@ -92,6 +104,14 @@ pub struct Downgrader {
     /// The whole message is in one buffer ([`downgrade_buffer`]): a part
     /// found not to be 7-bit late is written again instead of refused.
     whole: bool,
+    /// A header field with blanks before its colon was read (see
+    /// [`Error::AmbiguousHeader`]): the stack depth of its part, while that
+    /// part is open, and the field's offset.
+    ambiguous: Option<(usize, u64)>,
+    /// The name of that field.
+    ambiguous_field: String,
+    /// Header fields rewritten so far (encoded or folded).
+    fields_rewritten: u64,
 }
 
 impl Downgrader {
@@ -112,6 +132,9 @@ impl Downgrader {
             envelope: Envelope::Undecided,
             shift: 0,
             whole: false,
+            ambiguous: None,
+            ambiguous_field: String::new(),
+            fields_rewritten: 0,
         }
     }
 
@@ -126,7 +149,11 @@ impl Downgrader {
                 State::Headers(p) => p.bytes(),
                 State::Deciding(p, w) => p.bytes() + w.len(),
                 State::Encode(e) => e.buffered(),
-                State::Keep | State::KeepQp | State::KeepSevenBit | State::Container => 0,
+                State::Keep
+                | State::KeepQp
+                | State::KeepSevenBit
+                | State::Opaque
+                | State::Container => 0,
             })
             .sum();
         self.buf.len() + parts
@@ -246,9 +273,13 @@ impl Downgrader {
             match self.tok.next_event(&buf[rel..], eof) {
                 Step::Event(ev) => {
                     let watch = self.signed_watch();
+                    let guard = self.ambiguity_watch(&ev);
                     self.event(ev, buf, out)?;
                     if let Some(w) = watch {
                         self.signed_check(w)?;
+                    }
+                    if let Some(g) = guard {
+                        self.ambiguity_check(g)?;
                     }
                 }
                 Step::NeedInput | Step::Done => return Ok(()),
@@ -280,14 +311,12 @@ impl Downgrader {
             Event::HeadersEnd {
                 span, kind, flags, ..
             } => {
-                if flags.contains(Flags::DEPTH_LIMIT) {
-                    return Err(Error::TooDeep { offset: span.end });
-                }
                 if flags.contains(Flags::HEADER_LIMIT) {
                     return Err(Error::HeaderTooLarge { offset: span.start });
                 }
                 let blank = self.bytes(buf, span);
-                self.headers_end(blank, kind, out);
+                let deep = flags.contains(Flags::DEPTH_LIMIT);
+                self.headers_end(blank, kind, deep, out);
             }
             Event::Body(span) => {
                 let data = self.bytes(buf, span);
@@ -298,7 +327,14 @@ impl Downgrader {
                     r => r?,
                 }
             }
-            Event::Preamble(span) | Event::Epilogue(span) => {
+            Event::Preamble(span) => {
+                let n = self.norm.push(self.bytes(buf, span), out, true);
+                self.report.preamble_epilogue_replaced += n;
+                if n > 0 {
+                    self.preamble_replaced(self.bytes(buf, span), span.start);
+                }
+            }
+            Event::Epilogue(span) => {
                 let n = self.norm.push(self.bytes(buf, span), out, true);
                 self.report.preamble_epilogue_replaced += n;
             }
@@ -308,7 +344,10 @@ impl Downgrader {
                 let n = self.norm.push(self.bytes(buf, span), out, true);
                 self.report.preamble_epilogue_replaced += n;
             }
-            Event::PartEnd { span, .. } => {
+            Event::PartEnd { span, flags } => {
+                if flags.contains(Flags::NO_PARTS) {
+                    self.undelimited()?;
+                }
                 self.bare_cr_at_end(span, buf, out)?;
                 self.part_end(out)?;
                 self.norm.push(self.bytes(buf, span), out, false);
@@ -321,11 +360,18 @@ impl Downgrader {
     /// the input (no delimiter line after it, whose break it would be
     /// part of): that CR is bare, so the part was not 7-bit after all.
     fn bare_cr_at_end(&mut self, span: Span, buf: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        let seven = matches!(
-            self.stack.last().map(|o| &o.state),
-            Some(State::KeepSevenBit)
-        );
-        if !seven || span.start != span.end || !self.norm.holds_cr() || self.opts.repair_late_8bit {
+        let state = self.stack.last().map(|o| &o.state);
+        let deep = matches!(state, Some(State::Opaque));
+        let seven = matches!(state, Some(State::KeepSevenBit));
+        if !(seven || deep) || span.start != span.end || !self.norm.holds_cr() {
+            return Ok(());
+        }
+        if deep {
+            return Err(Error::TooDeep {
+                offset: span.start.saturating_sub(1),
+            });
+        }
+        if self.opts.repair_late_8bit {
             return Ok(());
         }
         let late = Error::LateEightBit {
@@ -374,6 +420,7 @@ impl Downgrader {
             start,
             signed,
             replay: None,
+            preamble_bad: None,
         });
     }
 
@@ -386,6 +433,11 @@ impl Downgrader {
             raw,
             at,
         } = f;
+        // Blanks before the colon (RFC 5322 obsolete syntax).
+        if self.ambiguous.is_none() && matches!(raw.get(name.len()), Some(b' ' | b'\t')) {
+            self.ambiguous = Some((self.stack.len(), at));
+            self.ambiguous_field = String::from_utf8_lossy(&name[..name.len().min(64)]).into();
+        }
         let Some(open) = self.stack.last_mut() else {
             return Ok(());
         };
@@ -426,6 +478,7 @@ impl Downgrader {
         if !(fits && raw.is_ascii() && !raw.contains(&0)) {
             let r = header::rewrite(name, value, field).map_err(|e| e.at(at, name))?;
             rep.header_encoded = true;
+            self.fields_rewritten += 1;
             rep.repaired += r.replaced;
             rep.malformed_encoded_words += r.malformed;
             p.head.truncate(start);
@@ -438,7 +491,9 @@ impl Downgrader {
         Ok(())
     }
 
-    fn headers_end(&mut self, blank: &[u8], kind: Kind, out: &mut Vec<u8>) {
+    /// The end of a header block. `deep`: a container past the depth limit
+    /// (a leaf to the tokenizer), passed through as opaque data.
+    fn headers_end(&mut self, blank: &[u8], kind: Kind, deep: bool, out: &mut Vec<u8>) {
         let section = self.section(kind);
         let Some(open) = self.stack.last_mut() else {
             return;
@@ -464,6 +519,16 @@ impl Downgrader {
                 self.norm.flush(out, false);
                 emit_headers(&p, out);
                 self.spare_head = p.head;
+            }
+            Kind::Leaf if deep => {
+                if matches!(p.cte, Some(Cte::EightBit | Cte::Binary)) {
+                    p.set_cte("7bit");
+                    rep.action = Action::Relabelled;
+                }
+                self.norm.flush(out, false);
+                emit_headers(&p, out);
+                self.spare_head = p.head;
+                open.state = State::Opaque;
             }
             Kind::Leaf => match p.cte {
                 Some(Cte::SevenBit | Cte::EightBit | Cte::Binary | Cte::Other(_)) | None => {
@@ -524,6 +589,15 @@ impl Downgrader {
             State::KeepQp => {
                 if self.norm.push_qp(data, out) > 0 {
                     rep.action = Action::QuotedPrintable;
+                }
+            }
+            State::Opaque => {
+                let mark = out.len();
+                if self.norm.push(data, out, true) > 0 {
+                    out.truncate(mark);
+                    return Err(Error::TooDeep {
+                        offset: offset + first_unencodable(data),
+                    });
                 }
             }
             State::KeepSevenBit => {
@@ -667,6 +741,9 @@ impl Downgrader {
         let Some(open) = self.stack.pop() else {
             return Ok(());
         };
+        if self.ambiguous.is_some_and(|(depth, _)| self.stack.len() < depth) {
+            self.ambiguous = None;
+        }
         if let State::Encode(enc) = open.state {
             let before = out.len();
             enc.finish(out);

@@ -150,9 +150,14 @@ pub enum Error {
         /// The field name.
         field: String,
     },
-    /// Containers nest deeper than [`Limits::max_depth`].
+    /// A container nested deeper than [`Limits::max_depth`] holds bytes
+    /// with no 7-bit form (8-bit, NUL, a bare CR, a line over 998 octets).
+    /// Such a container is not parsed: its body, nested parts and all, is
+    /// passed through as it is when it is 7-bit, and refused otherwise,
+    /// since its parts cannot be encoded without parsing them.
     TooDeep {
-        /// Offset of the part's body.
+        /// Offset of the first such byte (or of the body chunk holding an
+        /// over-long line).
         offset: u64,
     },
     /// A header block is larger than [`Limits::max_header_block`] or has
@@ -199,6 +204,29 @@ pub enum Error {
         /// The label as written (its first 64 bytes).
         label: String,
     },
+    /// A multipart whose body has no delimiter line at all (so it is all
+    /// preamble) holds bytes with no 7-bit form. Readers take such a body
+    /// as the part's content (Python's `email` does), a multipart may not
+    /// be encoded (RFC 2045 6.4), and replacing the bytes would change that
+    /// content. SMTP reply 554 5.6.3 or similar.
+    UndelimitedMultipart {
+        /// Offset of the first such byte.
+        offset: u64,
+    },
+    /// A header field is written with blanks before its colon (`Fro : x`,
+    /// RFC 5322 obsolete syntax) and the part holding it would have to
+    /// change. This parser reads the line as a field; other readers
+    /// (Python's `email`) read the header block as ending before it, and
+    /// that line and the rest of the part as body text. A message that
+    /// needs no change there passes through; a change would be read as
+    /// one thing by one reader and another by the other, so there is no
+    /// 7-bit form both read as the input. SMTP reply 554 5.6.0 or similar.
+    AmbiguousHeader {
+        /// Offset of the field.
+        offset: u64,
+        /// The field name (its first 64 bytes).
+        field: String,
+    },
     /// `feed` or `finish` after an error, or input after `finish`.
     Failed,
 }
@@ -214,7 +242,9 @@ impl Error {
             | Error::LateEightBit { offset }
             | Error::HeaderLineTooLong { offset, .. }
             | Error::SignedModified { offset }
-            | Error::UnknownEncoding { offset, .. } => *offset += by,
+            | Error::UnknownEncoding { offset, .. }
+            | Error::UndelimitedMultipart { offset }
+            | Error::AmbiguousHeader { offset, .. } => *offset += by,
             Error::Failed => {}
         }
         self
@@ -227,7 +257,10 @@ impl fmt::Display for Error {
             Error::EightBitAddress { offset, field } => {
                 write!(f, "8-bit address in {field} field at byte {offset}")
             }
-            Error::TooDeep { offset } => write!(f, "MIME nesting too deep at byte {offset}"),
+            Error::TooDeep { offset } => write!(
+                f,
+                "8-bit data at byte {offset} in a part nested too deep to be converted"
+            ),
             Error::HeaderTooLarge { offset } => {
                 write!(f, "header block too large at byte {offset}")
             }
@@ -249,6 +282,17 @@ impl fmt::Display for Error {
                 f,
                 "8-bit data at byte {offset} in a part with the unknown \
                  Content-Transfer-Encoding {label:?}: no 7-bit form without relabelling it"
+            ),
+            Error::UndelimitedMultipart { offset } => write!(
+                f,
+                "8-bit data at byte {offset} in a multipart with no delimiter line, \
+                 which readers take as its content: a multipart cannot be encoded"
+            ),
+            Error::AmbiguousHeader { offset, field } => write!(
+                f,
+                "the header field {field:?} at byte {offset} has blanks before its colon, \
+                 which some readers take as the start of the body, and its part would \
+                 have to change: no 7-bit form reads the same to both"
             ),
             Error::Failed => f.write_str("downgrade already failed"),
         }

@@ -1,0 +1,99 @@
+//! Refusals where readers disagree about what a byte is: the driver's
+//! checks for bytes that would have to change where some reader takes
+//! them as content that the downgrade's own parse does not.
+
+use super::super::Error;
+use super::{Action, Downgrader};
+use crate::mime::Event;
+
+/// What the part at the top of the stack looked like before an event,
+/// while a field with blanks before its colon is in force (or may be read
+/// by the event).
+pub(super) struct Snapshot {
+    part: Option<usize>,
+    header_encoded: bool,
+    action: Action,
+    repaired: u64,
+    replaced: u64,
+    fields_rewritten: u64,
+    ambiguous: Option<(usize, u64)>,
+}
+
+/// Offset in `data` of its first byte with no 7-bit form (8-bit, NUL, CR;
+/// 0 if there is none, for an over-long line).
+pub(super) fn first_unencodable(data: &[u8]) -> u64 {
+    data.iter()
+        .position(|&b| b == 0 || b >= 0x80 || b == b'\r')
+        .unwrap_or(0) as u64
+}
+
+impl Downgrader {
+    /// Bytes of a multipart's preamble (`data`, at `offset`) were replaced.
+    /// Remembered on the multipart: if no delimiter follows, readers take
+    /// the preamble as its content ([`Error::UndelimitedMultipart`]).
+    pub(super) fn preamble_replaced(&mut self, data: &[u8], offset: u64) {
+        if let Some(open) = self.stack.last_mut() {
+            open.preamble_bad
+                .get_or_insert(offset + first_unencodable(data));
+        }
+    }
+
+    /// The multipart ending now had no delimiter at all (its body is all
+    /// preamble): refused if bytes of it had to be replaced. Python's
+    /// `email` (and other readers) then read the body as the part's
+    /// content; a multipart may not be encoded (RFC 2045 6.4), so no 7-bit
+    /// form of it reads the same.
+    pub(super) fn undelimited(&self) -> Result<(), Error> {
+        match self.stack.last().and_then(|o| o.preamble_bad) {
+            Some(offset) => Err(Error::UndelimitedMultipart { offset }),
+            None => Ok(()),
+        }
+    }
+
+    /// Before an event: a snapshot, if a field with blanks before its colon
+    /// is in force or the event is a field (which may be one).
+    pub(super) fn ambiguity_watch(&self, ev: &Event) -> Option<Snapshot> {
+        if self.ambiguous.is_none() && !matches!(ev, Event::Field { .. }) {
+            return None;
+        }
+        let part = self.stack.last().map(|o| o.report);
+        let p = part.map(|i| &self.report.parts[i]);
+        Some(Snapshot {
+            part,
+            header_encoded: p.is_some_and(|p| p.header_encoded),
+            action: p.map_or(Action::Kept, |p| p.action),
+            repaired: p.map_or(0, |p| p.repaired),
+            replaced: self.report.preamble_epilogue_replaced,
+            fields_rewritten: self.fields_rewritten,
+            ambiguous: self.ambiguous,
+        })
+    }
+
+    /// After an event: refuses with [`Error::AmbiguousHeader`] if, while a
+    /// field with blanks before its colon was in force (from that field to
+    /// the end of its part), anything changed: a field rewritten, a body
+    /// re-encoded, escaped or repaired, a container relabelled, preamble
+    /// bytes replaced. Readers that do not take that line as a field
+    /// (Python's `email`) read it and everything after it in the part as
+    /// body text, so any such change would change that text.
+    pub(super) fn ambiguity_check(&self, s: Snapshot) -> Result<(), Error> {
+        let Some((_, offset)) = s.ambiguous.or(self.ambiguous) else {
+            return Ok(());
+        };
+        let p = s.part.map(|i| &self.report.parts[i]);
+        let changed = self.fields_rewritten > s.fields_rewritten
+            || self.report.preamble_epilogue_replaced > s.replaced
+            || p.is_some_and(|p| {
+                (p.header_encoded && !s.header_encoded)
+                    || p.action != s.action
+                    || p.repaired > s.repaired
+            });
+        if !changed {
+            return Ok(());
+        }
+        Err(Error::AmbiguousHeader {
+            offset,
+            field: self.ambiguous_field.clone(),
+        })
+    }
+}
