@@ -19,6 +19,12 @@ use guard::first_unencodable;
 /// read in place (enough to get past a held line break or delimiter start).
 const BRIDGE: usize = 4096;
 
+/// The decision window in whole-buffer mode: there a later byte with no
+/// 7-bit form has its part written again, encoded (`replay`), instead of
+/// refused, so a window as large as the streaming lookahead would only
+/// cost a copy of each part's start.
+const WHOLE_WINDOW: usize = 4096;
+
 enum State {
     Headers(Pending),
     Deciding(Pending, Vec<u8>),
@@ -562,7 +568,11 @@ impl Downgrader {
     }
 
     fn body(&mut self, data: &[u8], offset: u64, out: &mut Vec<u8>) -> Result<(), Error> {
-        let window = self.opts.window;
+        let window = if self.whole {
+            self.opts.window.min(WHOLE_WINDOW)
+        } else {
+            self.opts.window
+        };
         let Some(open) = self.stack.last_mut() else {
             return Ok(());
         };

@@ -19,11 +19,14 @@ pub(super) struct Snapshot {
     ambiguous: Option<(usize, u64)>,
 }
 
-/// Offset in `data` of its first byte with no 7-bit form (8-bit, NUL, CR;
-/// 0 if there is none, for an over-long line).
+/// Offset in `data` of its first byte with no 7-bit form (8-bit, NUL, a
+/// CR before anything but LF; 0 if there is none, for an over-long line or
+/// a CR at the end of `data` that the next bytes made bare).
 pub(super) fn first_unencodable(data: &[u8]) -> u64 {
+    let bare_cr = |i: usize| matches!(data.get(i + 1), Some(&b) if b != b'\n');
     data.iter()
-        .position(|&b| b == 0 || b >= 0x80 || b == b'\r')
+        .enumerate()
+        .position(|(i, &b)| b == 0 || b >= 0x80 || (b == b'\r' && bare_cr(i)))
         .unwrap_or(0) as u64
 }
 

@@ -93,12 +93,28 @@ use std::fmt;
 
 use crate::mime::Limits;
 
+/// The default streaming lookahead ([`Options::window`]), 256 KiB: a
+/// late 8-bit byte in a part labelled 7bit is refused only past it, and
+/// an SMTP session holds about this much plus the header block.
+pub const DEFAULT_WINDOW: usize = 256 * 1024;
+
 /// Downgrade options.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
     /// Parser limits (the header-block limit bounds memory).
     pub limits: Limits,
-    /// Body bytes examined before deciding how to encode a part (4 KiB).
+    /// The streaming lookahead: how many body bytes of a leaf labelled
+    /// 7bit, 8bit, binary or an unknown label (or unlabelled) are held and
+    /// examined before deciding how to write it. Bytes with no 7-bit form
+    /// (8-bit, NUL, a bare CR, a line over 998 octets) within it have the
+    /// part encoded; after it, in a part labelled 7bit or unlabelled that
+    /// has been passed through, they are refused with
+    /// [`Error::LateEightBit`]. A [`Downgrader`] holds at most this plus
+    /// [`Limits::max_header_block`] and a few KiB ([`Downgrader::buffered_bytes`]).
+    /// Default [`DEFAULT_WINDOW`]. [`downgrade_buffer`] decides from at
+    /// most the first 4 KiB: with the whole message at hand it encodes a
+    /// part whose later bytes are not 7-bit instead of refusing it, so it
+    /// has nothing to hold back.
     pub window: usize,
     /// What to do when a part labelled 7bit (or unlabelled) looked 7-bit in
     /// its first `window` bytes, and so is being passed through, but later
@@ -131,7 +147,7 @@ impl Default for Options {
                 max_depth: 50,
                 ..Limits::default()
             },
-            window: 4096,
+            window: DEFAULT_WINDOW,
             repair_late_8bit: false,
             refuse_signed: false,
             line_ending: LineEnding::Crlf,
