@@ -19,11 +19,15 @@ use guard::first_unencodable;
 /// read in place (enough to get past a held line break or delimiter start).
 const BRIDGE: usize = 4096;
 
-/// The decision window in whole-buffer mode: there a later byte with no
-/// 7-bit form has its part written again, encoded (`replay`), instead of
-/// refused, so a window as large as the streaming lookahead would only
-/// cost a copy of each part's start.
-const WHOLE_WINDOW: usize = 4096;
+/// The most body bytes held to decide how to write a leaf, except for a
+/// part labelled 7bit or unlabelled (or with an unknown label) while
+/// streaming, which holds the whole lookahead ([`Options::window`]): a
+/// part labelled 8bit or binary is encoded whatever follows (the window
+/// only chooses quoted-printable or base64), and in whole-buffer mode a
+/// later byte with no 7-bit form has its part written again, encoded
+/// (`replay`), instead of refused. A larger window would only cost a copy
+/// of each part's start, and memory.
+const DECISION_WINDOW: usize = 4096;
 
 enum State {
     Headers(Pending),
@@ -568,15 +572,18 @@ impl Downgrader {
     }
 
     fn body(&mut self, data: &[u8], offset: u64, out: &mut Vec<u8>) -> Result<(), Error> {
-        let window = if self.whole {
-            self.opts.window.min(WHOLE_WINDOW)
-        } else {
-            self.opts.window
-        };
         let Some(open) = self.stack.last_mut() else {
             return Ok(());
         };
         if let State::Deciding(p, w) = &mut open.state {
+            // Only a part that may pass through as 7-bit needs the whole
+            // lookahead, and only when streaming.
+            let may_pass = matches!(p.cte, None | Some(Cte::SevenBit | Cte::Other(_)));
+            let window = if may_pass && !self.whole {
+                self.opts.window
+            } else {
+                self.opts.window.min(DECISION_WINDOW)
+            };
             p.body_at.get_or_insert(offset);
             // Only the window is held; the rest goes through once decided.
             let take = window.saturating_sub(w.len()).min(data.len());

@@ -104,17 +104,18 @@ pub struct Options {
     /// Parser limits (the header-block limit bounds memory).
     pub limits: Limits,
     /// The streaming lookahead: how many body bytes of a leaf labelled
-    /// 7bit, 8bit, binary or an unknown label (or unlabelled) are held and
-    /// examined before deciding how to write it. Bytes with no 7-bit form
-    /// (8-bit, NUL, a bare CR, a line over 998 octets) within it have the
-    /// part encoded; after it, in a part labelled 7bit or unlabelled that
-    /// has been passed through, they are refused with
-    /// [`Error::LateEightBit`]. A [`Downgrader`] holds at most this plus
-    /// [`Limits::max_header_block`] and a few KiB ([`Downgrader::buffered_bytes`]).
-    /// Default [`DEFAULT_WINDOW`]. [`downgrade_buffer`] decides from at
-    /// most the first 4 KiB: with the whole message at hand it encodes a
-    /// part whose later bytes are not 7-bit instead of refusing it, so it
-    /// has nothing to hold back.
+    /// 7bit, an unknown label or nothing are held and examined before
+    /// deciding whether it can pass through as it is. Bytes with no 7-bit
+    /// form (8-bit, NUL, a bare CR, a line over 998 octets) within it have
+    /// the part encoded; after it, the part has been passed through and
+    /// they are refused with [`Error::LateEightBit`]. A [`Downgrader`]
+    /// holds at most this plus [`Limits::max_header_block`] and a few KiB
+    /// ([`Downgrader::buffered_bytes`]). Default [`DEFAULT_WINDOW`].
+    /// Parts labelled 8bit or binary are encoded whatever follows and are
+    /// decided from at most their first 4 KiB (quoted-printable or
+    /// base64), and so is every part in [`downgrade_buffer`], which with
+    /// the whole message at hand encodes a part whose later bytes are not
+    /// 7-bit instead of refusing it.
     pub window: usize,
     /// What to do when a part labelled 7bit (or unlabelled) looked 7-bit in
     /// its first `window` bytes, and so is being passed through, but later
