@@ -59,7 +59,10 @@ fn cr_before_a_soft_break_in_lf_form_is_the_line_break() {
                 price.\r=\n\nnext line\n";
     let (out, report) = run(msg).unwrap();
     assert_eq!(report.parts[0].action, Action::QuotedPrintable);
-    assert!(out.ends_with(b"\r\n\r\nprice.=\r\n\r\nnext line\r\n"), "{out:?}");
+    assert!(
+        out.ends_with(b"\r\n\r\nprice.=\r\n\r\nnext line\r\n"),
+        "{out:?}"
+    );
     assert_eq!(first_leaf(&out), b"price.\r\nnext line\r\n");
 }
 
@@ -88,7 +91,9 @@ fn nested(levels: usize, leaf: &str) -> Vec<u8> {
             "Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n"
         ));
     }
-    msg.push_str(&format!("Content-Type: text/plain; charset=utf-8\r\n\r\n{leaf}\r\n"));
+    msg.push_str(&format!(
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n{leaf}\r\n"
+    ));
     for i in (0..levels).rev() {
         msg.push_str(&format!("--b{i}--\r\n"));
     }
@@ -106,7 +111,10 @@ fn nesting_past_the_limit_passes_through_when_7bit() {
 #[test]
 fn nesting_past_the_limit_with_8bit_data_is_refused_at_the_byte() {
     let msg = nested(120, "caf\u{e9} au lait, with words around it");
-    let at = msg.windows(2).position(|w| w == "\u{e9}".as_bytes()).unwrap();
+    let at = msg
+        .windows(2)
+        .position(|w| w == "\u{e9}".as_bytes())
+        .unwrap();
     assert_eq!(run(&msg).unwrap_err(), Error::TooDeep { offset: at as u64 });
     // Within the limit the same leaf is converted.
     let (out, report) = run(&nested(20, "caf\u{e9} au lait, with words around it")).unwrap();

@@ -168,7 +168,10 @@ fn downgrade(msg: &[u8]) -> Run {
         let mut out = Vec::new();
         let report = if std::env::var_os("SEPTET_REAL_STREAMING").is_some() {
             let mut opts = Options::default();
-            if let Some(w) = std::env::var("SEPTET_REAL_WINDOW").ok().and_then(|w| w.parse().ok()) {
+            if let Some(w) = std::env::var("SEPTET_REAL_WINDOW")
+                .ok()
+                .and_then(|w| w.parse().ok())
+            {
                 opts.window = w;
             }
             let mut d = Downgrader::new(opts);

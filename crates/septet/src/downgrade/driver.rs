@@ -1,13 +1,15 @@
 //! The streaming driver: tokenizer events in, 7-bit bytes out.
 
-use super::body::{Encoder, Normalizer, Scan};
+use super::body::{Encoder, Normalizer};
 use super::envelope::{self, Envelope};
 use super::line_ending::Sink;
-use super::pending::{crlf_into, emit_headers, is_identity_spelling, label_of, Pending};
+use super::pending::{crlf_into, emit_headers, label_of, Pending};
 use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
 use crate::mime::{Cte, Event, FieldRole, Flags, Kind, SectionPath, Span, Step, Tokenizer};
 
+#[path = "driver_decide.rs"]
+mod decide;
 #[path = "driver_guard.rs"]
 mod guard;
 #[path = "driver_whole.rs"]
@@ -79,14 +81,6 @@ struct Field<'b> {
     value: &'b [u8],
     raw: &'b [u8],
     at: u64,
-}
-
-/// A part inside signed content, watched across one event.
-struct Watch {
-    part: usize,
-    container: usize,
-    start: u64,
-    replaced_before: u64,
 }
 
 /// The streaming 8bit-to-7bit converter. See the [module docs](super).
@@ -635,119 +629,6 @@ impl Downgrader {
         Ok(())
     }
 
-    /// Chooses how the current leaf is written, from its first bytes.
-    fn decide(&mut self, complete: bool, out: &mut Vec<u8>) -> Result<(), Error> {
-        let is_root = self.stack.len() == 1;
-        let Some(open) = self.stack.last_mut() else {
-            return Ok(());
-        };
-        let State::Deciding(mut p, mut window) = std::mem::replace(&mut open.state, State::Keep)
-        else {
-            return Ok(());
-        };
-        let rep = &mut self.report.parts[open.report];
-        let scan = Scan::of(&window, complete);
-        // An unknown label is kept over 7-bit data (RFC 2045 6.4: opaque
-        // data, sent as it is).
-        let seven = matches!(p.cte, None | Some(Cte::SevenBit | Cte::Other(_)));
-        if matches!(p.cte, Some(Cte::Other(_)))
-            && !scan.is_clean()
-            && !is_identity_spelling(&p.label)
-        {
-            let first = window.iter().position(|&b| b == 0 || b >= 0x80);
-            let offset = p.body_at.unwrap_or(open.start) + first.unwrap_or(0) as u64;
-            return Err(Error::UnknownEncoding {
-                offset,
-                label: std::mem::take(&mut p.label),
-            });
-        }
-        self.norm.flush(out, false);
-        if seven && scan.is_clean() {
-            open.state = State::KeepSevenBit;
-            if self.whole {
-                open.replay = Some((out.len(), p.clone()));
-            }
-            emit_headers(&p, out);
-            rep.repaired += self.norm.push(&window, out, true);
-            rep.body_out += window.len() as u64;
-        } else {
-            let (mut enc, name, action) = if p.text && scan.suits_qp() {
-                (Encoder::qp(), "quoted-printable", Action::QuotedPrintable)
-            } else {
-                (Encoder::base64(), "base64", Action::Base64)
-            };
-            rep.action = action;
-            // Fields added after the block's own, in this order.
-            let mut added: [&[u8]; 2] = [b"", b""];
-            if is_root && !p.has_mime_version {
-                added[0] = b"MIME-Version: 1.0\r\n";
-            }
-            if is_root && !p.has_content_type {
-                added[1] = if scan.valid_utf8(&window, complete) {
-                    b"Content-Type: text/plain; charset=utf-8\r\n"
-                } else {
-                    b"Content-Type: text/plain; charset=unknown-8bit\r\n"
-                };
-            }
-            p.set_cte(name);
-            p.emit(&added, !window.is_empty(), out);
-            let body_start = out.len();
-            enc.push(&window, out);
-            rep.body_out += (out.len() - body_start) as u64;
-            open.state = State::Encode(enc);
-        }
-        self.spare_head = p.head;
-        window.clear();
-        self.spare_window = window;
-        Ok(())
-    }
-
-    /// The current part, if it is signed content not yet known to change.
-    fn signed_watch(&self) -> Option<Watch> {
-        let open = self.stack.last()?;
-        let container = open.signed?;
-        if self.report.parts[container].signed_modified {
-            return None;
-        }
-        Some(Watch {
-            part: open.report,
-            container,
-            start: open.start,
-            replaced_before: self.report.preamble_epilogue_replaced,
-        })
-    }
-
-    /// After an event: if the watched part changed (a field rewritten, the
-    /// body re-encoded or repaired, a container relabelled, bytes of its
-    /// preamble replaced), its signature cannot verify any more: refused
-    /// with `refuse_signed`, else flagged on every enclosing
-    /// multipart/signed. CRLF normalisation is not a change: RFC 1847
-    /// signs the canonical CRLF form.
-    fn signed_check(&mut self, w: Watch) -> Result<(), Error> {
-        let p = &self.report.parts[w.part];
-        let changed = p.header_encoded
-            || p.action != Action::Kept
-            || p.repaired > 0
-            || self.report.preamble_epilogue_replaced > w.replaced_before;
-        if !changed {
-            return Ok(());
-        }
-        if self.opts.refuse_signed {
-            return Err(Error::SignedModified { offset: w.start });
-        }
-        self.report.signed_modified = true;
-        let mut container = Some(w.container);
-        while let Some(c) = container {
-            self.report.parts[c].signed_modified = true;
-            container = self
-                .stack
-                .iter()
-                .find(|o| o.report == c)
-                .and_then(|o| o.signed);
-        }
-        Ok(())
-    }
-
     fn part_end(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
         if matches!(
             self.stack.last().map(|o| &o.state),
@@ -758,7 +639,10 @@ impl Downgrader {
         let Some(open) = self.stack.pop() else {
             return Ok(());
         };
-        if self.ambiguous.is_some_and(|(depth, _)| self.stack.len() < depth) {
+        if self
+            .ambiguous
+            .is_some_and(|(depth, _)| self.stack.len() < depth)
+        {
             self.ambiguous = None;
         }
         if let State::Encode(enc) = open.state {

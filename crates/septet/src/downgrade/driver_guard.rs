@@ -1,10 +1,19 @@
-//! Refusals where readers disagree about what a byte is: the driver's
-//! checks for bytes that would have to change where some reader takes
-//! them as content that the downgrade's own parse does not.
+//! The driver's watches across events: signed content that changes
+//! (flagged or refused), and changes where readers disagree about what
+//! the bytes are (refused): a multipart with no delimiter, a field with
+//! blanks before its colon.
 
 use super::super::Error;
 use super::{Action, Downgrader};
 use crate::mime::Event;
+
+/// A part inside signed content, watched across one event.
+pub(super) struct Watch {
+    part: usize,
+    container: usize,
+    start: u64,
+    replaced_before: u64,
+}
 
 /// What the part at the top of the stack looked like before an event,
 /// while a field with blanks before its colon is in force (or may be read
@@ -98,5 +107,51 @@ impl Downgrader {
             offset,
             field: self.ambiguous_field.clone(),
         })
+    }
+
+    /// The current part, if it is signed content not yet known to change.
+    pub(super) fn signed_watch(&self) -> Option<Watch> {
+        let open = self.stack.last()?;
+        let container = open.signed?;
+        if self.report.parts[container].signed_modified {
+            return None;
+        }
+        Some(Watch {
+            part: open.report,
+            container,
+            start: open.start,
+            replaced_before: self.report.preamble_epilogue_replaced,
+        })
+    }
+
+    /// After an event: if the watched part changed (a field rewritten, the
+    /// body re-encoded or repaired, a container relabelled, bytes of its
+    /// preamble replaced), its signature cannot verify any more: refused
+    /// with `refuse_signed`, else flagged on every enclosing
+    /// multipart/signed. CRLF normalisation is not a change: RFC 1847
+    /// signs the canonical CRLF form.
+    pub(super) fn signed_check(&mut self, w: Watch) -> Result<(), Error> {
+        let p = &self.report.parts[w.part];
+        let changed = p.header_encoded
+            || p.action != Action::Kept
+            || p.repaired > 0
+            || self.report.preamble_epilogue_replaced > w.replaced_before;
+        if !changed {
+            return Ok(());
+        }
+        if self.opts.refuse_signed {
+            return Err(Error::SignedModified { offset: w.start });
+        }
+        self.report.signed_modified = true;
+        let mut container = Some(w.container);
+        while let Some(c) = container {
+            self.report.parts[c].signed_modified = true;
+            container = self
+                .stack
+                .iter()
+                .find(|o| o.report == c)
+                .and_then(|o| o.signed);
+        }
+        Ok(())
     }
 }

@@ -3,8 +3,9 @@
 //! [`Downgrader`] is a second driver of the MIME
 //! [`Tokenizer`](crate::mime::Tokenizer): it is fed
 //! the message in chunks of any size and writes a 7-bit, CRLF form of it.
-//! Memory is bounded by the header-block limit plus a small lookahead,
-//! never by the body size ([`Downgrader::buffered_bytes`]).
+//! Memory is bounded by the header-block limit plus the lookahead
+//! ([`Options::window`], 256 KiB by default), never by the body size
+//! ([`Downgrader::buffered_bytes`]).
 //!
 //! - Leaf parts labelled 8bit/binary, or labelled 7bit (or unlabelled) but
 //!   holding 8-bit bytes, NUL, bare CR or lines over 998 octets in their
@@ -16,7 +17,10 @@
 //! - quoted-printable parts pass through, except that raw 8-bit bytes, NUL
 //!   and bare CR in them are written as `=XX` escapes and over-long lines
 //!   get soft breaks (never inside an escape): a lenient decoder reads a
-//!   raw byte as itself, so the decoded body is unchanged.
+//!   raw byte as itself, so the decoded body is unchanged. One exception,
+//!   for messages in LF form: a raw CR before a soft break whose next line
+//!   is empty (`x\r=` LF LF) decodes to a CR right before a line break,
+//!   and in LF form that CR LF is the line break, so the CR is dropped.
 //! - Unknown Content-Transfer-Encoding labels (RFC 2045 6.4: opaque data).
 //!   Over a 7-bit body the part passes through as labelled. A label that
 //!   is plainly a spelling of 7bit or 8bit (`7bits`, `7-bit`, `8 bit`,
@@ -30,7 +34,13 @@
 //!   is kept as it is and the message after it converted
 //!   ([`envelope_line`], [`Report::envelope_line`]); error offsets still
 //!   count from the start of the input.
-//! - Containers labelled 8bit/binary are relabelled 7bit.
+//! - Containers labelled 8bit/binary are relabelled 7bit. A container
+//!   nested past [`Limits::max_depth`] is not parsed: its body passes
+//!   through as it is when 7-bit, else [`Error::TooDeep`].
+//! - Where readers disagree about what bytes are, a change is refused: a
+//!   multipart with no delimiter line whose body needs a change
+//!   ([`Error::UndelimitedMultipart`]), a part with a field written with
+//!   blanks before its colon that needs a change ([`Error::AmbiguousHeader`]).
 //! - 8-bit header fields: RFC 2047 words, RFC 2231 parameters; 8-bit
 //!   addresses are [`Error::EightBitAddress`] (reply 5.6.7, RFC 6531 3.7.5).
 //! - Header lines: every output line is at most 998 octets. A 7-bit field
@@ -43,7 +53,7 @@
 //!   space in a structured field (addresses, Message-ID, Received...), has
 //!   no lossless 7-bit form: [`Error::HeaderLineTooLong`].
 //! - A part labelled 7bit (or unlabelled) whose first [`Options::window`]
-//!   bytes are 7-bit is passed through as it streams; if later bytes are not
+//!   bytes (the lookahead) are 7-bit is passed through as it streams; if later bytes are not
 //!   7-bit (it lied about its encoding past the window), the downgrade is
 //!   refused with [`Error::LateEightBit`], because the part's headers have
 //!   already gone out. [`Options::repair_late_8bit`] opts in to a lossy
