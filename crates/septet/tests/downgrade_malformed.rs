@@ -252,3 +252,19 @@ fn streaming_lookahead_converts_within_and_refuses_past_it() {
     assert_eq!(report.parts[0].action, Action::QuotedPrintable);
     assert!(held <= (1 << 20) + 64 * 1024 + 8 * 1024, "held {held}");
 }
+
+#[test]
+fn an_8bit_media_type_is_refused() {
+    // Found by the fuzz target: `tex?t/html` would be another type.
+    let msg = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+                Content-Type: tex\x9bt/html; charset=us-ascii\r\n\r\n<p>x</p>\r\n--b--\r\n";
+    assert_eq!(
+        run(msg).unwrap_err(),
+        Error::EightBitMediaType { offset: 62 }
+    );
+    // 8-bit parameter values have a 7-bit form (RFC 2231).
+    let msg = "Content-Type: text/plain; name=\"caf\u{e9}.txt\"\r\n\r\nx\r\n";
+    let (out, _) = run(msg.as_bytes()).unwrap();
+    let m = Message::parse(&out).unwrap();
+    assert_eq!(m.root().content_type().mime_type(), "text/plain");
+}

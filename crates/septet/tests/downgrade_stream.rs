@@ -251,6 +251,7 @@ fn mutated_messages_never_panic() {
                 | Error::UnknownEncoding { .. }
                 | Error::UndelimitedMultipart { .. }
                 | Error::AmbiguousHeader { .. }
+                | Error::EightBitMediaType { .. }
                 | Error::HeaderLineTooLong { .. },
             ) => {}
             Err(e) => panic!("message {i}: {e}"),

@@ -254,6 +254,14 @@ pub enum Error {
         /// The field name (its first 64 bytes).
         field: String,
     },
+    /// The media type of a Content-Type field (`type/subtype`) holds
+    /// 8-bit bytes: a token with no 7-bit form (RFC 2045 5.1), and any
+    /// replacement would name another type, so the part would be read
+    /// differently. SMTP reply 554 5.6.0 or similar.
+    EightBitMediaType {
+        /// Offset of the field.
+        offset: u64,
+    },
     /// `feed` or `finish` after an error, or input after `finish`.
     Failed,
 }
@@ -271,7 +279,8 @@ impl Error {
             | Error::SignedModified { offset }
             | Error::UnknownEncoding { offset, .. }
             | Error::UndelimitedMultipart { offset }
-            | Error::AmbiguousHeader { offset, .. } => *offset += by,
+            | Error::AmbiguousHeader { offset, .. }
+            | Error::EightBitMediaType { offset } => *offset += by,
             Error::Failed => {}
         }
         self
@@ -320,6 +329,11 @@ impl fmt::Display for Error {
                 "the header field {field:?} at byte {offset} has blanks before its colon, \
                  which some readers take as the start of the body, and its part would \
                  have to change: no 7-bit form reads the same to both"
+            ),
+            Error::EightBitMediaType { offset } => write!(
+                f,
+                "8-bit data in the media type of the Content-Type field at byte {offset}: \
+                 no 7-bit form"
             ),
             Error::Failed => f.write_str("downgrade already failed"),
         }
