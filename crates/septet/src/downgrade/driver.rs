@@ -21,14 +21,11 @@ use guard::first_unencodable;
 /// read in place (enough to get past a held line break or delimiter start).
 const BRIDGE: usize = 4096;
 
-/// The most body bytes held to decide how to write a leaf, except for a
-/// part labelled 7bit or unlabelled (or with an unknown label) while
-/// streaming, which holds the whole lookahead ([`Options::window`]): a
-/// part labelled 8bit or binary is encoded whatever follows (the window
-/// only chooses quoted-printable or base64), and in whole-buffer mode a
-/// later byte with no 7-bit form has its part written again, encoded
-/// (`replay`), instead of refused. A larger window would only cost a copy
-/// of each part's start, and memory.
+/// The most body bytes held to decide how to write a leaf labelled 8bit or
+/// binary: it is encoded whatever follows, and the window only chooses
+/// quoted-printable or base64. A part labelled 7bit or unlabelled (or with
+/// an unknown label) holds the whole lookahead ([`Options::window`]) to
+/// decide whether it may pass through as it is.
 const DECISION_WINDOW: usize = 4096;
 
 enum State {
@@ -571,9 +568,10 @@ impl Downgrader {
         };
         if let State::Deciding(p, w) = &mut open.state {
             // Only a part that may pass through as 7-bit needs the whole
-            // lookahead, and only when streaming.
+            // lookahead. The whole-buffer mode uses it too, so that both
+            // modes take the same decision from the same bytes.
             let may_pass = matches!(p.cte, None | Some(Cte::SevenBit | Cte::Other(_)));
-            let window = if may_pass && !self.whole {
+            let window = if may_pass {
                 self.opts.window
             } else {
                 self.opts.window.min(DECISION_WINDOW)

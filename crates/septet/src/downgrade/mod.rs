@@ -123,9 +123,9 @@ pub struct Options {
     /// ([`Downgrader::buffered_bytes`]). Default [`DEFAULT_WINDOW`].
     /// Parts labelled 8bit or binary are encoded whatever follows and are
     /// decided from at most their first 4 KiB (quoted-printable or
-    /// base64), and so is every part in [`downgrade_buffer`], which with
-    /// the whole message at hand encodes a part whose later bytes are not
-    /// 7-bit instead of refusing it.
+    /// base64). [`downgrade_buffer`] takes the same decisions from the
+    /// same bytes, and encodes a part whose bytes past the lookahead are
+    /// not 7-bit instead of refusing it.
     pub window: usize,
     /// What to do when a part labelled 7bit (or unlabelled) looked 7-bit in
     /// its first `window` bytes, and so is being passed through, but later
