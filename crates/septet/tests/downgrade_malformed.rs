@@ -268,3 +268,23 @@ fn an_8bit_media_type_is_refused() {
     let m = Message::parse(&out).unwrap();
     assert_eq!(m.root().content_type().mime_type(), "text/plain");
 }
+
+#[test]
+fn a_body_line_that_ended_the_header_stays_body() {
+    // Found by the fuzz target: the header block ends without a blank
+    // line at `MIME-V\x98ersion: 1.0` (not a field: 8-bit in the name).
+    // Escaped as `MIME-V=98ersion: 1.0` it would read as a field, so a
+    // blank line goes before it.
+    let msg = b"Content-Type: text/plain; charset=windows-1252\r\n\
+                Content-Transfer-Encoding: quoted-printable\r\n\
+                MIME-V\x98ersion: 1.0\r\n\r\nBest=AE\r\n";
+    let (out, report) = run(msg).unwrap();
+    assert!(report.parts[0].header_encoded);
+    assert!(out.ends_with(b"quoted-printable\r\n\r\nMIME-V=98ersion: 1.0\r\n\r\nBest=AE\r\n"));
+    assert_eq!(first_leaf(&out), first_leaf(msg));
+    // A first body line with nothing to change is written as it is.
+    let msg = b"Content-Transfer-Encoding: quoted-printable\r\nnot a field\r\n\r\nx=E9\r\n";
+    let (out, report) = run(msg).unwrap();
+    assert_eq!(out, msg);
+    assert!(report.unchanged());
+}

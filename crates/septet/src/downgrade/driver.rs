@@ -15,7 +15,7 @@ mod guard;
 #[path = "driver_whole.rs"]
 mod whole;
 
-use guard::first_unencodable;
+use guard::{first_line_changes, first_unencodable};
 
 /// New input copied after held-back bytes before the rest of a chunk is
 /// read in place (enough to get past a held line break or delimiter start).
@@ -317,7 +317,9 @@ impl Downgrader {
                 }
                 let blank = self.bytes(buf, span);
                 let deep = flags.contains(Flags::DEPTH_LIMIT);
-                self.headers_end(blank, kind, deep, out);
+                let guard = flags.contains(Flags::NO_BLANK_LINE)
+                    && first_line_changes(&buf[(span.end - self.base) as usize..]);
+                self.headers_end(blank, kind, deep, guard, out);
             }
             Event::Body(span) => {
                 let data = self.bytes(buf, span);
@@ -493,8 +495,19 @@ impl Downgrader {
     }
 
     /// The end of a header block. `deep`: a container past the depth limit
-    /// (a leaf to the tokenizer), passed through as opaque data.
-    fn headers_end(&mut self, blank: &[u8], kind: Kind, deep: bool, out: &mut Vec<u8>) {
+    /// (a leaf to the tokenizer), passed through as opaque data. `guard`:
+    /// the block ended without a blank line, at a body line that is not a
+    /// field but might read as one once its 8-bit bytes are escaped or
+    /// replaced (`ab\xe9c: x` as `ab=E9c: x`), so a blank line is written
+    /// before it: every reader then starts the body at the same line.
+    fn headers_end(
+        &mut self,
+        blank: &[u8],
+        kind: Kind,
+        deep: bool,
+        guard: bool,
+        out: &mut Vec<u8>,
+    ) {
         let section = self.section(kind);
         let Some(open) = self.stack.last_mut() else {
             return;
@@ -510,6 +523,10 @@ impl Downgrader {
         p.fields_end = p.head.len();
         crlf_into(blank, &mut p.head);
         let rep = &mut self.report.parts[open.report];
+        if guard && blank.is_empty() {
+            p.head.extend_from_slice(b"\r\n");
+            rep.header_encoded = true;
+        }
         match kind {
             Kind::Multipart | Kind::Message => {
                 open.message = kind == Kind::Message;

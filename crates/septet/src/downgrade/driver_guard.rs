@@ -39,6 +39,13 @@ pub(super) fn first_unencodable(data: &[u8]) -> u64 {
         .unwrap_or(0) as u64
 }
 
+/// True if the first line of `body` holds a byte the downgrade would
+/// write differently (8-bit or NUL).
+pub(super) fn first_line_changes(body: &[u8]) -> bool {
+    let line = memchr::memchr(b'\n', body).map_or(body, |i| &body[..i]);
+    line.iter().any(|&b| b == 0 || b >= 0x80)
+}
+
 impl Downgrader {
     /// Bytes of a multipart's preamble (`data`, at `offset`) were replaced.
     /// Remembered on the multipart: if no delimiter follows, readers take
