@@ -149,6 +149,12 @@ fn an_undelimited_multipart_with_8bit_bytes_is_refused() {
         run(msg).unwrap_err(),
         Error::UndelimitedMultipart { offset: at as u64 }
     );
+    // Only a close delimiter: the same (found by the fuzz target).
+    let msg = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n\r\0 x\r\n--b--\r\n";
+    assert_eq!(
+        run(msg).unwrap_err(),
+        Error::UndelimitedMultipart { offset: 45 }
+    );
     // 7-bit: passed through as it is.
     let clean = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\nno parts\r\n";
     let (out, report) = run(clean).unwrap();

@@ -347,10 +347,8 @@ impl Downgrader {
                 let n = self.norm.push(self.bytes(buf, span), out, true);
                 self.report.preamble_epilogue_replaced += n;
             }
-            Event::PartEnd { span, flags } => {
-                if flags.contains(Flags::NO_PARTS) {
-                    self.undelimited()?;
-                }
+            Event::PartEnd { span, .. } => {
+                self.undelimited()?;
                 self.bare_cr_at_end(span, buf, out)?;
                 self.part_end(out)?;
                 self.norm.push(self.bytes(buf, span), out, false);

@@ -57,15 +57,19 @@ impl Downgrader {
         }
     }
 
-    /// The multipart ending now had no delimiter at all (its body is all
-    /// preamble): refused if bytes of it had to be replaced. Python's
+    /// At a part's end: if it is a multipart that had no part at all (no
+    /// delimiter line, or only a close delimiter: its body is all
+    /// preamble), refused if bytes of it had to be replaced. Python's
     /// `email` (and other readers) then read the body as the part's
     /// content; a multipart may not be encoded (RFC 2045 6.4), so no 7-bit
     /// form of it reads the same.
     pub(super) fn undelimited(&self) -> Result<(), Error> {
-        match self.stack.last().and_then(|o| o.preamble_bad) {
-            Some(offset) => Err(Error::UndelimitedMultipart { offset }),
-            None => Ok(()),
+        match self.stack.last() {
+            Some(o) if o.children == 0 => match o.preamble_bad {
+                Some(offset) => Err(Error::UndelimitedMultipart { offset }),
+                None => Ok(()),
+            },
+            _ => Ok(()),
         }
     }
 
