@@ -155,6 +155,12 @@ fn an_undelimited_multipart_with_8bit_bytes_is_refused() {
         run(msg).unwrap_err(),
         Error::UndelimitedMultipart { offset: 45 }
     );
+    // Bytes after a lone close delimiter are that content too.
+    let msg = b"Content-Type: multipart/mixed; boundary=b\r\n\r\npre\r\n--b--\r\nworld\x92s\r\n";
+    assert_eq!(
+        run(msg).unwrap_err(),
+        Error::UndelimitedMultipart { offset: 62 }
+    );
     // 7-bit: passed through as it is.
     let clean = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\nno parts\r\n";
     let (out, report) = run(clean).unwrap();

@@ -67,8 +67,8 @@ struct Open {
     /// block starts in the output, and the block, to write it again with
     /// an encoding if later bytes turn out not to be 7-bit.
     replay: Option<(usize, Pending)>,
-    /// A multipart: offset of the first byte of its preamble that had no
-    /// 7-bit form (see [`Error::UndelimitedMultipart`]).
+    /// A multipart: offset of the first byte of its preamble (or epilogue)
+    /// that had no 7-bit form (see [`Error::UndelimitedMultipart`]).
     preamble_bad: Option<u64>,
 }
 
@@ -340,6 +340,10 @@ impl Downgrader {
             Event::Epilogue(span) => {
                 let n = self.norm.push(self.bytes(buf, span), out, true);
                 self.report.preamble_epilogue_replaced += n;
+                if n > 0 {
+                    // Content too, if the multipart had no part.
+                    self.preamble_replaced(self.bytes(buf, span), span.start);
+                }
             }
             Event::Delimiter { span, .. } => {
                 // Only a boundary with 8-bit bytes or NUL (no 7-bit form)

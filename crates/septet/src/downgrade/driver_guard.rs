@@ -47,9 +47,10 @@ pub(super) fn first_line_changes(body: &[u8]) -> bool {
 }
 
 impl Downgrader {
-    /// Bytes of a multipart's preamble (`data`, at `offset`) were replaced.
-    /// Remembered on the multipart: if no delimiter follows, readers take
-    /// the preamble as its content ([`Error::UndelimitedMultipart`]).
+    /// Bytes of a multipart's preamble or epilogue (`data`, at `offset`)
+    /// were replaced. Remembered on the multipart: if it has no part,
+    /// readers take its whole body as its content, epilogue after a lone
+    /// close delimiter included ([`Error::UndelimitedMultipart`]).
     pub(super) fn preamble_replaced(&mut self, data: &[u8], offset: u64) {
         if let Some(open) = self.stack.last_mut() {
             open.preamble_bad

@@ -232,8 +232,8 @@ pub enum Error {
         label: String,
     },
     /// A multipart whose body has no part at all (no delimiter line, or
-    /// only a close delimiter: it is all preamble) holds bytes with no
-    /// 7-bit form. Readers take such a body
+    /// only a close delimiter: it is all preamble and epilogue) holds
+    /// bytes with no 7-bit form. Readers take such a body
     /// as the part's content (Python's `email` does), a multipart may not
     /// be encoded (RFC 2045 6.4), and replacing the bytes would change that
     /// content. SMTP reply 554 5.6.3 or similar.
