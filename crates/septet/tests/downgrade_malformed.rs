@@ -300,3 +300,23 @@ fn a_body_line_that_ended_the_header_stays_body() {
     assert_eq!(out, msg);
     assert!(report.unchanged());
 }
+
+#[test]
+fn a_field_added_under_a_headless_digest_part_stays_its_own() {
+    // Found by the fuzz target: a digest part without header or blank line
+    // holds a message that starts with a line that is not a field, so the
+    // message's header block is empty too. The Content-Transfer-Encoding
+    // added to that message must not be read as the digest part's.
+    let msg = b"Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\
+                F\r\nrom: caf\xe9\r\n--d--\r\n";
+    let (out, report) = run(msg).unwrap();
+    assert_eq!(report.parts[2].action, Action::QuotedPrintable);
+    let shape = |m: &[u8]| {
+        let m = Message::parse(m).unwrap();
+        m.parts()
+            .map(|p| (p.depth(), p.is_leaf(), p.content_type().mime_type()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(&out), shape(msg));
+    assert!(out.windows(8).any(|w| w == b"--d\r\n\r\nC"));
+}

@@ -67,6 +67,8 @@ struct Open {
     /// block starts in the output, and the block, to write it again with
     /// an encoding if later bytes turn out not to be 7-bit.
     replay: Option<(usize, Pending)>,
+    /// Its header block ended without a blank line.
+    headless: bool,
     /// A multipart: offset of the first byte of its preamble (or epilogue)
     /// that had no 7-bit form (see [`Error::UndelimitedMultipart`]).
     preamble_bad: Option<u64>,
@@ -425,6 +427,7 @@ impl Downgrader {
             start,
             signed,
             replay: None,
+            headless: false,
             preamble_bad: None,
         });
     }
@@ -529,6 +532,7 @@ impl Downgrader {
             p.head.extend_from_slice(b"\r\n");
             rep.header_encoded = true;
         }
+        open.headless = p.head.len() == p.fields_end;
         match kind {
             Kind::Multipart | Kind::Message => {
                 open.message = kind == Kind::Message;

@@ -11,6 +11,16 @@ impl Downgrader {
     /// Chooses how the current leaf is written, from its first bytes.
     pub(super) fn decide(&mut self, complete: bool, out: &mut Vec<u8>) -> Result<(), Error> {
         let is_root = self.stack.len() == 1;
+        // The body of a message/rfc822 part whose header block ended
+        // without a blank line (at a line that is not a field): this
+        // part's header block is empty there, and a field added to it
+        // would be read as the enclosing part's, so a blank line goes
+        // first, ending that part's block where it ended before.
+        let after_headless = self
+            .stack
+            .len()
+            .checked_sub(2)
+            .is_some_and(|i| self.stack[i].message && self.stack[i].headless);
         let Some(open) = self.stack.last_mut() else {
             return Ok(());
         };
@@ -63,6 +73,10 @@ impl Downgrader {
                 };
             }
             p.set_cte(name);
+            if after_headless && p.fields_end == 0 {
+                out.extend_from_slice(b"\r\n");
+                rep.header_encoded = true;
+            }
             p.emit(&added, !window.is_empty(), out);
             let body_start = out.len();
             enc.push(&window, out);
