@@ -245,8 +245,11 @@ fn envelope_line_with_eight_bit_bytes_is_replaced_and_counted() {
 fn late(tail: &[u8], cte: &str) -> Vec<u8> {
     let mut m =
         format!("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n{cte}\r\n").into_bytes();
-    for i in 0..500 {
+    // Past the streaming lookahead.
+    let mut i = 0;
+    while m.len() < Options::default().window + 100 {
         m.extend_from_slice(format!("line {i} of plain text\r\n").as_bytes());
+        i += 1;
     }
     m.extend_from_slice(tail);
     m.extend_from_slice(b"\r\nmore\r\n--b\r\nContent-Type: text/plain\r\n\r\nnext\r\n--b--\r\n");
@@ -294,8 +297,11 @@ fn buffer_mode_keeps_envelope_and_line_ending() {
 #[test]
 fn bare_cr_at_the_very_end_is_not_silently_replaced() {
     let mut input = b"Subject: x\r\n\r\n".to_vec();
-    for i in 0..500 {
+    // Past the streaming lookahead.
+    let mut i = 0;
+    while input.len() < Options::default().window + 100 {
         input.extend_from_slice(format!("line {i}\r\n").as_bytes());
+        i += 1;
     }
     input.push(b'\r');
     let mut out = Vec::new();

@@ -251,6 +251,31 @@ fn body_class_messages() -> Vec<Vec<u8>> {
         )
         .into_bytes(),
     );
+    // A raw CR before a soft break, in LF form: before an empty line (the
+    // CR is the line break's) and before more text (data).
+    v.push(
+        b"Subject: q\nContent-Type: text/plain; charset=us-ascii\n\
+          Content-Transfer-Encoding: quoted-printable\n\n\
+          price.\r=\n\nnext line\nab\r=\ncd caf\xe9\n"
+            .to_vec(),
+    );
+    // Nesting past the depth limit (7-bit, passed through) beside an 8-bit
+    // part that is converted.
+    let mut deep = String::from(
+        "Subject: deep\r\nContent-Type: multipart/mixed; boundary=top\r\n\r\n--top\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nGr\u{fc}\u{df}e aus der Tiefe\r\n--top\r\n",
+    );
+    for i in 0..110 {
+        deep.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"d{i}\"\r\n\r\n--d{i}\r\n"
+        ));
+    }
+    deep.push_str("Content-Type: text/plain\r\n\r\ndeepest\r\n");
+    for i in (0..110).rev() {
+        deep.push_str(&format!("--d{i}--\r\n"));
+    }
+    deep.push_str("--top--\r\n");
+    v.push(deep.into_bytes());
     v
 }
 

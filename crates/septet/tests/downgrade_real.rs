@@ -11,7 +11,8 @@
 //! Each message goes through `downgrade_buffer` (the whole message at
 //! hand, as a relay or an archive conversion has it; with
 //! `SEPTET_REAL_STREAMING=1`, through the streaming `Downgrader` fed it in
-//! one call instead) with default options; the output
+//! one call instead, its lookahead `Options::window` set by
+//! `SEPTET_REAL_WINDOW=BYTES` if given) with default options; the output
 //! must be 7-bit, CRLF only, lines of at most 998 octets, and Python's
 //! `email` package (tests/python/real_oracle.py, one process for the run)
 //! must see the same MIME tree, decoded leaf payloads, file names and
@@ -166,7 +167,14 @@ fn downgrade(msg: &[u8]) -> Run {
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut out = Vec::new();
         let report = if std::env::var_os("SEPTET_REAL_STREAMING").is_some() {
-            let mut d = Downgrader::new(Options::default());
+            let mut opts = Options::default();
+            if let Some(w) = std::env::var("SEPTET_REAL_WINDOW")
+                .ok()
+                .and_then(|w| w.parse().ok())
+            {
+                opts.window = w;
+            }
+            let mut d = Downgrader::new(opts);
             d.feed(msg, &mut out)?;
             d.finish(&mut out)?
         } else {

@@ -338,19 +338,30 @@ pub(crate) struct Normalizer {
     /// The CR held was pushed in escape mode: if the input ends there, it
     /// is escaped rather than replaced.
     cr_escape: bool,
+    /// Escape mode, a CR held: how many bytes of `=` LF LF after it have
+    /// been read and held too (see [`qp_cr`](Self::qp_cr)).
+    qp_hold: u8,
 }
 
 impl Normalizer {
     pub(crate) fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>, repair: bool) -> u64 {
+        let mut changed = 0;
         if !self.escape && !input.is_empty() {
+            // What follows is not the quoted-printable body any more.
+            changed += self.release_qp_hold(out);
             self.cr_escape = false;
         }
         if !repair {
             // Only line breaks change: the few bytes of a part's end.
-            return self.runs(input, out, false);
+            return changed + self.runs(input, out, false);
         }
-        let mut changed = 0;
         while let Some(&first) = input.first() {
+            if self.pending_cr && self.escape && (self.qp_hold > 0 || first == b'=') {
+                let (used, n) = self.qp_cr(input, out);
+                changed += n;
+                input = &input[used..];
+                continue;
+            }
             if self.pending_cr {
                 self.pending_cr = false;
                 if first == b'\n' {
@@ -416,6 +427,12 @@ impl Normalizer {
     fn runs(&mut self, mut input: &[u8], out: &mut Vec<u8>, repair: bool) -> u64 {
         let mut changed = 0;
         while let Some(&first) = input.first() {
+            if self.pending_cr && self.escape && (self.qp_hold > 0 || first == b'=') {
+                let (used, n) = self.qp_cr(input, out);
+                changed += n;
+                input = &input[used..];
+                continue;
+            }
             if self.pending_cr {
                 self.pending_cr = false;
                 if first == b'\n' {
@@ -482,7 +499,9 @@ impl Normalizer {
     /// is bare.
     pub(crate) fn flush(&mut self, out: &mut Vec<u8>, repair: bool) -> u64 {
         let mut changed = 0;
-        if std::mem::take(&mut self.pending_cr) {
+        if self.qp_hold > 0 {
+            changed += self.release_qp_hold(out);
+        } else if std::mem::take(&mut self.pending_cr) {
             if repair && std::mem::take(&mut self.cr_escape) {
                 // Lossless: not a repair.
                 self.escape_run(b"\r", out);

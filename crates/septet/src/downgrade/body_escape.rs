@@ -59,4 +59,51 @@ impl Normalizer {
         }
         changed
     }
+
+    /// Escape mode, a CR held and the input going on with `=`: matches
+    /// `=` LF LF, a soft break whose line is followed by an empty line,
+    /// the two line breaks bare LFs (a message in LF form). The CR then
+    /// decodes to sit right before a line break, and in LF form a CR LF is
+    /// one line break: the raw bytes outside quoted-printable are read the
+    /// same way (a CR LF pair is a line break, not a CR of data), and so
+    /// is the decoded text by every reader that maps LF form to CRLF
+    /// (Python's `email` among them). So the CR is dropped and the line
+    /// break written as CRLF, which decodes to that one CRLF. Any other
+    /// continuation makes the CR data: escaped, then the bytes held
+    /// written as they are. Returns the input bytes used (the bytes may
+    /// end mid-pattern: they stay held for the next call) and the changes.
+    pub(super) fn qp_cr(&mut self, input: &[u8], out: &mut Vec<u8>) -> (usize, u64) {
+        const PATTERN: &[u8; 3] = b"=\n\n";
+        let mut used = 0;
+        while let Some(&want) = PATTERN.get(usize::from(self.qp_hold)) {
+            let Some(&b) = input.get(used) else {
+                return (used, 0);
+            };
+            if b != want {
+                return (used, self.release_qp_hold(out));
+            }
+            self.qp_hold += 1;
+            used += 1;
+        }
+        self.qp_hold = 0;
+        self.pending_cr = false;
+        self.cr_escape = false;
+        (used, 1 + self.runs(PATTERN, out, true))
+    }
+
+    /// The CR held (and any bytes of `=` LF LF after it) turned out to be
+    /// data: writes it escaped and the held bytes after it.
+    pub(super) fn release_qp_hold(&mut self, out: &mut Vec<u8>) -> u64 {
+        if self.qp_hold == 0 {
+            return 0;
+        }
+        let held = usize::from(std::mem::take(&mut self.qp_hold));
+        self.pending_cr = false;
+        self.cr_escape = false;
+        let escape = std::mem::replace(&mut self.escape, true);
+        let mut changed = self.escape_run(b"\r", out);
+        changed += self.runs(&b"=\n\n"[..held], out, true);
+        self.escape = escape;
+        changed
+    }
 }

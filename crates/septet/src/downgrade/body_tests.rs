@@ -204,3 +204,33 @@ fn qp_any_split_matches_one_shot() {
         assert!(out == want, "round {round}");
     }
 }
+
+/// A raw CR before a soft break followed by an empty line, in LF form:
+/// the CR and the line break are one CRLF; any other CR is data.
+#[test]
+fn qp_cr_before_soft_break() {
+    let cases: [(&[u8], &[u8]); 5] = [
+        (b"a\r=\n\nb\n", b"a=\r\n\r\nb\r\n"),
+        (b"a\r=\nb\n", b"a=0D=\r\nb\r\n"),
+        (b"a\r=\r\n\r\nb", b"a=0D=\r\n\r\nb"),
+        (b"a\r=\n", b"a=0D=\r\n"),
+        (b"a\r=", b"a=0D="),
+    ];
+    for (input, want) in cases {
+        for step in 1..=input.len() {
+            let mut n = Normalizer::default();
+            let mut out = Vec::new();
+            for c in input.chunks(step) {
+                n.push_qp(c, &mut out);
+            }
+            n.flush(&mut out, true);
+            assert_eq!(out, want, "{input:?} step {step}");
+        }
+    }
+    // The part's end (a structural push) releases what is held.
+    let mut n = Normalizer::default();
+    let mut out = Vec::new();
+    n.push_qp(b"a\r=\n", &mut out);
+    n.push(b"\n--b", &mut out, false);
+    assert_eq!(out, b"a=0D=\r\n\r\n--b");
+}

@@ -89,8 +89,9 @@ fn short_lines(message: &[u8]) -> bool {
 }
 
 /// No part labelled 8bit or binary (its label would be rewritten), and no
-/// parser limit reached (the downgrade refuses those), as the
-/// downgrade's own tokenizer sees the message.
+/// parser limit reached (past one the downgrade refuses, or relabels a
+/// container too deep to parse), as the downgrade's own tokenizer sees
+/// the message.
 fn structure_is_clean(message: &[u8]) -> bool {
     let limit = Flags::DEPTH_LIMIT | Flags::HEADER_LIMIT | Flags::PART_LIMIT;
     let mut tok = Tokenizer::new(Options::default().limits);

@@ -1,19 +1,32 @@
 //! The streaming driver: tokenizer events in, 7-bit bytes out.
 
-use super::body::{Encoder, Normalizer, Scan};
+use super::body::{Encoder, Normalizer};
 use super::envelope::{self, Envelope};
 use super::line_ending::Sink;
-use super::pending::{crlf_into, emit_headers, is_identity_spelling, label_of, Pending};
+use super::pending::{crlf_into, emit_headers, label_of, Pending};
 use super::{fold, header};
 use super::{Action, Error, Options, PartReport, Report};
 use crate::mime::{Cte, Event, FieldRole, Flags, Kind, SectionPath, Span, Step, Tokenizer};
 
+#[path = "driver_decide.rs"]
+mod decide;
+#[path = "driver_guard.rs"]
+mod guard;
 #[path = "driver_whole.rs"]
 mod whole;
+
+use guard::{first_line_changes, first_unencodable};
 
 /// New input copied after held-back bytes before the rest of a chunk is
 /// read in place (enough to get past a held line break or delimiter start).
 const BRIDGE: usize = 4096;
+
+/// The most body bytes held to decide how to write a leaf labelled 8bit or
+/// binary: it is encoded whatever follows, and the window only chooses
+/// quoted-printable or base64. A part labelled 7bit or unlabelled (or with
+/// an unknown label) holds the whole lookahead ([`Options::window`]) to
+/// decide whether it may pass through as it is.
+const DECISION_WINDOW: usize = 4096;
 
 enum State {
     Headers(Pending),
@@ -27,6 +40,11 @@ enum State {
     /// Passed through because its first bytes were 7-bit; anything else
     /// later is refused unless `repair_late_8bit` is set.
     KeepSevenBit,
+    /// A container past the depth limit, which the tokenizer reports as a
+    /// leaf: its body (the nested parts) passes through as it is, and
+    /// anything with no 7-bit form in it is refused with
+    /// [`Error::TooDeep`], since it cannot be encoded without parsing it.
+    Opaque,
     Encode(Encoder),
     Container,
 }
@@ -49,6 +67,11 @@ struct Open {
     /// block starts in the output, and the block, to write it again with
     /// an encoding if later bytes turn out not to be 7-bit.
     replay: Option<(usize, Pending)>,
+    /// Its header block ended without a blank line.
+    headless: bool,
+    /// A multipart: offset of the first byte of its preamble (or epilogue)
+    /// that had no 7-bit form (see [`Error::UndelimitedMultipart`]).
+    preamble_bad: Option<u64>,
 }
 
 /// A header field's bytes, and the offset of its first byte.
@@ -57,14 +80,6 @@ struct Field<'b> {
     value: &'b [u8],
     raw: &'b [u8],
     at: u64,
-}
-
-/// A part inside signed content, watched across one event.
-struct Watch {
-    part: usize,
-    container: usize,
-    start: u64,
-    replaced_before: u64,
 }
 
 /// The streaming 8bit-to-7bit converter. See the [module docs](super).
@@ -92,6 +107,14 @@ pub struct Downgrader {
     /// The whole message is in one buffer ([`downgrade_buffer`]): a part
     /// found not to be 7-bit late is written again instead of refused.
     whole: bool,
+    /// A header field with blanks before its colon was read (see
+    /// [`Error::AmbiguousHeader`]): the stack depth of its part, while that
+    /// part is open, and the field's offset.
+    ambiguous: Option<(usize, u64)>,
+    /// The name of that field.
+    ambiguous_field: String,
+    /// Header fields rewritten so far (encoded or folded).
+    fields_rewritten: u64,
 }
 
 impl Downgrader {
@@ -112,6 +135,9 @@ impl Downgrader {
             envelope: Envelope::Undecided,
             shift: 0,
             whole: false,
+            ambiguous: None,
+            ambiguous_field: String::new(),
+            fields_rewritten: 0,
         }
     }
 
@@ -126,7 +152,11 @@ impl Downgrader {
                 State::Headers(p) => p.bytes(),
                 State::Deciding(p, w) => p.bytes() + w.len(),
                 State::Encode(e) => e.buffered(),
-                State::Keep | State::KeepQp | State::KeepSevenBit | State::Container => 0,
+                State::Keep
+                | State::KeepQp
+                | State::KeepSevenBit
+                | State::Opaque
+                | State::Container => 0,
             })
             .sum();
         self.buf.len() + parts
@@ -246,9 +276,13 @@ impl Downgrader {
             match self.tok.next_event(&buf[rel..], eof) {
                 Step::Event(ev) => {
                     let watch = self.signed_watch();
+                    let guard = self.ambiguity_watch(&ev);
                     self.event(ev, buf, out)?;
                     if let Some(w) = watch {
                         self.signed_check(w)?;
+                    }
+                    if let Some(g) = guard {
+                        self.ambiguity_check(g)?;
                     }
                 }
                 Step::NeedInput | Step::Done => return Ok(()),
@@ -280,14 +314,14 @@ impl Downgrader {
             Event::HeadersEnd {
                 span, kind, flags, ..
             } => {
-                if flags.contains(Flags::DEPTH_LIMIT) {
-                    return Err(Error::TooDeep { offset: span.end });
-                }
                 if flags.contains(Flags::HEADER_LIMIT) {
                     return Err(Error::HeaderTooLarge { offset: span.start });
                 }
                 let blank = self.bytes(buf, span);
-                self.headers_end(blank, kind, out);
+                let deep = flags.contains(Flags::DEPTH_LIMIT);
+                let guard = flags.contains(Flags::NO_BLANK_LINE)
+                    && first_line_changes(&buf[(span.end - self.base) as usize..]);
+                self.headers_end(blank, kind, deep, guard, out);
             }
             Event::Body(span) => {
                 let data = self.bytes(buf, span);
@@ -298,9 +332,20 @@ impl Downgrader {
                     r => r?,
                 }
             }
-            Event::Preamble(span) | Event::Epilogue(span) => {
+            Event::Preamble(span) => {
                 let n = self.norm.push(self.bytes(buf, span), out, true);
                 self.report.preamble_epilogue_replaced += n;
+                if n > 0 {
+                    self.preamble_replaced(self.bytes(buf, span), span.start);
+                }
+            }
+            Event::Epilogue(span) => {
+                let n = self.norm.push(self.bytes(buf, span), out, true);
+                self.report.preamble_epilogue_replaced += n;
+                if n > 0 {
+                    // Content too, if the multipart had no part.
+                    self.preamble_replaced(self.bytes(buf, span), span.start);
+                }
             }
             Event::Delimiter { span, .. } => {
                 // Only a boundary with 8-bit bytes or NUL (no 7-bit form)
@@ -309,6 +354,7 @@ impl Downgrader {
                 self.report.preamble_epilogue_replaced += n;
             }
             Event::PartEnd { span, .. } => {
+                self.undelimited()?;
                 self.bare_cr_at_end(span, buf, out)?;
                 self.part_end(out)?;
                 self.norm.push(self.bytes(buf, span), out, false);
@@ -321,11 +367,18 @@ impl Downgrader {
     /// the input (no delimiter line after it, whose break it would be
     /// part of): that CR is bare, so the part was not 7-bit after all.
     fn bare_cr_at_end(&mut self, span: Span, buf: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        let seven = matches!(
-            self.stack.last().map(|o| &o.state),
-            Some(State::KeepSevenBit)
-        );
-        if !seven || span.start != span.end || !self.norm.holds_cr() || self.opts.repair_late_8bit {
+        let state = self.stack.last().map(|o| &o.state);
+        let deep = matches!(state, Some(State::Opaque));
+        let seven = matches!(state, Some(State::KeepSevenBit));
+        if !(seven || deep) || span.start != span.end || !self.norm.holds_cr() {
+            return Ok(());
+        }
+        if deep {
+            return Err(Error::TooDeep {
+                offset: span.start.saturating_sub(1),
+            });
+        }
+        if self.opts.repair_late_8bit {
             return Ok(());
         }
         let late = Error::LateEightBit {
@@ -374,6 +427,8 @@ impl Downgrader {
             start,
             signed,
             replay: None,
+            headless: false,
+            preamble_bad: None,
         });
     }
 
@@ -386,6 +441,11 @@ impl Downgrader {
             raw,
             at,
         } = f;
+        // Blanks before the colon (RFC 5322 obsolete syntax).
+        if self.ambiguous.is_none() && matches!(raw.get(name.len()), Some(b' ' | b'\t')) {
+            self.ambiguous = Some((self.stack.len(), at));
+            self.ambiguous_field = String::from_utf8_lossy(&name[..name.len().min(64)]).into();
+        }
         let Some(open) = self.stack.last_mut() else {
             return Ok(());
         };
@@ -426,6 +486,7 @@ impl Downgrader {
         if !(fits && raw.is_ascii() && !raw.contains(&0)) {
             let r = header::rewrite(name, value, field).map_err(|e| e.at(at, name))?;
             rep.header_encoded = true;
+            self.fields_rewritten += 1;
             rep.repaired += r.replaced;
             rep.malformed_encoded_words += r.malformed;
             p.head.truncate(start);
@@ -438,7 +499,20 @@ impl Downgrader {
         Ok(())
     }
 
-    fn headers_end(&mut self, blank: &[u8], kind: Kind, out: &mut Vec<u8>) {
+    /// The end of a header block. `deep`: a container past the depth limit
+    /// (a leaf to the tokenizer), passed through as opaque data. `guard`:
+    /// the block ended without a blank line, at a body line that is not a
+    /// field but might read as one once its 8-bit bytes are escaped or
+    /// replaced (`ab\xe9c: x` as `ab=E9c: x`), so a blank line is written
+    /// before it: every reader then starts the body at the same line.
+    fn headers_end(
+        &mut self,
+        blank: &[u8],
+        kind: Kind,
+        deep: bool,
+        guard: bool,
+        out: &mut Vec<u8>,
+    ) {
         let section = self.section(kind);
         let Some(open) = self.stack.last_mut() else {
             return;
@@ -454,6 +528,11 @@ impl Downgrader {
         p.fields_end = p.head.len();
         crlf_into(blank, &mut p.head);
         let rep = &mut self.report.parts[open.report];
+        if guard && blank.is_empty() {
+            p.head.extend_from_slice(b"\r\n");
+            rep.header_encoded = true;
+        }
+        open.headless = p.head.len() == p.fields_end;
         match kind {
             Kind::Multipart | Kind::Message => {
                 open.message = kind == Kind::Message;
@@ -464,6 +543,16 @@ impl Downgrader {
                 self.norm.flush(out, false);
                 emit_headers(&p, out);
                 self.spare_head = p.head;
+            }
+            Kind::Leaf if deep => {
+                if matches!(p.cte, Some(Cte::EightBit | Cte::Binary)) {
+                    p.set_cte("7bit");
+                    rep.action = Action::Relabelled;
+                }
+                self.norm.flush(out, false);
+                emit_headers(&p, out);
+                self.spare_head = p.head;
+                open.state = State::Opaque;
             }
             Kind::Leaf => match p.cte {
                 Some(Cte::SevenBit | Cte::EightBit | Cte::Binary | Cte::Other(_)) | None => {
@@ -497,11 +586,19 @@ impl Downgrader {
     }
 
     fn body(&mut self, data: &[u8], offset: u64, out: &mut Vec<u8>) -> Result<(), Error> {
-        let window = self.opts.window;
         let Some(open) = self.stack.last_mut() else {
             return Ok(());
         };
         if let State::Deciding(p, w) = &mut open.state {
+            // Only a part that may pass through as 7-bit needs the whole
+            // lookahead. The whole-buffer mode uses it too, so that both
+            // modes take the same decision from the same bytes.
+            let may_pass = matches!(p.cte, None | Some(Cte::SevenBit | Cte::Other(_)));
+            let window = if may_pass {
+                self.opts.window
+            } else {
+                self.opts.window.min(DECISION_WINDOW)
+            };
             p.body_at.get_or_insert(offset);
             // Only the window is held; the rest goes through once decided.
             let take = window.saturating_sub(w.len()).min(data.len());
@@ -526,6 +623,15 @@ impl Downgrader {
                     rep.action = Action::QuotedPrintable;
                 }
             }
+            State::Opaque => {
+                let mark = out.len();
+                if self.norm.push(data, out, true) > 0 {
+                    out.truncate(mark);
+                    return Err(Error::TooDeep {
+                        offset: offset + first_unencodable(data),
+                    });
+                }
+            }
             State::KeepSevenBit => {
                 let mark = out.len();
                 let repaired = self.norm.push(data, out, true);
@@ -544,119 +650,6 @@ impl Downgrader {
         Ok(())
     }
 
-    /// Chooses how the current leaf is written, from its first bytes.
-    fn decide(&mut self, complete: bool, out: &mut Vec<u8>) -> Result<(), Error> {
-        let is_root = self.stack.len() == 1;
-        let Some(open) = self.stack.last_mut() else {
-            return Ok(());
-        };
-        let State::Deciding(mut p, mut window) = std::mem::replace(&mut open.state, State::Keep)
-        else {
-            return Ok(());
-        };
-        let rep = &mut self.report.parts[open.report];
-        let scan = Scan::of(&window, complete);
-        // An unknown label is kept over 7-bit data (RFC 2045 6.4: opaque
-        // data, sent as it is).
-        let seven = matches!(p.cte, None | Some(Cte::SevenBit | Cte::Other(_)));
-        if matches!(p.cte, Some(Cte::Other(_)))
-            && !scan.is_clean()
-            && !is_identity_spelling(&p.label)
-        {
-            let first = window.iter().position(|&b| b == 0 || b >= 0x80);
-            let offset = p.body_at.unwrap_or(open.start) + first.unwrap_or(0) as u64;
-            return Err(Error::UnknownEncoding {
-                offset,
-                label: std::mem::take(&mut p.label),
-            });
-        }
-        self.norm.flush(out, false);
-        if seven && scan.is_clean() {
-            open.state = State::KeepSevenBit;
-            if self.whole {
-                open.replay = Some((out.len(), p.clone()));
-            }
-            emit_headers(&p, out);
-            rep.repaired += self.norm.push(&window, out, true);
-            rep.body_out += window.len() as u64;
-        } else {
-            let (mut enc, name, action) = if p.text && scan.suits_qp() {
-                (Encoder::qp(), "quoted-printable", Action::QuotedPrintable)
-            } else {
-                (Encoder::base64(), "base64", Action::Base64)
-            };
-            rep.action = action;
-            // Fields added after the block's own, in this order.
-            let mut added: [&[u8]; 2] = [b"", b""];
-            if is_root && !p.has_mime_version {
-                added[0] = b"MIME-Version: 1.0\r\n";
-            }
-            if is_root && !p.has_content_type {
-                added[1] = if scan.valid_utf8(&window, complete) {
-                    b"Content-Type: text/plain; charset=utf-8\r\n"
-                } else {
-                    b"Content-Type: text/plain; charset=unknown-8bit\r\n"
-                };
-            }
-            p.set_cte(name);
-            p.emit(&added, !window.is_empty(), out);
-            let body_start = out.len();
-            enc.push(&window, out);
-            rep.body_out += (out.len() - body_start) as u64;
-            open.state = State::Encode(enc);
-        }
-        self.spare_head = p.head;
-        window.clear();
-        self.spare_window = window;
-        Ok(())
-    }
-
-    /// The current part, if it is signed content not yet known to change.
-    fn signed_watch(&self) -> Option<Watch> {
-        let open = self.stack.last()?;
-        let container = open.signed?;
-        if self.report.parts[container].signed_modified {
-            return None;
-        }
-        Some(Watch {
-            part: open.report,
-            container,
-            start: open.start,
-            replaced_before: self.report.preamble_epilogue_replaced,
-        })
-    }
-
-    /// After an event: if the watched part changed (a field rewritten, the
-    /// body re-encoded or repaired, a container relabelled, bytes of its
-    /// preamble replaced), its signature cannot verify any more: refused
-    /// with `refuse_signed`, else flagged on every enclosing
-    /// multipart/signed. CRLF normalisation is not a change: RFC 1847
-    /// signs the canonical CRLF form.
-    fn signed_check(&mut self, w: Watch) -> Result<(), Error> {
-        let p = &self.report.parts[w.part];
-        let changed = p.header_encoded
-            || p.action != Action::Kept
-            || p.repaired > 0
-            || self.report.preamble_epilogue_replaced > w.replaced_before;
-        if !changed {
-            return Ok(());
-        }
-        if self.opts.refuse_signed {
-            return Err(Error::SignedModified { offset: w.start });
-        }
-        self.report.signed_modified = true;
-        let mut container = Some(w.container);
-        while let Some(c) = container {
-            self.report.parts[c].signed_modified = true;
-            container = self
-                .stack
-                .iter()
-                .find(|o| o.report == c)
-                .and_then(|o| o.signed);
-        }
-        Ok(())
-    }
-
     fn part_end(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
         if matches!(
             self.stack.last().map(|o| &o.state),
@@ -667,6 +660,12 @@ impl Downgrader {
         let Some(open) = self.stack.pop() else {
             return Ok(());
         };
+        if self
+            .ambiguous
+            .is_some_and(|(depth, _)| self.stack.len() < depth)
+        {
+            self.ambiguous = None;
+        }
         if let State::Encode(enc) = open.state {
             let before = out.len();
             enc.finish(out);

@@ -69,6 +69,8 @@ pub(crate) enum FieldError {
     /// A line over 998 octets that neither folding nor encoding can
     /// shorten without changing the field's meaning.
     TooLong,
+    /// 8-bit bytes in the media type of a Content-Type field.
+    MediaType,
 }
 
 impl FieldError {
@@ -82,6 +84,7 @@ impl FieldError {
         match self {
             FieldError::Address => Error::EightBitAddress { offset, field },
             FieldError::TooLong => Error::HeaderLineTooLong { offset, field },
+            FieldError::MediaType => Error::EightBitMediaType { offset },
         }
     }
 }
@@ -219,7 +222,10 @@ fn eight_bit(name: &[u8], value: &[u8], class: Class) -> Result<Rewritten, Field
     let (mut replaced, mut malformed) = (0, 0);
     match class {
         Class::Address => malformed = address::rewrite(trim(&unfolded), &mut bytes)?,
-        Class::Parameters => replaced = parameters(&unfolded, col, &mut bytes),
+        Class::Parameters => {
+            let media_type = name.eq_ignore_ascii_case(b"content-type");
+            replaced = parameters(&unfolded, col, media_type, &mut bytes)?;
+        }
         Class::Structured => {
             for &b in trim(&unfolded) {
                 bytes.push(if b >= 128 || b == 0 { b'?' } else { b });
@@ -363,11 +369,21 @@ fn attr_char(b: u8) -> bool {
 /// is kept (7-bit values longer than [`LONG_PARAMETER`] are written in
 /// sections too). Returns the count of bytes replaced by `?` (8-bit bytes in the
 /// type itself, which has no 7-bit form).
-fn parameters(value: &[u8], col: usize, out: &mut Vec<u8>) -> u64 {
+fn parameters(
+    value: &[u8],
+    col: usize,
+    media_type: bool,
+    out: &mut Vec<u8>,
+) -> Result<u64, FieldError> {
     let mut replaced = 0;
     let mut line = col;
     for (i, piece) in split_outside(value, b';').into_iter().enumerate() {
         let piece = trim(piece);
+        if i == 0 && media_type && !piece.is_ascii() {
+            // A token with no 7-bit form, and a `?` in its place would
+            // make another type: the part would be read differently.
+            return Err(FieldError::MediaType);
+        }
         let mut rendered = Vec::new();
         match piece.iter().position(|&b| b == b'=') {
             Some(eq) if i > 0 && (!piece.is_ascii() || piece.len() > LONG_PARAMETER) => {
@@ -411,7 +427,7 @@ fn parameters(value: &[u8], col: usize, out: &mut Vec<u8>) -> u64 {
                 .rposition(|&b| b == b'\n')
                 .map_or(0, |p| p + 1);
     }
-    replaced
+    Ok(replaced)
 }
 
 fn push_escaped(b: u8, escape: bool, out: &mut Vec<u8>) {

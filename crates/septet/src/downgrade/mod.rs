@@ -3,8 +3,9 @@
 //! [`Downgrader`] is a second driver of the MIME
 //! [`Tokenizer`](crate::mime::Tokenizer): it is fed
 //! the message in chunks of any size and writes a 7-bit, CRLF form of it.
-//! Memory is bounded by the header-block limit plus a small lookahead,
-//! never by the body size ([`Downgrader::buffered_bytes`]).
+//! Memory is bounded by the header-block limit plus the lookahead
+//! ([`Options::window`], 256 KiB by default), never by the body size
+//! ([`Downgrader::buffered_bytes`]).
 //!
 //! - Leaf parts labelled 8bit/binary, or labelled 7bit (or unlabelled) but
 //!   holding 8-bit bytes, NUL, bare CR or lines over 998 octets in their
@@ -16,7 +17,10 @@
 //! - quoted-printable parts pass through, except that raw 8-bit bytes, NUL
 //!   and bare CR in them are written as `=XX` escapes and over-long lines
 //!   get soft breaks (never inside an escape): a lenient decoder reads a
-//!   raw byte as itself, so the decoded body is unchanged.
+//!   raw byte as itself, so the decoded body is unchanged. One exception,
+//!   for messages in LF form: a raw CR before a soft break whose next line
+//!   is empty (`x\r=` LF LF) decodes to a CR right before a line break,
+//!   and in LF form that CR LF is the line break, so the CR is dropped.
 //! - Unknown Content-Transfer-Encoding labels (RFC 2045 6.4: opaque data).
 //!   Over a 7-bit body the part passes through as labelled. A label that
 //!   is plainly a spelling of 7bit or 8bit (`7bits`, `7-bit`, `8 bit`,
@@ -30,7 +34,13 @@
 //!   is kept as it is and the message after it converted
 //!   ([`envelope_line`], [`Report::envelope_line`]); error offsets still
 //!   count from the start of the input.
-//! - Containers labelled 8bit/binary are relabelled 7bit.
+//! - Containers labelled 8bit/binary are relabelled 7bit. A container
+//!   nested past [`Limits::max_depth`] is not parsed: its body passes
+//!   through as it is when 7-bit, else [`Error::TooDeep`].
+//! - Where readers disagree about what bytes are, a change is refused: a
+//!   multipart with no delimiter line whose body needs a change
+//!   ([`Error::UndelimitedMultipart`]), a part with a field written with
+//!   blanks before its colon that needs a change ([`Error::AmbiguousHeader`]).
 //! - 8-bit header fields: RFC 2047 words, RFC 2231 parameters; 8-bit
 //!   addresses are [`Error::EightBitAddress`] (reply 5.6.7, RFC 6531 3.7.5).
 //! - Header lines: every output line is at most 998 octets. A 7-bit field
@@ -43,7 +53,7 @@
 //!   space in a structured field (addresses, Message-ID, Received...), has
 //!   no lossless 7-bit form: [`Error::HeaderLineTooLong`].
 //! - A part labelled 7bit (or unlabelled) whose first [`Options::window`]
-//!   bytes are 7-bit is passed through as it streams; if later bytes are not
+//!   bytes (the lookahead) are 7-bit is passed through as it streams; if later bytes are not
 //!   7-bit (it lied about its encoding past the window), the downgrade is
 //!   refused with [`Error::LateEightBit`], because the part's headers have
 //!   already gone out. [`Options::repair_late_8bit`] opts in to a lossy
@@ -93,12 +103,29 @@ use std::fmt;
 
 use crate::mime::Limits;
 
+/// The default streaming lookahead ([`Options::window`]), 256 KiB: a
+/// late 8-bit byte in a part labelled 7bit is refused only past it, and
+/// an SMTP session holds about this much plus the header block.
+pub const DEFAULT_WINDOW: usize = 256 * 1024;
+
 /// Downgrade options.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
     /// Parser limits (the header-block limit bounds memory).
     pub limits: Limits,
-    /// Body bytes examined before deciding how to encode a part (4 KiB).
+    /// The streaming lookahead: how many body bytes of a leaf labelled
+    /// 7bit, an unknown label or nothing are held and examined before
+    /// deciding whether it can pass through as it is. Bytes with no 7-bit
+    /// form (8-bit, NUL, a bare CR, a line over 998 octets) within it have
+    /// the part encoded; after it, the part has been passed through and
+    /// they are refused with [`Error::LateEightBit`]. A [`Downgrader`]
+    /// holds at most this plus [`Limits::max_header_block`] and a few KiB
+    /// ([`Downgrader::buffered_bytes`]). Default [`DEFAULT_WINDOW`].
+    /// Parts labelled 8bit or binary are encoded whatever follows and are
+    /// decided from at most their first 4 KiB (quoted-printable or
+    /// base64). [`downgrade_buffer`] takes the same decisions from the
+    /// same bytes, and encodes a part whose bytes past the lookahead are
+    /// not 7-bit instead of refusing it.
     pub window: usize,
     /// What to do when a part labelled 7bit (or unlabelled) looked 7-bit in
     /// its first `window` bytes, and so is being passed through, but later
@@ -131,7 +158,7 @@ impl Default for Options {
                 max_depth: 50,
                 ..Limits::default()
             },
-            window: 4096,
+            window: DEFAULT_WINDOW,
             repair_late_8bit: false,
             refuse_signed: false,
             line_ending: LineEnding::Crlf,
@@ -150,9 +177,14 @@ pub enum Error {
         /// The field name.
         field: String,
     },
-    /// Containers nest deeper than [`Limits::max_depth`].
+    /// A container nested deeper than [`Limits::max_depth`] holds bytes
+    /// with no 7-bit form (8-bit, NUL, a bare CR, a line over 998 octets).
+    /// Such a container is not parsed: its body, nested parts and all, is
+    /// passed through as it is when it is 7-bit, and refused otherwise,
+    /// since its parts cannot be encoded without parsing them.
     TooDeep {
-        /// Offset of the part's body.
+        /// Offset of the first such byte (or of the body chunk holding an
+        /// over-long line).
         offset: u64,
     },
     /// A header block is larger than [`Limits::max_header_block`] or has
@@ -199,6 +231,38 @@ pub enum Error {
         /// The label as written (its first 64 bytes).
         label: String,
     },
+    /// A multipart whose body has no part at all (no delimiter line, or
+    /// only a close delimiter: it is all preamble and epilogue) holds
+    /// bytes with no 7-bit form. Readers take such a body
+    /// as the part's content (Python's `email` does), a multipart may not
+    /// be encoded (RFC 2045 6.4), and replacing the bytes would change that
+    /// content. SMTP reply 554 5.6.3 or similar.
+    UndelimitedMultipart {
+        /// Offset of the first such byte.
+        offset: u64,
+    },
+    /// A header field is written with blanks before its colon (`Fro : x`,
+    /// RFC 5322 obsolete syntax) and the part holding it would have to
+    /// change. This parser reads the line as a field; other readers
+    /// (Python's `email`) read the header block as ending before it, and
+    /// that line and the rest of the part as body text. A message that
+    /// needs no change there passes through; a change would be read as
+    /// one thing by one reader and another by the other, so there is no
+    /// 7-bit form both read as the input. SMTP reply 554 5.6.0 or similar.
+    AmbiguousHeader {
+        /// Offset of the field.
+        offset: u64,
+        /// The field name (its first 64 bytes).
+        field: String,
+    },
+    /// The media type of a Content-Type field (`type/subtype`) holds
+    /// 8-bit bytes: a token with no 7-bit form (RFC 2045 5.1), and any
+    /// replacement would name another type, so the part would be read
+    /// differently. SMTP reply 554 5.6.0 or similar.
+    EightBitMediaType {
+        /// Offset of the field.
+        offset: u64,
+    },
     /// `feed` or `finish` after an error, or input after `finish`.
     Failed,
 }
@@ -214,7 +278,10 @@ impl Error {
             | Error::LateEightBit { offset }
             | Error::HeaderLineTooLong { offset, .. }
             | Error::SignedModified { offset }
-            | Error::UnknownEncoding { offset, .. } => *offset += by,
+            | Error::UnknownEncoding { offset, .. }
+            | Error::UndelimitedMultipart { offset }
+            | Error::AmbiguousHeader { offset, .. }
+            | Error::EightBitMediaType { offset } => *offset += by,
             Error::Failed => {}
         }
         self
@@ -227,7 +294,10 @@ impl fmt::Display for Error {
             Error::EightBitAddress { offset, field } => {
                 write!(f, "8-bit address in {field} field at byte {offset}")
             }
-            Error::TooDeep { offset } => write!(f, "MIME nesting too deep at byte {offset}"),
+            Error::TooDeep { offset } => write!(
+                f,
+                "8-bit data at byte {offset} in a part nested too deep to be converted"
+            ),
             Error::HeaderTooLarge { offset } => {
                 write!(f, "header block too large at byte {offset}")
             }
@@ -249,6 +319,22 @@ impl fmt::Display for Error {
                 f,
                 "8-bit data at byte {offset} in a part with the unknown \
                  Content-Transfer-Encoding {label:?}: no 7-bit form without relabelling it"
+            ),
+            Error::UndelimitedMultipart { offset } => write!(
+                f,
+                "8-bit data at byte {offset} in a multipart with no delimiter line, \
+                 which readers take as its content: a multipart cannot be encoded"
+            ),
+            Error::AmbiguousHeader { offset, field } => write!(
+                f,
+                "the header field {field:?} at byte {offset} has blanks before its colon, \
+                 which some readers take as the start of the body, and its part would \
+                 have to change: no 7-bit form reads the same to both"
+            ),
+            Error::EightBitMediaType { offset } => write!(
+                f,
+                "8-bit data in the media type of the Content-Type field at byte {offset}: \
+                 no 7-bit form"
             ),
             Error::Failed => f.write_str("downgrade already failed"),
         }
