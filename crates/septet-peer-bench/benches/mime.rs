@@ -3,7 +3,7 @@
 //!
 //! - `large`: about 20 MiB (a 4 MiB quoted-printable text part, 2,000 small
 //!   parts, a 15 MiB base64 attachment);
-//! - `many_parts`: 10,000 small base64 parts, where per-part cost decides.
+//! - `many_parts`: 10,000 parts (9,999 small base64 parts), where per-part cost decides.
 //!
 //! `mime-peer/<shape>/parse` builds the tree only; `.../parse_decode` also
 //! decodes the body of every leaf. mail-parser 1.0.1 decodes on access
