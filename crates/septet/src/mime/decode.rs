@@ -11,6 +11,7 @@ use std::fmt;
 
 use super::{Flags, TransferEncoding};
 use crate::base64;
+use crate::qp::Escapes;
 
 pub(crate) fn hex_pair(pair: &[u8]) -> Option<u8> {
     let h = (pair[0] as char).to_digit(16)?;
@@ -50,12 +51,18 @@ fn qp_escapes_valid(raw: &[u8]) -> bool {
 /// Decodes quoted-printable body text leniently (septet::qp): an invalid
 /// `=` sequence is kept literally and flagged.
 pub(crate) fn qp_body(raw: &[u8], flags: &mut Flags) -> Vec<u8> {
-    if !qp_escapes_valid(raw) {
+    let mut out = Vec::new();
+    // The decoder notices malformed `=` sequences as it goes; only the rare
+    // case it cannot decide (an `=` before a run of more than a kilobyte of
+    // blanks) takes a second pass.
+    let valid = match crate::qp::decode_lenient_checked(raw, &mut out) {
+        Escapes::Valid => true,
+        Escapes::Invalid => false,
+        Escapes::Unknown => qp_escapes_valid(raw),
+    };
+    if !valid {
         flags.insert(Flags::BAD_QUOTED_PRINTABLE);
     }
-    let mut out = Vec::new();
-    // Lenient decoding never fails (septet::qp docs).
-    let _ = crate::qp::decode_into(raw, &mut out);
     out
 }
 
@@ -108,6 +115,43 @@ mod tests {
         assert!(f.is_empty());
         assert_eq!(qp_body(b"x=ZZ", &mut f), b"x=ZZ");
         assert!(f.contains(Flags::BAD_QUOTED_PRINTABLE));
+    }
+
+    /// The decoder's own verdict on `=` sequences is the one the separate
+    /// scan gives, on every short string over the bytes that matter.
+    #[test]
+    fn qp_decoder_verdict_matches_scan() {
+        let alphabet = b"=AfzD3 \t\r\nx";
+        let mut x = 0x2545_f491_u32;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let len = (x % 10) as usize;
+            let raw: Vec<u8> = (0..len)
+                .map(|i| alphabet[((x >> (3 * i % 29)) as usize + i * 7) % alphabet.len()])
+                .collect();
+            let mut out = Vec::new();
+            let verdict = crate::qp::decode_lenient_checked(&raw, &mut out);
+            assert_eq!(out, crate::qp::decode(&raw).unwrap(), "{raw:?}");
+            let want = if qp_escapes_valid(&raw) {
+                Escapes::Valid
+            } else {
+                Escapes::Invalid
+            };
+            assert_eq!(verdict, want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn qp_long_blank_run_after_eq_is_rescanned() {
+        let ws = " ".repeat(crate::qp::WS_LIMIT_FOR_TESTS + 1);
+        for (tail, bad) in [("\r\nx", false), ("x", true), ("", false)] {
+            let raw = format!("a={ws}{tail}");
+            let mut f = Flags::empty();
+            qp_body(raw.as_bytes(), &mut f);
+            assert_eq!(f.contains(Flags::BAD_QUOTED_PRINTABLE), bad, "{tail:?}");
+        }
     }
 
     #[test]

@@ -37,20 +37,17 @@ impl Cte {
         let mut lx = Lexer::new(value);
         lx.skip_cfws();
         let token = lx.token();
-        let known = [
-            (&b"7bit"[..], Cte::SevenBit),
-            (b"8bit", Cte::EightBit),
-            (b"binary", Cte::Binary),
-            (b"quoted-printable", Cte::QuotedPrintable),
-            (b"base64", Cte::Base64),
-            (b"", Cte::SevenBit),
-        ];
-        for (name, cte) in known {
-            if token.eq_ignore_ascii_case(name) {
-                return cte;
-            }
+        // By length first: one comparison instead of six for every part.
+        let eq = |name: &[u8]| token.eq_ignore_ascii_case(name);
+        match token.len() {
+            0 => Cte::SevenBit,
+            4 if eq(b"7bit") => Cte::SevenBit,
+            4 if eq(b"8bit") => Cte::EightBit,
+            6 if eq(b"base64") => Cte::Base64,
+            6 if eq(b"binary") => Cte::Binary,
+            16 if eq(b"quoted-printable") => Cte::QuotedPrintable,
+            _ => Cte::Other(span_in(value, token, at)),
         }
-        Cte::Other(span_in(value, token, at))
     }
 
     /// True for 7bit, 8bit and binary: the body is its own decoding, and a

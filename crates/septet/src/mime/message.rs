@@ -87,9 +87,15 @@ impl<'a> Message<'a> {
                 max: limits.max_input,
             });
         }
+        // Sized from the input so a message of many parts is not built by
+        // repeated doubling (each step a copy of the arena, and in large
+        // allocations fresh pages to fault in). A part is rarely shorter
+        // than its delimiter line and a Content-Type field; pages reserved
+        // beyond what is used are never touched.
+        let parts = (input.len() / 256).clamp(8, limits.max_parts.max(8));
         let mut b = Builder {
-            nodes: Vec::with_capacity(8),
-            fields: Vec::with_capacity(32),
+            nodes: Vec::with_capacity(parts),
+            fields: Vec::with_capacity(parts.saturating_mul(4)),
             stack: Vec::with_capacity(8),
         };
         let mut tok = Tokenizer::new(limits);
@@ -100,6 +106,10 @@ impl<'a> Message<'a> {
                 Step::NeedInput | Step::Done => break,
             }
         }
+        // A message that used far less than the estimate does not keep it:
+        // shrinking in place is cheap, holding many parsed messages is not.
+        shrink_if_sparse(&mut b.nodes);
+        shrink_if_sparse(&mut b.fields);
         Ok(Message {
             input,
             nodes: b.nodes,
@@ -256,6 +266,13 @@ impl Builder {
                 }
             }
         }
+    }
+}
+
+/// Gives back the unused capacity of an arena that used less than half.
+fn shrink_if_sparse<T>(v: &mut Vec<T>) {
+    if v.capacity() > 2 * v.len() + 16 {
+        v.shrink_to_fit();
     }
 }
 

@@ -13,26 +13,40 @@ fn is_space(b: u8) -> bool {
 }
 
 /// RFC 2045 `token` characters; bytes above 0x7f are accepted (RFC 6532).
+#[inline]
 pub(crate) fn is_token(b: u8) -> bool {
-    b > 0x20
-        && b != 0x7f
-        && !matches!(
-            b,
-            b'(' | b')'
-                | b'<'
-                | b'>'
-                | b'@'
-                | b','
-                | b';'
-                | b':'
-                | b'\\'
-                | b'"'
-                | b'/'
-                | b'['
-                | b']'
-                | b'?'
-                | b'='
-        )
+    // A table: tokens are scanned byte by byte for every Content-Type and
+    // Content-Transfer-Encoding of every part.
+    TOKEN[b as usize]
+}
+
+static TOKEN: [bool; 256] = token_table();
+
+const fn token_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 256 {
+        t[b] = b != 0x7f
+            && !matches!(
+                b as u8,
+                b'(' | b')'
+                    | b'<'
+                    | b'>'
+                    | b'@'
+                    | b','
+                    | b';'
+                    | b':'
+                    | b'\\'
+                    | b'"'
+                    | b'/'
+                    | b'['
+                    | b']'
+                    | b'?'
+                    | b'='
+            );
+        b += 1;
+    }
+    t
 }
 
 /// A cursor over a structured value.

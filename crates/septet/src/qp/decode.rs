@@ -50,6 +50,32 @@ pub(crate) struct DecodeState {
     offset: u64,
     /// Offset of the first byte of the current encoded line (strict mode).
     line_start: u64,
+    /// Lenient mode: what was seen of the `=` sequences so far (see
+    /// [`Escapes`]).
+    escapes: Escapes,
+}
+
+/// Lenient mode: whether every `=` decoded so far was an escape (`=XX`) or
+/// a soft line break, so a caller can flag malformed input without a second
+/// pass over it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Escapes {
+    /// Every `=` so far was an escape or a soft break.
+    Valid,
+    /// Some `=` was kept literally: neither an escape nor a soft break.
+    Invalid,
+    /// An `=` was followed by more than [`WS_LIMIT`] blanks and kept as
+    /// data without knowing whether a line break ends the run: the decoder
+    /// cannot tell, the caller must look.
+    Unknown,
+}
+
+impl Escapes {
+    fn worsen(&mut self, to: Escapes) {
+        if *self != Escapes::Invalid {
+            *self = to;
+        }
+    }
 }
 
 /// Appends to a preallocated output slice.
@@ -76,6 +102,7 @@ impl DecodeState {
             cr: false,
             offset: 0,
             line_start: 0,
+            escapes: Escapes::Valid,
         }
     }
 
@@ -171,6 +198,7 @@ impl DecodeState {
             if self.strict {
                 return Self::err(eq, DecodeErrorKind::InvalidEscape);
             }
+            self.escapes.worsen(Escapes::Invalid);
             out.push(b'=');
             out.push(hi);
         }
@@ -223,6 +251,7 @@ impl DecodeState {
         if self.strict {
             return Self::err(eq, DecodeErrorKind::InvalidEscape);
         }
+        self.escapes.worsen(Escapes::Invalid);
         self.escape = Escape::None;
         out.push(b'=');
         Ok(())
@@ -235,6 +264,7 @@ impl DecodeState {
             // Too long to be transport padding: the oldest byte is data.
             if self.escape != Escape::None {
                 self.escape = Escape::None;
+                self.escapes.worsen(Escapes::Unknown);
                 out.push(b'=');
             }
             if let Some(first) = self.ws.pop_front() {
@@ -287,6 +317,7 @@ impl DecodeState {
             if self.strict {
                 return Err(DecodeError::new(eq, DecodeErrorKind::InvalidEscape));
             }
+            self.escapes.worsen(Escapes::Invalid);
             self.escape = Escape::None;
             sink.push(b'=');
             sink.push(hi);
@@ -442,6 +473,23 @@ impl DecodeState {
                 Err(e)
             }
         }
+    }
+}
+
+/// One-shot lenient decode of a whole input, appended to `out`; says
+/// whether every `=` was an escape or a soft break. Never fails: lenient
+/// decoding has no errors (the `Err` arm is unreachable and reported as
+/// [`Escapes::Unknown`]).
+pub(crate) fn decode_lenient_to_vec(k: &Kernels, input: &[u8], out: &mut Vec<u8>) -> Escapes {
+    let start = out.len();
+    out.reserve(input.len());
+    let mut state = DecodeState::new(false);
+    match state
+        .feed_vec(k, input, out, start)
+        .and_then(|()| state.finish_vec(out, start))
+    {
+        Ok(()) => state.escapes,
+        Err(_) => Escapes::Unknown,
     }
 }
 

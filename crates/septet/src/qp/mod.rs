@@ -82,6 +82,9 @@
 //! whose output does not depend on how the input is split.
 
 mod decode;
+pub(crate) use decode::Escapes;
+#[cfg(test)]
+pub(crate) const WS_LIMIT_FOR_TESTS: usize = decode::WS_LIMIT;
 pub(crate) mod encode;
 mod error;
 mod push;
@@ -394,6 +397,13 @@ pub fn encode_with(input: &[u8], options: EncodeOptions) -> Vec<u8> {
 /// [`DecodeErrorKind::Kernels`] when `SEPTET_FORCE_ISA` is unusable.
 pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
     TEXT.decode_into(input, out)
+}
+
+/// [`decode_into`] that also says whether every `=` was an escape or a soft
+/// break (the MIME parser flags bodies where one was not). Falls back to
+/// the scalar kernels when `SEPTET_FORCE_ISA` is unusable: it never fails.
+pub(crate) fn decode_lenient_checked(input: &[u8], out: &mut Vec<u8>) -> decode::Escapes {
+    decode::decode_lenient_to_vec(TEXT.kernels_or_scalar(), input, out)
 }
 
 /// Decodes `input` leniently (see the [module docs](self)).
