@@ -34,6 +34,8 @@ use std::sync::OnceLock;
 pub(crate) mod scalar;
 #[cfg(test)]
 pub(crate) mod test_data;
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod aarch64;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86_64;
 
@@ -93,6 +95,8 @@ impl Isa {
             }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => x86_64::avx512_detected(),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => aarch64::neon_detected(),
             _ => false,
         }
     }
@@ -255,6 +259,8 @@ impl Kernels {
             Isa::Avx2 => Ok(&x86_64::AVX2),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => Ok(&x86_64::AVX512),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => Ok(&aarch64::NEON),
             _ => Err(IsaError::Unsupported(isa)),
         }
     }

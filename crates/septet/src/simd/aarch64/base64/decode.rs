@@ -1,0 +1,79 @@
+//! NEON decode: `ld4` splits 64 characters into the first, second, third
+//! and fourth characters of 16 quads, two `tbx` lookups each give their
+//! sextets (or a value above 63), and `st3` stores the packed bytes.
+
+use core::arch::aarch64::*;
+
+use super::{decode_block, decode_half_block, DecodeLut, BYTES, CHARS, HALF_BYTES, HALF_CHARS};
+use crate::simd::B64Alphabet;
+
+/// Bulk decode of alphabet-only blocks. See `simd::B64DecodeFn`.
+///
+/// Works in 64-character steps, then 32-character ones, and stops before
+/// the first step holding any other byte; nothing is stored for a step
+/// that fails, so `out[written..]` is untouched.
+///
+/// # Safety
+/// The CPU must support NEON.
+#[target_feature(enable = "neon")]
+pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> (usize, usize) {
+    let lut = DecodeLut::new(alphabet);
+    let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
+    let (mut i, mut o) = (0, 0);
+    // SAFETY (all blocks below): each step reads input[i..i + CHARS] and
+    // writes out[o..o + BYTES] (or the half sizes), which the loop
+    // conditions keep in bounds.
+    while input.len() - i >= CHARS && out.len() - o >= BYTES {
+        if !unsafe { decode_block(lut, src.add(i), dst.add(o)) } {
+            break;
+        }
+        i += CHARS;
+        o += BYTES;
+    }
+    // Also the first half of a failed full step, if it is clean.
+    while input.len() - i >= HALF_CHARS && out.len() - o >= HALF_BYTES {
+        if !unsafe { decode_half_block(lut, src.add(i), dst.add(o)) } {
+            break;
+        }
+        i += HALF_CHARS;
+        o += HALF_BYTES;
+    }
+    (i, o)
+}
+
+/// Decodes `n` characters at `src` (`n` a multiple of 4, at least 32) into
+/// `dst`: full steps, then one half step placed to end exactly at `n`
+/// (rewriting a few bytes with the same values). Returns how many
+/// characters were decoded and stored: `n`, or the start of the first step
+/// holding a byte outside the alphabet (a multiple of 4).
+///
+/// # Safety
+/// `src[..n]` must be readable and `dst[..n / 4 * 3]` writable; `n >= 32`
+/// and `n % 4 == 0`.
+#[target_feature(enable = "neon")]
+#[inline]
+pub(super) unsafe fn decode_span(lut: DecodeLut, src: *const u8, n: usize, dst: *mut u8) -> usize {
+    let mut k = 0;
+    // SAFETY (all blocks below): every step lies inside src[..n] and
+    // dst[..n / 4 * 3] (the last one starts at n - 32 >= 0, on a quad
+    // boundary since n and 32 are multiples of 4).
+    while n - k >= CHARS {
+        if !unsafe { decode_block(lut, src.add(k), dst.add(k / 4 * 3)) } {
+            return k;
+        }
+        k += CHARS;
+    }
+    if n - k >= HALF_CHARS {
+        if !unsafe { decode_half_block(lut, src.add(k), dst.add(k / 4 * 3)) } {
+            return k;
+        }
+        k += HALF_CHARS;
+    }
+    if k < n {
+        let at = n - HALF_CHARS;
+        if !unsafe { decode_half_block(lut, src.add(at), dst.add(at / 4 * 3)) } {
+            return k;
+        }
+    }
+    n
+}
