@@ -2,7 +2,6 @@
 //! and fourth characters of 16 quads, two `tbx` lookups each give their
 //! sextets (or a value above 63), and `st3` stores the packed bytes.
 
-use core::arch::aarch64::*;
 
 use super::{decode_block, decode_half_block, DecodeLut, BYTES, CHARS, HALF_BYTES, HALF_CHARS};
 use crate::simd::B64Alphabet;
