@@ -31,11 +31,11 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod aarch64;
 pub(crate) mod scalar;
 #[cfg(test)]
 pub(crate) mod test_data;
-#[cfg(target_arch = "aarch64")]
-pub(crate) mod aarch64;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86_64;
 
@@ -216,7 +216,9 @@ pub(crate) type QpEncodeFn = fn(&[u8], &mut [u8], usize, EncodeFlags) -> (usize,
 ///
 /// The scalar kernel takes no soft breaks, nor line breaks in strict mode;
 /// the AVX2 and AVX-512 kernels take both in both modes (except the
-/// AVX-512 kernel's path for the last bytes of its input, in strict mode).
+/// AVX-512 kernel's path for the last bytes of its input, in strict mode);
+/// the NEON kernel takes soft breaks in lenient mode only and stops at line
+/// breaks in strict mode.
 /// After a strict call the driver finds the current line's start from the
 /// last LF consumed. Typical SIMD
 /// shape: find `=`, blanks, CR/LF (and in strict mode bytes outside

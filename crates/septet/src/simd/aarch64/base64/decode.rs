@@ -2,6 +2,7 @@
 //! and fourth characters of 16 quads, two `tbx` lookups each give their
 //! sextets (or a value above 63), and `st3` stores the packed bytes.
 
+use core::arch::aarch64::*;
 
 use super::{decode_block, decode_half_block, DecodeLut, BYTES, CHARS, HALF_BYTES, HALF_CHARS};
 use crate::simd::B64Alphabet;
@@ -20,9 +21,19 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
     let (mut i, mut o) = (0, 0);
     // SAFETY (all blocks below): each step reads input[i..i + CHARS] and
-    // writes out[o..o + BYTES] (or the half sizes), which the loop
-    // conditions keep in bounds.
-    while input.len() - i >= CHARS && out.len() - o >= BYTES {
+    // writes out[o..o + BYTES] (or the half sizes), which the loop counts
+    // and conditions keep in bounds.
+    // Counted loops; pairs of steps share one validity test. A failed
+    // pair is retried a step at a time, so the clean step before a bad one
+    // is still taken.
+    for _ in 0..(input.len() / (2 * CHARS)).min(out.len() / (2 * BYTES)) {
+        if !unsafe { decode_pair(lut, src.add(i), dst.add(o)) } {
+            break;
+        }
+        i += 2 * CHARS;
+        o += 2 * BYTES;
+    }
+    for _ in 0..((input.len() - i) / CHARS).min((out.len() - o) / BYTES) {
         if !unsafe { decode_block(lut, src.add(i), dst.add(o)) } {
             break;
         }
@@ -38,6 +49,31 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
         o += HALF_BYTES;
     }
     (i, o)
+}
+
+/// [`decode_block`] on 128 characters to 96 bytes, with one test.
+///
+/// # Safety
+/// `src[..128]` must be readable and `dst[..96]` writable.
+#[target_feature(enable = "neon")]
+#[inline]
+unsafe fn decode_pair(lut: DecodeLut, src: *const u8, dst: *mut u8) -> bool {
+    // SAFETY: the caller guarantees src[..128] readable.
+    let ((x, x_any), (y, y_any)) = unsafe {
+        (
+            lut.decode_any(vld4q_u8(src)),
+            lut.decode_any(vld4q_u8(src.add(CHARS))),
+        )
+    };
+    let ok = vmaxvq_u8(vorrq_u8(x_any, y_any)) < 64;
+    if ok {
+        // SAFETY: the caller guarantees dst[..96] writable.
+        unsafe {
+            vst3q_u8(dst, x);
+            vst3q_u8(dst.add(BYTES), y);
+        }
+    }
+    ok
 }
 
 /// Decodes `n` characters at `src` (`n` a multiple of 4, at least 32) into
@@ -56,6 +92,12 @@ pub(super) unsafe fn decode_span(lut: DecodeLut, src: *const u8, n: usize, dst: 
     // SAFETY (all blocks below): every step lies inside src[..n] and
     // dst[..n / 4 * 3] (the last one starts at n - 32 >= 0, on a quad
     // boundary since n and 32 are multiples of 4).
+    while n - k >= 2 * CHARS {
+        if !unsafe { decode_pair(lut, src.add(k), dst.add(k / 4 * 3)) } {
+            break;
+        }
+        k += 2 * CHARS;
+    }
     while n - k >= CHARS {
         if !unsafe { decode_block(lut, src.add(k), dst.add(k / 4 * 3)) } {
             return k;

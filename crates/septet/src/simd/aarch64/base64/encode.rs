@@ -43,8 +43,18 @@ pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     let lut = EncodeLut::new(alphabet);
     let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
     let (mut i, mut o) = (0, 0);
-    while input.len() - i >= BYTES && out.len() - o >= CHARS {
-        // SAFETY: input[i..i + 48] and out[o..o + 64] are in bounds (loop condition).
+    // Two steps per iteration halve the loop overhead.
+    for _ in 0..(input.len() / (2 * BYTES)).min(out.len() / (2 * CHARS)) {
+        // SAFETY: input[i..i + 96] and out[o..o + 128] are in bounds (loop count).
+        unsafe {
+            block(lut, src.add(i), dst.add(o));
+            block(lut, src.add(i + BYTES), dst.add(o + CHARS));
+        }
+        i += 2 * BYTES;
+        o += 2 * CHARS;
+    }
+    if input.len() - i >= BYTES && out.len() - o >= CHARS {
+        // SAFETY: input[i..i + 48] and out[o..o + 64] are in bounds (checked).
         unsafe { block(lut, src.add(i), dst.add(o)) };
         i += BYTES;
         o += CHARS;
@@ -81,9 +91,9 @@ pub(crate) unsafe fn encode_mime(
     let lut = EncodeLut::new(alphabet);
     let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
     let (mut i, mut o) = (0, 0);
-    while input.len() - i >= LINE_INPUT && out.len() - o >= LINE_OUTPUT {
+    for _ in 0..(input.len() / LINE_INPUT).min(out.len() / LINE_OUTPUT) {
         // SAFETY: input[i..i + 57] and out[o..o + 78] are in bounds (loop
-        // condition); the steps read input[i..i + 48] and [i + 33..i + 57],
+        // count); the steps read input[i..i + 48] and [i + 33..i + 57],
         // and write out[o..o + 64], [o + 44..o + 76] and the CRLF at o + 76.
         unsafe {
             block(lut, src.add(i), dst.add(o));

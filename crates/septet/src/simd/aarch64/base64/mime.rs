@@ -3,16 +3,17 @@
 //!
 //! Two paths. [`lines`] takes regular lines (the first line's length, a
 //! multiple of 4 from 32 to [`MAX_LINE`], every line ending the same way in
-//! CRLF or LF, as encoders write them) straight from the input, a line per
+//! CRLF or LF, as encoders write them), a batch of lines per
 //! [`decode_span`]. [`squeeze`] takes anything else: 16 bytes at a time, a
 //! chunk of alphabet characters goes to a stage buffer whole, a chunk with
 //! white space byte by byte, and the stage is decoded every 64 characters.
 //! It hands back to [`lines`] at a line start when it can.
 
 use core::arch::aarch64::*;
+use core::mem::MaybeUninit;
 
 use super::decode::decode_span;
-use super::{decode_block, DecodeLut, BYTES, CHARS};
+use super::{decode_block, DecodeLut, BYTES, CHARS, HALF_CHARS};
 use crate::simd::scalar::base64::{is_mime_space, INVALID};
 use crate::simd::B64Alphabet;
 
@@ -23,6 +24,8 @@ const MAX_LINE: usize = 1024;
 const SQUEEZE_SPAN: usize = 256;
 /// Bytes [`squeeze`] classifies at once.
 const CHUNK: usize = 16;
+/// The stage [`lines`] copies a batch of lines into (at least two lines).
+const STAGE: usize = 2 * MAX_LINE;
 
 /// Bulk MIME decode. See `simd::B64DecodeMimeFn`.
 ///
@@ -54,6 +57,11 @@ pub(crate) unsafe fn decode_mime(
 /// any). Returns `(consumed, written)`; it stops before the first line
 /// that is shorter, longer, ends differently, holds a byte outside the
 /// alphabet (after decoding the steps before that byte), or does not fit.
+///
+/// Lines whose length is a multiple of 64 are decoded in place; others
+/// (76 characters, typically) are copied side by side into a stage buffer
+/// first, so that a batch decodes in full steps with one partial step at
+/// its end instead of one per line.
 #[target_feature(enable = "neon")]
 fn lines(lut: DecodeLut, input: &[u8], out: &mut [u8]) -> (usize, usize) {
     let start = match input {
@@ -65,28 +73,79 @@ fn lines(lut: DecodeLut, input: &[u8], out: &mut [u8]) -> (usize, usize) {
     let Some(len) = memchr::memchr2(b'\r', b'\n', probe) else {
         return (0, 0);
     };
-    if len < 32 || len % 4 != 0 {
+    if len < HALF_CHARS || len % 4 != 0 {
         return (0, 0);
     }
-    let eol: &[u8] = if probe[len] == b'\n' { b"\n" } else { b"\r\n" };
-    let (stride, line_out) = (len + eol.len(), len / 4 * 3);
+    let crlf = probe[len] == b'\r';
+    let (stride, line_out) = (len + 1 + usize::from(crlf), len / 4 * 3);
+    // Byte compares: a slice compare of a run-time length calls `bcmp`.
+    let ends_at = |i: usize| match input.get(i + len..i + stride) {
+        Some([b'\r', b'\n']) => crlf,
+        Some([b'\n']) => !crlf,
+        _ => false,
+    };
+    let mut stage = MaybeUninit::<[u8; STAGE]>::uninit();
+    let stage = stage.as_mut_ptr().cast::<u8>();
     let (mut i, mut o) = (start, 0);
-    while input.len() - i >= stride
-        && out.len() - o >= line_out
-        && &input[i + len..i + stride] == eol
-    {
-        // SAFETY: input[i..i + len] and out[o..o + len / 4 * 3] are in
-        // bounds (loop condition); len >= 32 and len % 4 == 0 (checked).
-        let k = unsafe { decode_span(lut, input[i..].as_ptr(), len, out[o..].as_mut_ptr()) };
-        if k < len {
-            return (i + k, o + k / 4 * 3);
+    loop {
+        let most = ((input.len() - i) / stride)
+            .min((out.len() - o) / line_out)
+            .min(if len % CHARS == 0 { 1 } else { STAGE / len });
+        let mut n = 0;
+        while n < most && ends_at(i + n * stride) {
+            n += 1;
         }
-        i += stride;
-        o += line_out;
+        if n == 0 {
+            // A leading line break alone is harmless progress: the squeeze
+            // path would skip it too.
+            return (i, o);
+        }
+        let chars = n * len;
+        // SAFETY: the n lines input[i + j * stride..][..len] are in bounds
+        // (n * stride <= input.len() - i); the stage holds n * len <= STAGE
+        // bytes, all written before they are read; out[o..] holds n *
+        // line_out bytes; chars >= 32 and chars % 4 == 0.
+        let k = unsafe {
+            let src = if n == 1 && len % CHARS == 0 {
+                input.as_ptr().add(i)
+            } else {
+                for j in 0..n {
+                    copy_line(input.as_ptr().add(i + j * stride), stage.add(j * len), len);
+                }
+                stage.cast_const()
+            };
+            decode_span(lut, src, chars, out.as_mut_ptr().add(o))
+        };
+        if k < chars {
+            return (i + k / len * stride + k % len, o + k / 4 * 3);
+        }
+        i += n * stride;
+        o += n * line_out;
     }
-    // A leading line break alone is not progress worth reporting, but it
-    // is harmless: the squeeze path skips it too.
-    (i, o)
+}
+
+/// Copies the `len` bytes at `src` to `dst` (64, then 16 at a time, the
+/// last 16 overlapping the ones before).
+///
+/// # Safety
+/// `src[..len]` must be readable, `dst[..len]` writable, `len >= 16`.
+#[target_feature(enable = "neon")]
+#[inline]
+unsafe fn copy_line(src: *const u8, dst: *mut u8, len: usize) {
+    let mut k = 0;
+    // SAFETY: every copy lies inside [0, len), which the caller guarantees
+    // readable at src and writable at dst.
+    unsafe {
+        while k + CHARS <= len {
+            vst1q_u8_x4(dst.add(k), vld1q_u8_x4(src.add(k)));
+            k += CHARS;
+        }
+        while k + CHUNK < len {
+            vst1q_u8(dst.add(k), vld1q_u8(src.add(k)));
+            k += CHUNK;
+        }
+        vst1q_u8(dst.add(len - CHUNK), vld1q_u8(src.add(len - CHUNK)));
+    }
 }
 
 /// Characters staged but not yet decoded, with room for a chunk on top.

@@ -84,15 +84,18 @@ impl EncodeLut {
     }
 }
 
-/// The decode table for characters 0..=127 in two halves of four
-/// registers: a character's sextet, or [`BAD`]. Bytes 128..=255 fall outside
-/// both halves and keep the [`BAD`] the lookup starts from.
+/// The decode table for the characters the alphabets use, 43 (`+`) to
+/// 122 (`z`): a character's sextet, or [`BAD`]. The first 64 go in four
+/// registers, the last 16 in one; every other byte falls outside both and
+/// keeps the [`BAD`] the lookup starts from.
 #[derive(Clone, Copy)]
 pub(super) struct DecodeLut {
     low: uint8x16x4_t,
-    high: uint8x16x4_t,
+    high: uint8x16_t,
 }
 
+/// The first character the table covers.
+const FIRST: u8 = b'+';
 /// What the lookup gives a byte outside the alphabet (any value above 63
 /// would do; all bits set keeps the OR-reduction simple).
 const BAD: u8 = 0xff;
@@ -101,11 +104,12 @@ impl DecodeLut {
     #[target_feature(enable = "neon")]
     pub(super) fn new(alphabet: B64Alphabet) -> Self {
         let table = alphabet.decode_table();
-        // SAFETY: the table is 256 bytes; the loads read bytes 0..128.
+        // SAFETY: the table is 256 bytes; the loads read bytes 43..123.
         unsafe {
+            let first = table.as_ptr().add(FIRST as usize);
             DecodeLut {
-                low: vld1q_u8_x4(table.as_ptr()),
-                high: vld1q_u8_x4(table.as_ptr().add(64)),
+                low: vld1q_u8_x4(first),
+                high: vld1q_u8(first.add(64)),
             }
         }
     }
@@ -114,28 +118,41 @@ impl DecodeLut {
     #[target_feature(enable = "neon")]
     #[inline]
     pub(super) fn lookup(self, c: uint8x16_t) -> uint8x16_t {
-        // `tbx` leaves lanes whose index is out of range (>= 64) as they were.
-        let v = vqtbx4q_u8(vdupq_n_u8(BAD), self.low, c);
-        vqtbx4q_u8(v, self.high, vsubq_u8(c, vdupq_n_u8(64)))
+        // `tbx` leaves lanes whose index is out of range as they were;
+        // bytes below 43 wrap around to indices above 212.
+        let i = vsubq_u8(c, vdupq_n_u8(FIRST));
+        let v = vqtbx4q_u8(vdupq_n_u8(BAD), self.low, i);
+        vqtbx1q_u8(v, self.high, vsubq_u8(i, vdupq_n_u8(64)))
     }
 
     /// [`lookup`](Self::lookup) on 8 bytes.
     #[target_feature(enable = "neon")]
     #[inline]
     pub(super) fn lookup_half(self, c: uint8x8_t) -> uint8x8_t {
-        let v = vqtbx4_u8(vdup_n_u8(BAD), self.low, c);
-        vqtbx4_u8(v, self.high, vsub_u8(c, vdup_n_u8(64)))
+        let i = vsub_u8(c, vdup_n_u8(FIRST));
+        let v = vqtbx4_u8(vdup_n_u8(BAD), self.low, i);
+        vqtbx1_u8(v, self.high, vsub_u8(i, vdup_n_u8(64)))
     }
 
-    /// Looks up 64 deinterleaved characters: `(sextets, ok)`, `ok` false if
+    /// Looks up 64 deinterleaved characters: `(bytes, any)`, the packed
+    /// bytes and the OR of all the lookups, which is above 63 if any
+    /// character is outside the alphabet (then the bytes are meaningless).
+    #[target_feature(enable = "neon")]
+    #[inline]
+    pub(super) fn decode_any(self, c: uint8x16x4_t) -> (uint8x16x3_t, uint8x16_t) {
+        let (a, b) = (self.lookup(c.0), self.lookup(c.1));
+        let (x, d) = (self.lookup(c.2), self.lookup(c.3));
+        let any = vorrq_u8(vorrq_u8(a, b), vorrq_u8(x, d));
+        (pack(a, b, x, d), any)
+    }
+
+    /// Looks up 64 deinterleaved characters: `(bytes, ok)`, `ok` false if
     /// any of them is outside the alphabet.
     #[target_feature(enable = "neon")]
     #[inline]
     pub(super) fn decode(self, c: uint8x16x4_t) -> (uint8x16x3_t, bool) {
-        let (a, b) = (self.lookup(c.0), self.lookup(c.1));
-        let (x, d) = (self.lookup(c.2), self.lookup(c.3));
-        let any = vorrq_u8(vorrq_u8(a, b), vorrq_u8(x, d));
-        (pack(a, b, x, d), vmaxvq_u8(any) < 64)
+        let (bytes, any) = self.decode_any(c);
+        (bytes, vmaxvq_u8(any) < 64)
     }
 
     /// [`decode`](Self::decode) on 32 characters.

@@ -104,14 +104,11 @@ fn item(input: &[u8], i: usize, out: &mut [u8], o: usize, strict: bool) -> Optio
             }
         }
         b' ' | b'\t' => {
-            let run = input[i..]
-                .iter()
-                .position(|&c| c != b' ' && c != b'\t')?;
+            let run = input[i..].iter().position(|&c| c != b' ' && c != b'\t')?;
             match input[i + run] {
                 b'\r' | b'\n' => None,
                 _ => {
-                    out.get_mut(o..o + run)?
-                        .copy_from_slice(&input[i..i + run]);
+                    out.get_mut(o..o + run)?.copy_from_slice(&input[i..i + run]);
                     Some((i + run, o + run))
                 }
             }

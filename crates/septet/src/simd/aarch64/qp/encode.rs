@@ -73,12 +73,12 @@ pub(crate) unsafe fn encode(
 fn literal_run(input: &[u8], pos: usize, end: usize, out: &mut [u8], budget: usize) -> usize {
     let limit = budget.min(end - pos).min(out.len());
     let mut i = 0;
-    // A full step needs the byte after it (a blank in lane 15 is literal
-    // only with a printable byte after it, itself within the budget):
-    // `i + 17 <= limit`, and `limit <= end - pos` leaves input after it.
-    while i + LANES < limit {
+    // A step classifies 16 bytes and needs the byte after them (a blank is
+    // literal only with a printable byte after it); the loads may reach
+    // into the lookahead bytes, which are classified but never taken.
+    while i < limit && pos + i + LANES < input.len() {
         let at = pos + i;
-        // SAFETY: input[at..at + 17] is in bounds: at + 17 <= pos + limit <= end.
+        // SAFETY: input[at..at + 17] is in bounds (loop condition).
         let (v, next) = unsafe {
             (
                 vld1q_u8(input.as_ptr().add(at)),
@@ -88,16 +88,22 @@ fn literal_run(input: &[u8], pos: usize, end: usize, out: &mut [u8], budget: usi
         let eq = vceqq_u8(v, vdupq_n_u8(b'='));
         let safe = vbicq_u8(printable(v), eq);
         let next_safe = vbicq_u8(printable(next), vceqq_u8(next, vdupq_n_u8(b'=')));
-        let literal = vorrq_u8(safe, vandq_u8(blanks(v), next_safe));
-        if vminvq_u8(literal) == 0xff {
+        let blank = blanks(v);
+        let literal = vorrq_u8(safe, vandq_u8(blank, next_safe));
+        // Strictly below the limit: a blank in lane 15 needs its byte in budget.
+        if vminvq_u8(literal) == 0xff && i + LANES < limit {
             // SAFETY: out[i..i + 16] is in bounds (i + 16 < limit <= out.len()).
             unsafe { vst1q_u8(out.as_mut_ptr().add(i), v) };
             i += LANES;
             continue;
         }
-        // A blank in the last lane taken has a printable byte after it,
-        // which is literal too: the run never ends on a blank.
-        let k = leading_set(literal);
+        // A run that ends inside the step never ends on a blank (its
+        // printable byte is literal too); one cut by the limit may, and
+        // that blank's byte would land beyond the budget: not taken.
+        let mut k = leading_set(literal).min(limit - i);
+        if k > 0 && matches!(input[at + k - 1], b' ' | b'\t') {
+            k -= 1;
+        }
         out[i..i + k].copy_from_slice(&input[at..at + k]);
         return i + k;
     }
@@ -175,7 +181,10 @@ fn escaped(v: uint8x16_t, text: bool) -> uint8x16_t {
     let eq = vceqq_u8(v, vdupq_n_u8(b'='));
     let mut literal = vorrq_u8(vbicq_u8(printable(v), eq), blanks(v));
     if text {
-        let breaks = vorrq_u8(vceqq_u8(v, vdupq_n_u8(b'\r')), vceqq_u8(v, vdupq_n_u8(b'\n')));
+        let breaks = vorrq_u8(
+            vceqq_u8(v, vdupq_n_u8(b'\r')),
+            vceqq_u8(v, vdupq_n_u8(b'\n')),
+        );
         literal = vorrq_u8(literal, breaks);
     }
     vmvnq_u8(literal)

@@ -30,7 +30,10 @@ const LANES: usize = 16;
 #[target_feature(enable = "neon")]
 #[inline]
 fn blanks(v: uint8x16_t) -> uint8x16_t {
-    vorrq_u8(vceqq_u8(v, vdupq_n_u8(b' ')), vceqq_u8(v, vdupq_n_u8(b'\t')))
+    vorrq_u8(
+        vceqq_u8(v, vdupq_n_u8(b' ')),
+        vceqq_u8(v, vdupq_n_u8(b'\t')),
+    )
 }
 
 /// Lanes that hold printable ASCII, 33..=126.

@@ -125,8 +125,14 @@ fn neon_qp_decode_stops_between_items() {
         let mut out = vec![CANARY; wire.len() + 64];
         // SAFETY: NEON checked above.
         let (c, w) = unsafe { decode(&wire, &mut out[..wire.len()], strict) };
-        let what = format!("round {round} strict {strict} wire {:?}", String::from_utf8_lossy(&wire));
-        assert!(out[w..].iter().all(|&b| b == CANARY), "{what}: wrote past {w}");
+        let what = format!(
+            "round {round} strict {strict} wire {:?}",
+            String::from_utf8_lossy(&wire)
+        );
+        assert!(
+            out[w..].iter().all(|&b| b == CANARY),
+            "{what}: wrote past {w}"
+        );
         let (_, want) = marks
             .iter()
             .find(|(end, _)| *end == c)
