@@ -20,21 +20,22 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     let lut = DecodeLut::new(alphabet);
     let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
     let (mut i, mut o) = (0, 0);
-    // SAFETY (all blocks below): each step reads input[i..i + CHARS] and
-    // writes out[o..o + BYTES] (or the half sizes), which the loop counts
-    // and conditions keep in bounds.
     // Counted loops; pairs of steps share one validity test. A failed
     // pair is retried a step at a time, so the clean step before a bad one
     // is still taken.
     for _ in 0..(input.len() / (2 * CHARS)).min(out.len() / (2 * BYTES)) {
-        if !unsafe { decode_pair(lut, src.add(i), dst.add(o)) } {
+        // SAFETY: input[i..i + 128] and out[o..o + 96] are in bounds (loop count).
+        let ok = unsafe { decode_pair(lut, src.add(i), dst.add(o)) };
+        if !ok {
             break;
         }
         i += 2 * CHARS;
         o += 2 * BYTES;
     }
     for _ in 0..((input.len() - i) / CHARS).min((out.len() - o) / BYTES) {
-        if !unsafe { decode_block(lut, src.add(i), dst.add(o)) } {
+        // SAFETY: input[i..i + 64] and out[o..o + 48] are in bounds (loop count).
+        let ok = unsafe { decode_block(lut, src.add(i), dst.add(o)) };
+        if !ok {
             break;
         }
         i += CHARS;
@@ -42,7 +43,9 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     }
     // Also the first half of a failed full step, if it is clean.
     while input.len() - i >= HALF_CHARS && out.len() - o >= HALF_BYTES {
-        if !unsafe { decode_half_block(lut, src.add(i), dst.add(o)) } {
+        // SAFETY: input[i..i + 32] and out[o..o + 24] are in bounds (loop condition).
+        let ok = unsafe { decode_half_block(lut, src.add(i), dst.add(o)) };
+        if !ok {
             break;
         }
         i += HALF_CHARS;
@@ -89,30 +92,38 @@ unsafe fn decode_pair(lut: DecodeLut, src: *const u8, dst: *mut u8) -> bool {
 #[inline]
 pub(super) unsafe fn decode_span(lut: DecodeLut, src: *const u8, n: usize, dst: *mut u8) -> usize {
     let mut k = 0;
-    // SAFETY (all blocks below): every step lies inside src[..n] and
-    // dst[..n / 4 * 3] (the last one starts at n - 32 >= 0, on a quad
-    // boundary since n and 32 are multiples of 4).
+    // Every step lies inside src[..n] and dst[..n / 4 * 3] (the last one
+    // starts at n - 32 >= 0, on a quad boundary since n and 32 are
+    // multiples of 4).
     while n - k >= 2 * CHARS {
-        if !unsafe { decode_pair(lut, src.add(k), dst.add(k / 4 * 3)) } {
+        // SAFETY: k + 128 <= n (loop condition), in the ranges the caller guarantees.
+        let ok = unsafe { decode_pair(lut, src.add(k), dst.add(k / 4 * 3)) };
+        if !ok {
             break;
         }
         k += 2 * CHARS;
     }
     while n - k >= CHARS {
-        if !unsafe { decode_block(lut, src.add(k), dst.add(k / 4 * 3)) } {
+        // SAFETY: k + 64 <= n (loop condition), in the ranges the caller guarantees.
+        let ok = unsafe { decode_block(lut, src.add(k), dst.add(k / 4 * 3)) };
+        if !ok {
             return k;
         }
         k += CHARS;
     }
     if n - k >= HALF_CHARS {
-        if !unsafe { decode_half_block(lut, src.add(k), dst.add(k / 4 * 3)) } {
+        // SAFETY: k + 32 <= n (checked), in the ranges the caller guarantees.
+        let ok = unsafe { decode_half_block(lut, src.add(k), dst.add(k / 4 * 3)) };
+        if !ok {
             return k;
         }
         k += HALF_CHARS;
     }
     if k < n {
         let at = n - HALF_CHARS;
-        if !unsafe { decode_half_block(lut, src.add(at), dst.add(at / 4 * 3)) } {
+        // SAFETY: at = n - 32 >= 0, in the ranges the caller guarantees.
+        let ok = unsafe { decode_half_block(lut, src.add(at), dst.add(at / 4 * 3)) };
+        if !ok {
             return k;
         }
     }

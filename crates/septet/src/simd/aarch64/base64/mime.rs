@@ -73,7 +73,7 @@ fn lines(lut: DecodeLut, input: &[u8], out: &mut [u8]) -> (usize, usize) {
     let Some(len) = memchr::memchr2(b'\r', b'\n', probe) else {
         return (0, 0);
     };
-    if len < HALF_CHARS || len % 4 != 0 {
+    if len < HALF_CHARS || !len.is_multiple_of(4) {
         return (0, 0);
     }
     let crlf = probe[len] == b'\r';
@@ -90,7 +90,11 @@ fn lines(lut: DecodeLut, input: &[u8], out: &mut [u8]) -> (usize, usize) {
     loop {
         let most = ((input.len() - i) / stride)
             .min((out.len() - o) / line_out)
-            .min(if len % CHARS == 0 { 1 } else { STAGE / len });
+            .min(if len.is_multiple_of(CHARS) {
+                1
+            } else {
+                STAGE / len
+            });
         let mut n = 0;
         while n < most && ends_at(i + n * stride) {
             n += 1;
@@ -106,7 +110,7 @@ fn lines(lut: DecodeLut, input: &[u8], out: &mut [u8]) -> (usize, usize) {
         // bytes, all written before they are read; out[o..] holds n *
         // line_out bytes; chars >= 32 and chars % 4 == 0.
         let k = unsafe {
-            let src = if n == 1 && len % CHARS == 0 {
+            let src = if n == 1 && len.is_multiple_of(CHARS) {
                 input.as_ptr().add(i)
             } else {
                 for j in 0..n {
@@ -249,7 +253,7 @@ fn squeeze(
                 Byte::Stop => break 'outer,
                 Byte::LineEnd => {
                     i += 1;
-                    if stage.len % 4 == 0 {
+                    if stage.len.is_multiple_of(4) {
                         // Whole quads only: after this flush nothing is left.
                         o += stage.flush(lut, &mut out[o..]);
                         done = false;

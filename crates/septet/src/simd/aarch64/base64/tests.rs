@@ -54,12 +54,12 @@ fn neon_lookup_matches_the_scalar_decode_table() {
                 let chars: [u8; 16] = std::array::from_fn(|j| (base + j) as u8);
                 let mut v = [0u8; 16];
                 vst1q_u8(v.as_mut_ptr(), lut.lookup(vld1q_u8(chars.as_ptr())));
-                for j in 0..16 {
+                for (j, &got) in v.iter().enumerate() {
                     let want = alphabet.decode_table()[base + j];
                     if want == scalar::INVALID {
-                        assert!(v[j] > 63, "byte {} gave {}", base + j, v[j]);
+                        assert!(got > 63, "byte {} gave {got}", base + j);
                     } else {
-                        assert_eq!(v[j], want, "byte {}", base + j);
+                        assert_eq!(got, want, "byte {}", base + j);
                     }
                 }
             }

@@ -38,7 +38,7 @@ fn sample(rng: &mut Rng, len: usize) -> Vec<u8> {
 fn neon_qp_encode_matches_the_token_encoder() {
     require_neon();
     let mut rng = Rng(0x51ed_0001);
-    for round in 0..4000 {
+    for round in 0..4000_usize {
         let len = rng.below(if round % 8 == 0 { 1200 } else { 220 });
         let input = sample(&mut rng, len);
         let col = rng.below(77);
@@ -61,7 +61,7 @@ fn neon_qp_encode_matches_the_token_encoder() {
         assert_eq!(pos, c, "{what}: stopped inside a token");
         assert_eq!(&out[..w], &want[..n], "{what}");
         assert_eq!(new_col, ref_col, "{what}");
-        if room == len * 4 && len > 100 && round % 4 == 0 {
+        if room == len * 4 && len > 100 && round.is_multiple_of(4) {
             // Long inputs are not given back early wholesale.
             assert!(c > 0, "{what}: took nothing of {len}");
         }
