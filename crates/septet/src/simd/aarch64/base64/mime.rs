@@ -78,25 +78,35 @@ fn lines(lut: DecodeLut, input: &[u8], out: &mut [u8]) -> (usize, usize) {
     }
     let crlf = probe[len] == b'\r';
     let (stride, line_out) = (len + 1 + usize::from(crlf), len / 4 * 3);
-    // Byte compares: a slice compare of a run-time length calls `bcmp`.
-    let ends_at = |i: usize| match input.get(i + len..i + stride) {
-        Some([b'\r', b'\n']) => crlf,
-        Some([b'\n']) => !crlf,
-        _ => false,
-    };
+    let direct = len.is_multiple_of(CHARS);
+    let base = input.as_ptr();
     let mut stage = MaybeUninit::<[u8; STAGE]>::uninit();
     let stage = stage.as_mut_ptr().cast::<u8>();
     let (mut i, mut o) = (start, 0);
     loop {
         let most = ((input.len() - i) / stride)
             .min((out.len() - o) / line_out)
-            .min(if len.is_multiple_of(CHARS) {
-                1
-            } else {
-                STAGE / len
-            });
+            .min(if direct { 1 } else { STAGE / len });
+        // Check each line's end and stage it in one pass.
         let mut n = 0;
-        while n < most && ends_at(i + n * stride) {
+        while n < most {
+            let line = i + n * stride;
+            // SAFETY: n < most, so input[line..line + stride] is in bounds;
+            // the staged copy goes to stage[n * len..][..len], inside STAGE.
+            unsafe {
+                let end = base.add(line + len);
+                let ends = if crlf {
+                    end.cast::<[u8; 2]>().read_unaligned() == *b"\r\n"
+                } else {
+                    *end == b'\n'
+                };
+                if !ends {
+                    break;
+                }
+                if !direct {
+                    copy_line(base.add(line), stage.add(n * len), len);
+                }
+            }
             n += 1;
         }
         if n == 0 {
@@ -105,21 +115,16 @@ fn lines(lut: DecodeLut, input: &[u8], out: &mut [u8]) -> (usize, usize) {
             return (i, o);
         }
         let chars = n * len;
-        // SAFETY: the n lines input[i + j * stride..][..len] are in bounds
-        // (n * stride <= input.len() - i); the stage holds n * len <= STAGE
-        // bytes, all written before they are read; out[o..] holds n *
-        // line_out bytes; chars >= 32 and chars % 4 == 0.
-        let k = unsafe {
-            let src = if n == 1 && len.is_multiple_of(CHARS) {
-                input.as_ptr().add(i)
-            } else {
-                for j in 0..n {
-                    copy_line(input.as_ptr().add(i + j * stride), stage.add(j * len), len);
-                }
-                stage.cast_const()
-            };
-            decode_span(lut, src, chars, out.as_mut_ptr().add(o))
+        let src = if direct {
+            // SAFETY: i < input.len() (a whole line follows).
+            unsafe { base.add(i) }
+        } else {
+            stage.cast_const()
         };
+        // SAFETY: src holds chars bytes (the line in place, or n staged
+        // lines, all written above); out[o..] holds n * line_out bytes;
+        // chars >= 32 and chars % 4 == 0.
+        let k = unsafe { decode_span(lut, src, chars, out.as_mut_ptr().add(o)) };
         if k < chars {
             return (i + k / len * stride + k % len, o + k / 4 * 3);
         }
