@@ -3,17 +3,20 @@
 
 use core::arch::aarch64::*;
 
-use super::{blanks, leading_set, printable, LANES};
+use super::{blanks, lane_bits, leading_set, printable, LANES};
 use crate::simd::scalar::qp::{escape_at, HEX_VALUE, HEX_VALUE_UPPER, LINE_MAX};
 
 /// Bulk quoted-printable decode. See `simd::QpDecodeFn`.
 ///
-/// Lenient: every byte is copied but `=` (an escape or a soft break, else
-/// a stop) and blanks (copied when their run is followed by a byte other
-/// than CR or LF). Strict: the same on the first 76 bytes only (columns
-/// count from the start of `input`, and this kernel stops at line breaks),
-/// with escapes in upper case, no soft breaks, and a stop at any byte
-/// outside 33..=126 that is not a blank.
+/// 16 bytes at a time up to the next `=` (lenient mode: or line break;
+/// strict mode: or byte outside 33..=126 that is not a blank), blanks
+/// included; then that one item; then on. Blanks are trailing (not to be
+/// taken) only before a line break or the end, so a step copies a run of
+/// blanks only with the byte after it, and leaves runs that end it to the
+/// item code, which looks ahead.
+/// Strict mode works on the first 76 bytes only (columns count from the
+/// start of `input`) and stops at line breaks; lenient mode copies line
+/// breaks and removes soft breaks.
 ///
 /// # Safety
 /// The CPU must support NEON.
@@ -27,57 +30,66 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], strict: bool) -> (usiz
     let limit = input.len().min(out.len());
     let (mut i, mut o) = (0, 0);
     loop {
-        // A step needs the byte after its last lane: i + 17 <= limit.
-        while i + LANES < limit {
-            // SAFETY: input[i..i + 17] is in bounds (loop condition).
-            let (v, next) = unsafe {
-                (
-                    vld1q_u8(input.as_ptr().add(i)),
-                    vld1q_u8(input.as_ptr().add(i + 1)),
-                )
+        while i + LANES <= limit {
+            // SAFETY: input[i..i + 16] is in bounds (loop condition).
+            let v = unsafe { vld1q_u8(input.as_ptr().add(i)) };
+            let go = lane_bits(copied(v, strict));
+            let mut k = if go == u64::MAX {
+                LANES
+            } else {
+                leading_set(go)
             };
-            let go = plain(v, next, strict);
-            if vminvq_u8(go) == 0xff {
-                // SAFETY: out[o..o + 16] is in bounds: o <= i and i + 16 < limit <= out.len().
-                unsafe { vst1q_u8(out.as_mut_ptr().add(o), v) };
-                i += LANES;
-                o += LANES;
-                continue;
+            // Never take a run of blanks that ends the step: what follows
+            // it decides, and the reference would hold it pending.
+            while k > 0 && matches!(input[i + k - 1], b' ' | b'\t') {
+                k -= 1;
             }
-            let k = leading_set(go);
-            out[o..o + k].copy_from_slice(&input[i..i + k]);
+            if k == LANES {
+                // SAFETY: out[o..o + 16] is in bounds: o <= i and i + 16 <= limit <= out.len().
+                unsafe { vst1q_u8(out.as_mut_ptr().add(o), v) };
+            } else {
+                out[o..o + k].copy_from_slice(&input[i..i + k]);
+            }
             i += k;
             o += k;
-            break;
+            if k < LANES {
+                break;
+            }
         }
-        match item(input, i, out, o, strict) {
+        // The item at `i`: an escape or soft break, a run of blanks, a
+        // line break, a byte the vector step stopped at, or one of the
+        // last few bytes. Nothing taken so far ends in a blank (a run of
+        // blanks is taken only with the byte after it in sight).
+        let step = match input.get(i) {
+            Some(&b @ (b'\r' | b'\n')) if !strict => out.get_mut(o).map(|slot| {
+                // Lenient mode passes line breaks through.
+                *slot = b;
+                (i + 1, o + 1)
+            }),
+            Some(b'\r' | b'\n') | None => None,
+            Some(_) => item(input, i, out, o, strict),
+        };
+        match step {
             Some((ni, no)) => (i, o) = (ni, no),
             None => return (i, o),
         }
     }
 }
 
-/// Lanes the vector step copies as they are: not `=`, not a blank followed
-/// by CR, LF or another blank (those runs need a look further), and in
-/// strict mode printable or a blank.
+/// Lanes the vector step copies as they are: lenient mode, all but `=`, CR
+/// and LF; strict mode, printable bytes but `=`, and blanks.
 #[target_feature(enable = "neon")]
 #[inline]
-fn plain(v: uint8x16_t, next: uint8x16_t, strict: bool) -> uint8x16_t {
+fn copied(v: uint8x16_t, strict: bool) -> uint8x16_t {
     let eq = vceqq_u8(v, vdupq_n_u8(b'='));
-    let next_break = vorrq_u8(
-        blanks(next),
-        vorrq_u8(
-            vceqq_u8(next, vdupq_n_u8(b'\r')),
-            vceqq_u8(next, vdupq_n_u8(b'\n')),
-        ),
-    );
-    let blank = blanks(v);
-    let stop = vorrq_u8(eq, vandq_u8(blank, next_break));
-    let go = vmvnq_u8(stop);
     if strict {
-        vandq_u8(go, vorrq_u8(printable(v), blank))
+        vbicq_u8(vorrq_u8(printable(v), blanks(v)), eq)
     } else {
-        go
+        let breaks = vorrq_u8(
+            vceqq_u8(v, vdupq_n_u8(b'\r')),
+            vceqq_u8(v, vdupq_n_u8(b'\n')),
+        );
+        vmvnq_u8(vorrq_u8(eq, breaks))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use core::arch::aarch64::*;
 
-use super::{blanks, leading_set, printable, LANES};
+use super::{blanks, lane_bits, leading_set, printable, LANES};
 use crate::simd::scalar::qp::{
     encode_token, write_escape, EncodeFlags, BLANK, CLASS, CR, ESCAPE, HEX_UPPER, LOOKAHEAD, SAFE,
     SOFT_MAX,
@@ -89,9 +89,9 @@ fn literal_run(input: &[u8], pos: usize, end: usize, out: &mut [u8], budget: usi
         let safe = vbicq_u8(printable(v), eq);
         let next_safe = vbicq_u8(printable(next), vceqq_u8(next, vdupq_n_u8(b'=')));
         let blank = blanks(v);
-        let literal = vorrq_u8(safe, vandq_u8(blank, next_safe));
+        let literal = lane_bits(vorrq_u8(safe, vandq_u8(blank, next_safe)));
         // Strictly below the limit: a blank in lane 15 needs its byte in budget.
-        if vminvq_u8(literal) == 0xff && i + LANES < limit {
+        if literal == u64::MAX && i + LANES < limit {
             // SAFETY: out[i..i + 16] is in bounds (i + 16 < limit <= out.len()).
             unsafe { vst1q_u8(out.as_mut_ptr().add(i), v) };
             i += LANES;
@@ -139,7 +139,7 @@ fn escape_run(input: &[u8], out: &mut [u8], most: usize, text: bool) -> usize {
     while n + LANES <= input.len() && n < most {
         // SAFETY: input[n..n + 16] is in bounds (loop condition).
         let v = unsafe { vld1q_u8(input.as_ptr().add(n)) };
-        let k = leading_set(escaped(v, text)).min(most - n);
+        let k = leading_set(lane_bits(escaped(v, text))).min(most - n);
         if k == 0 {
             return n;
         }

@@ -9,9 +9,10 @@
 //!   bytes at a time within the line budget; runs of always-escaped bytes
 //!   16 at a time (`st3` interleaves `=`, high and low hex digit); every
 //!   other token through `encode_token`.
-//! - [`decode`]: 16 bytes at a time up to the first `=`, blank before a
-//!   line break or another blank, or (strict) byte outside 33..=126; then
-//!   one escape, soft break (lenient) or run of blanks; then on.
+//! - [`decode`]: 16 bytes at a time up to the first `=`, line break, or
+//!   (strict) byte outside 33..=126 that is not a blank; then that one
+//!   item (escape, soft break, line break); blanks are copied with the
+//!   rest, and given back when a line break or the end follows them.
 
 use core::arch::aarch64::*;
 
@@ -44,12 +45,17 @@ fn printable(v: uint8x16_t) -> uint8x16_t {
     vcleq_u8(vsubq_u8(v, vdupq_n_u8(33)), vdupq_n_u8(126 - 33))
 }
 
-/// How many leading lanes of the mask `m` (lanes 0 or 0xff) are set: the
-/// narrowing shift packs each lane into 4 bits of a 64-bit scalar.
+/// The mask `m` (lanes 0 or 0xff) as 4 bits per lane of a 64-bit scalar:
+/// one narrowing shift, cheaper than a reduction across lanes.
 #[target_feature(enable = "neon")]
 #[inline]
-fn leading_set(m: uint8x16_t) -> usize {
+fn lane_bits(m: uint8x16_t) -> u64 {
     let nibbles = vshrn_n_u16::<4>(vreinterpretq_u16_u8(m));
-    let bits = vget_lane_u64::<0>(vreinterpret_u64_u8(nibbles));
+    vget_lane_u64::<0>(vreinterpret_u64_u8(nibbles))
+}
+
+/// How many leading lanes are set in [`lane_bits`] output.
+#[inline]
+fn leading_set(bits: u64) -> usize {
     ((!bits).trailing_zeros() / 4) as usize
 }
