@@ -34,6 +34,13 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], strict: bool) -> (usiz
             // SAFETY: input[i..i + 16] is in bounds (loop condition).
             let v = unsafe { vld1q_u8(input.as_ptr().add(i)) };
             let go = lane_bits(copied(v, strict));
+            if go == u64::MAX && !matches!(input[i + LANES - 1], b' ' | b'\t') {
+                // SAFETY: out[o..o + 16] is in bounds: o <= i and i + 16 <= limit <= out.len().
+                unsafe { vst1q_u8(out.as_mut_ptr().add(o), v) };
+                i += LANES;
+                o += LANES;
+                continue;
+            }
             let mut k = if go == u64::MAX {
                 LANES
             } else {
@@ -44,17 +51,10 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], strict: bool) -> (usiz
             while k > 0 && matches!(input[i + k - 1], b' ' | b'\t') {
                 k -= 1;
             }
-            if k == LANES {
-                // SAFETY: out[o..o + 16] is in bounds: o <= i and i + 16 <= limit <= out.len().
-                unsafe { vst1q_u8(out.as_mut_ptr().add(o), v) };
-            } else {
-                out[o..o + k].copy_from_slice(&input[i..i + k]);
-            }
+            out[o..o + k].copy_from_slice(&input[i..i + k]);
             i += k;
             o += k;
-            if k < LANES {
-                break;
-            }
+            break;
         }
         // The item at `i`: an escape or soft break, a run of blanks, a
         // line break, a byte the vector step stopped at, or one of the
