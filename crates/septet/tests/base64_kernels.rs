@@ -618,7 +618,7 @@ fn force_isa_env_is_obeyed() {
     }
     let exe = std::env::current_exe().expect("path of the test binary");
     for (force, expect) in cases {
-        let mut cmd = std::process::Command::new(&exe);
+        let mut cmd = child_command(&exe);
         cmd.args([CHILD_TEST, "--exact", "--ignored", "--nocapture"])
             .args(["--test-threads", "1"])
             .env(CHILD_EXPECT_ENV, &expect);
@@ -635,6 +635,23 @@ fn force_isa_env_is_obeyed() {
             simd::FORCE_ISA_ENV,
             out.status
         );
+    }
+}
+
+/// A command running the test binary `exe`: directly, or through the
+/// emulator named by `SEPTET_TEST_RUNNER` (`scripts/ci_neon.sh` runs the
+/// aarch64 tests under qemu, where the kernel cannot start the binary
+/// itself without binfmt_misc).
+fn child_command(exe: &std::path::Path) -> std::process::Command {
+    let runner = std::env::var("SEPTET_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut cmd = std::process::Command::new(program);
+            cmd.args(words).arg(exe);
+            cmd
+        }
+        None => std::process::Command::new(exe),
     }
 }
 

@@ -15,16 +15,28 @@ fn mime_dec(codec: &Codec, text: &[u8], ignore_invalid: bool) -> Decoded {
     codec.decode_mime_with(text, MimeDecodeOptions { ignore_invalid })
 }
 
-/// Every operation through the public API, AVX2 vs scalar, including an
+/// Every operation through the public API, a SIMD table vs scalar, including an
 /// invalid, padding or whitespace byte at every position.
 #[test]
 fn avx2_public_api_matches_scalar() {
-    if !Isa::Avx2.is_supported() {
-        return;
+    if Isa::Avx2.is_supported() {
+        public_api_matches_scalar(Isa::Avx2);
     }
+}
+
+/// As for AVX2; NEON is baseline on aarch64, so there it must run.
+#[test]
+fn neon_public_api_matches_scalar() {
+    if cfg!(target_arch = "aarch64") {
+        assert!(Isa::Neon.is_supported(), "aarch64 without a NEON table");
+        public_api_matches_scalar(Isa::Neon);
+    }
+}
+
+fn public_api_matches_scalar(isa: Isa) {
     let data = noise(400, 17);
     for alphabet in ALPHABETS {
-        let simd = Codec::with_isa(alphabet, Isa::Avx2).unwrap();
+        let simd = Codec::with_isa(alphabet, isa).unwrap();
         let scalar = Codec::with_isa(alphabet, Isa::Scalar).unwrap();
         for len in 0..=300 {
             for at in [0, 1, 5] {

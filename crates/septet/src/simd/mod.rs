@@ -31,6 +31,8 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod aarch64;
 pub(crate) mod scalar;
 #[cfg(test)]
 pub(crate) mod test_data;
@@ -93,6 +95,8 @@ impl Isa {
             }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => x86_64::avx512_detected(),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => aarch64::neon_detected(),
             _ => false,
         }
     }
@@ -212,7 +216,9 @@ pub(crate) type QpEncodeFn = fn(&[u8], &mut [u8], usize, EncodeFlags) -> (usize,
 ///
 /// The scalar kernel takes no soft breaks, nor line breaks in strict mode;
 /// the AVX2 and AVX-512 kernels take both in both modes (except the
-/// AVX-512 kernel's path for the last bytes of its input, in strict mode).
+/// AVX-512 kernel's path for the last bytes of its input, in strict mode);
+/// the NEON kernel takes soft breaks in lenient mode only and stops at line
+/// breaks in strict mode.
 /// After a strict call the driver finds the current line's start from the
 /// last LF consumed. Typical SIMD
 /// shape: find `=`, blanks, CR/LF (and in strict mode bytes outside
@@ -255,6 +261,8 @@ impl Kernels {
             Isa::Avx2 => Ok(&x86_64::AVX2),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => Ok(&x86_64::AVX512),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => Ok(&aarch64::NEON),
             _ => Err(IsaError::Unsupported(isa)),
         }
     }
