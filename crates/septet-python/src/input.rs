@@ -3,7 +3,7 @@
 //! into a bytes object. Large inputs are processed without the GIL.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyMemoryView, PyString};
 
 /// Inputs at least this long are processed with the GIL released, so other
 /// Python threads run meanwhile; below it, releasing and taking the GIL
@@ -20,7 +20,8 @@ pub(crate) enum Input<'a, 'py> {
 
 impl<'a, 'py> Input<'a, 'py> {
     /// Reads `obj`: bytes in place; str as ASCII (UnicodeEncodeError, a
-    /// ValueError, otherwise); anything else through `bytes(obj)`.
+    /// ValueError, otherwise); any other buffer (bytearray, memoryview,
+    /// array) copied through `memoryview(obj).tobytes()`.
     pub(crate) fn new(obj: &'a Bound<'py, PyAny>) -> PyResult<Self> {
         if let Ok(bytes) = obj.cast::<PyBytes>() {
             return Ok(Input::Borrowed(bytes.as_bytes()));
@@ -28,9 +29,12 @@ impl<'a, 'py> Input<'a, 'py> {
         let copy = if obj.is_instance_of::<PyString>() {
             obj.call_method1("encode", ("ascii",))?
         } else {
+            // Through a memoryview, so that only buffers are accepted
+            // (`bytes(12)` would make 12 zero bytes of an int).
             obj.py()
-                .get_type::<PyBytes>()
+                .get_type::<PyMemoryView>()
                 .call1((obj,))?
+                .call_method0("tobytes")?
         };
         Ok(Input::Copied(copy.cast_into::<PyBytes>()?))
     }
