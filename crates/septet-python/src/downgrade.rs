@@ -160,7 +160,10 @@ impl PyDowngrader {
 
     /// Ends the message: returns `(rest of the output, report)`. The
     /// downgrader cannot be used afterwards.
-    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
+    fn finish<'py>(
+        &mut self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
         let inner = self
             .inner
             .take()

@@ -30,7 +30,10 @@ fn mbox_error(e: septet_mailbox::Error) -> PyErr {
 /// CRLF. Raises `septet.MboxError` (with the offset) if `data` does not
 /// start with a `From ` line.
 #[pyfunction]
-pub(crate) fn split_mbox<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+pub(crate) fn split_mbox<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyList>> {
     let input = Input::new(data)?;
     let input = input.as_slice();
     type Record<'a> = (&'a [u8], Cow<'a, [u8]>, bool);
@@ -48,7 +51,11 @@ pub(crate) fn split_mbox<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyRe
     .map_err(mbox_error)?;
     let list = PyList::empty(py);
     for (from_line, message, crlf) in records {
-        list.append((PyBytes::new(py, from_line), PyBytes::new(py, &message), crlf))?;
+        list.append((
+            PyBytes::new(py, from_line),
+            PyBytes::new(py, &message),
+            crlf,
+        ))?;
     }
     Ok(list)
 }
@@ -117,5 +124,8 @@ pub(crate) fn from_line_for<'py>(
     time: Option<i64>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let input = Input::new(message)?;
-    Ok(PyBytes::new(py, &synthesize_from_line(input.as_slice(), time)))
+    Ok(PyBytes::new(
+        py,
+        &synthesize_from_line(input.as_slice(), time),
+    ))
 }

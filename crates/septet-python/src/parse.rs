@@ -31,7 +31,10 @@ fn parse_error(e: ParseError) -> PyErr {
 ///   (the whole part; its header fields; its raw body),
 /// - `children`: the list of child part dicts.
 #[pyfunction]
-pub(crate) fn parse<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn parse<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
     let input = Input::new(data)?;
     let input = input.as_slice();
     let message = run(py, input.len(), || Message::parse(input)).map_err(parse_error)?;
