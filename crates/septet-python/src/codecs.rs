@@ -104,12 +104,51 @@ pub(crate) fn b64decode<'py>(
     let codec = base64_codec(url, mime)?;
     let input = Input::new(data)?;
     let input = input.as_slice();
+    // Valid input decodes to a length known from the input: then the
+    // bytes are decoded straight into the new bytes object. Anything else
+    // (invalid input, or a guess that does not hold) takes the path below,
+    // which reports the error or the exact result.
+    if let Some(len) = decoded_len(input, mime) {
+        let direct = PyBytes::new_with(py, len, |out| {
+            match run(py, input.len(), || codec.decode_to_slice(input, out)) {
+                Ok(written) if written == len => Ok(()),
+                _ => Err(raise(Class::Base, String::new(), None, "Retry")),
+            }
+        });
+        if let Ok(bytes) = direct {
+            return Ok(bytes);
+        }
+    }
     let out = run(py, input.len(), || {
         let mut out = Vec::with_capacity(base64::decoded_len_estimate(input.len()));
         codec.decode_into(input, &mut out).map(|()| out)
     })
     .map_err(decode_error)?;
     Ok(PyBytes::new(py, &out))
+}
+
+/// The decoded length of `input` if it is valid base64: from the count of
+/// alphabet characters (whitespace skipped for MIME) and padding.
+fn decoded_len(input: &[u8], mime: bool) -> Option<usize> {
+    let skipped = |b: &u8| mime && matches!(b, b'\r' | b'\n' | b' ' | b'\t');
+    // A plain loop the compiler vectorizes: far cheaper than the decode.
+    let blanks = if mime {
+        input.iter().filter(|b| skipped(b)).count()
+    } else {
+        0
+    };
+    let chars = input.len() - blanks;
+    if chars % 4 != 0 {
+        return None;
+    }
+    let padding = input
+        .iter()
+        .rev()
+        .filter(|b| !skipped(b))
+        .take(2)
+        .take_while(|&&b| b == b'=')
+        .count();
+    Some(chars / 4 * 3 - padding.min(chars / 4 * 3))
 }
 
 /// Quoted-printable-encodes `data` (RFC 2045 6.7): CRLF is a line break,

@@ -177,3 +177,16 @@ def test_other_threads_run_during_a_large_call(rng):
         stop.set()
         t.join()
     assert min(ratios) < 0.5, ratios
+
+
+def test_decode_lengths_around_padding_and_whitespace():
+    assert septet.b64decode(b"Zm8=\r\n", mime=True) == b"fo"
+    assert septet.b64decode(b" Z g = = \t", mime=True) == b"f"
+    assert septet.b64decode(b"\r\n", mime=True) == b""
+    assert septet.b64decode(b"") == b""
+    for bad in (b"Zg==Zg==", b"====", b"Zm9v=", b"Z===", b"Zm 9v"):
+        with pytest.raises(septet.DecodeError):
+            septet.b64decode(bad)
+    with pytest.raises(septet.DecodeError) as info:
+        septet.b64decode(b"Zg==\r\nZg==", mime=True)
+    assert info.value.offset == 6
