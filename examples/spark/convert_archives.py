@@ -3,8 +3,8 @@
 
     spark-submit convert_archives.py INPUT_DIR OUTPUT_DIR [--split-size 256M] [--partitions N]
 
-INPUT_DIR holds mbox files (any variant) and Maildir shards (folders with
-`cur/` and `new/`), found recursively. Every message is rewritten in 7-bit
+INPUT_DIR holds mbox files (any variant), Maildir shards (folders with
+`cur/` and `new/`) and single-message files (.eml), found recursively. Every message is rewritten in 7-bit
 form by the `septet` Python package (`septet.archive_downgrade`: the same
 transform as `septet convert --downgrade`) inside `mapPartitions`, and each
 partition writes one mboxrd shard, `OUTPUT_DIR/shard-NNNNN.mbox`, plus its
@@ -100,9 +100,20 @@ def plan(input_dir, split_size):
             if name.startswith("."):
                 continue
             size = os.path.getsize(path)
+            if not starts_like_mbox(path):
+                # A single message (.eml): one unit, as a Maildir file is.
+                units.append(("file", path))
+                continue
             for start in range(0, max(size, 1), split_size):
                 units.append(("mbox", path, start, min(start + split_size, size)))
     return units
+
+
+def starts_like_mbox(path):
+    """Whether the file starts (after blank lines) with a `From ` line."""
+    with open(path, "rb") as f:
+        head = f.read(64 << 10)
+    return head.lstrip(b"\r\n").startswith(b"From ") or not head.strip()
 
 
 # ---------------------------------------------------------------- executors
@@ -162,6 +173,9 @@ def convert_partition(index, units, output_dir):
                 _, path, start, end = unit
                 report["units"].append({"mbox": path, "range": [start, end]})
                 messages = ((fl, m, crlf) for fl, m, crlf in mbox_messages(path, start, end))
+            elif unit[0] == "file":
+                report["units"].append({"file": unit[1]})
+                messages = maildir_messages([(unit[1], None)])
             else:
                 report["units"].append({"maildir": [p for p, _ in unit[1]]})
                 messages = maildir_messages(unit[1])

@@ -54,7 +54,7 @@ def require():
 
 
 def make_inputs(root):
-    """Two mbox shards (LF, CRLF) and a Maildir shard, from gen_mbox."""
+    """Two mbox shards (LF, CRLF) and a Maildir shard, from gen_mbox, and an .eml."""
     inputs = root / "in"
     inputs.mkdir()
     subprocess.run([GEN, inputs / "a.mbox", "--messages", "400", "--size", "4M", "--seed", "1"],
@@ -70,7 +70,9 @@ def make_inputs(root):
     for i, (_, message, _) in enumerate(septet.split_mbox(source.read_bytes())):
         sub, info = ("new", "") if i % 3 == 0 else ("cur", ":2,S")
         (maildir / sub / f"{1_700_000_000 + i}.M{i}P1.host{info}").write_bytes(message)
-    return inputs, [inputs / "a.mbox", inputs / "b.mbox", maildir]
+    # A single-message file, after the mbox files in path order.
+    (inputs / "d.eml").write_bytes("Subject: Grüße\n\nGrüße aus Köln\n".encode())
+    return inputs, [inputs / "a.mbox", inputs / "b.mbox", inputs / "d.eml", maildir]
 
 
 def records(data):
@@ -99,7 +101,7 @@ def test_spark_job_matches_septet_convert(tmp_path, monkeypatch):
     expected = reference.read_bytes()
     assert records(combined) == records(expected)
     assert combined == expected
-    assert report["messages"] == 560
+    assert report["messages"] == 561
     assert report["changed"] > 0
     for shard in shards:
         per = json.loads(shard.with_suffix(".json").read_text())
