@@ -138,7 +138,7 @@ fn decoded_len(input: &[u8], mime: bool) -> Option<usize> {
         0
     };
     let chars = input.len() - blanks;
-    if chars % 4 != 0 {
+    if !chars.is_multiple_of(4) {
         return None;
     }
     let padding = input
