@@ -127,16 +127,26 @@ pub(crate) fn b64decode<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// The CR, LF, space and tab bytes in `input`. Counted per 255 bytes in a
+/// `u8`, a loop the compiler vectorizes (a `usize` per byte would not be).
+fn count_blanks(input: &[u8]) -> usize {
+    input
+        .chunks(255)
+        .map(|chunk| {
+            let n: u8 = chunk
+                .iter()
+                .map(|&b| u8::from(b == b'\r' || b == b'\n' || b == b' ' || b == b'\t'))
+                .fold(0u8, |a, x| a.wrapping_add(x));
+            usize::from(n)
+        })
+        .sum()
+}
+
 /// The decoded length of `input` if it is valid base64: from the count of
 /// alphabet characters (whitespace skipped for MIME) and padding.
 fn decoded_len(input: &[u8], mime: bool) -> Option<usize> {
     let skipped = |b: &u8| mime && matches!(b, b'\r' | b'\n' | b' ' | b'\t');
-    // A plain loop the compiler vectorizes: far cheaper than the decode.
-    let blanks = if mime {
-        input.iter().filter(|b| skipped(b)).count()
-    } else {
-        0
-    };
+    let blanks = if mime { count_blanks(input) } else { 0 };
     let chars = input.len() - blanks;
     if !chars.is_multiple_of(4) {
         return None;
