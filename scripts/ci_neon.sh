@@ -41,4 +41,7 @@ run() {
 }
 
 run SEPTET_FORCE_ISA=neon SEPTET_REQUIRE_ISA=neon
-run SEPTET_FORCE_ISA= SEPTET_REQUIRE_ISA=neon
+# Without the variable: run-time detection must choose the NEON table (the
+# library's own tests check the choice; the codec suites ran above).
+echo "== cargo test -p septet --target $TARGET --lib (detection)"
+env SEPTET_FORCE_ISA= SEPTET_REQUIRE_ISA=neon cargo test -p septet --target "$TARGET" --lib

@@ -8,23 +8,23 @@
 //! ([`run`]) only moves bytes between sockets, files and those machines.
 #![warn(missing_docs)]
 
+pub mod access;
+pub mod access_driver;
 pub mod cidr;
 pub mod config;
 pub mod driver;
 pub mod dsn;
 pub mod envelope;
+pub mod imap;
 pub mod local;
+pub mod mailstore;
+pub mod pop3;
 pub mod queue;
 pub mod smtp;
 pub mod spool;
 pub mod time;
 pub mod trace;
 pub mod users;
-pub mod access;
-pub mod mailstore;
-pub mod pop3;
-pub mod imap;
-pub mod access_driver;
 
 pub use config::{Config, Settings};
 pub use driver::Server;
