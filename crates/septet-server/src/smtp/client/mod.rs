@@ -415,11 +415,9 @@ impl Client {
             Transfer::Data => Encoder::Stuff(DotStuffer::new()),
             Transfer::Bdat => Encoder::Bdat,
             Transfer::Downgrade => {
-                let options = downgrade::Options {
-                    // Bounded memory, and room to see late 8-bit bytes.
-                    window: 64 << 10,
-                    ..downgrade::Options::default()
-                };
+                // Bounded memory, with the library's lookahead
+                // (`downgrade::DEFAULT_WINDOW`) to see late 8-bit bytes.
+                let options = downgrade::Options::default();
                 Encoder::Downgrade(Box::new(DowngradePipeline::new(
                     Framing::Raw,
                     Output::Data,
