@@ -61,6 +61,17 @@
 // Error kind: use after an earlier error.
 #define SEPTET_DOWNGRADE_ERR_FAILED 8
 
+// Error kind: a multipart with no parts whose body holds bytes with no
+// 7-bit form (readers take that body as the part's content).
+#define SEPTET_DOWNGRADE_ERR_UNDELIMITED_MULTIPART 9
+
+// Error kind: a field written with blanks before its colon, in a part
+// that would have to change (readers disagree on where its header ends).
+#define SEPTET_DOWNGRADE_ERR_AMBIGUOUS_HEADER 10
+
+// Error kind: 8-bit bytes in a Content-Type media type.
+#define SEPTET_DOWNGRADE_ERR_EIGHT_BIT_MEDIA_TYPE 11
+
 // Part kind: a leaf with a body of bytes.
 #define SEPTET_PART_LEAF 0
 

@@ -34,6 +34,14 @@ pub const SEPTET_DOWNGRADE_ERR_SIGNED_MODIFIED: u32 = 6;
 pub const SEPTET_DOWNGRADE_ERR_UNKNOWN_ENCODING: u32 = 7;
 /// Error kind: use after an earlier error.
 pub const SEPTET_DOWNGRADE_ERR_FAILED: u32 = 8;
+/// Error kind: a multipart with no parts whose body holds bytes with no
+/// 7-bit form (readers take that body as the part's content).
+pub const SEPTET_DOWNGRADE_ERR_UNDELIMITED_MULTIPART: u32 = 9;
+/// Error kind: a field written with blanks before its colon, in a part
+/// that would have to change (readers disagree on where its header ends).
+pub const SEPTET_DOWNGRADE_ERR_AMBIGUOUS_HEADER: u32 = 10;
+/// Error kind: 8-bit bytes in a Content-Type media type.
+pub const SEPTET_DOWNGRADE_ERR_EIGHT_BIT_MEDIA_TYPE: u32 = 11;
 
 /// Downgrade options; get the defaults from
 /// [`septet_downgrade_options_default`].
@@ -383,16 +391,7 @@ fn refused(slot: &mut Option<Error>, e: Error) -> septet_result {
 }
 
 fn offset(e: &Error) -> u64 {
-    match e {
-        Error::EightBitAddress { offset, .. }
-        | Error::TooDeep { offset }
-        | Error::HeaderTooLarge { offset }
-        | Error::LateEightBit { offset }
-        | Error::HeaderLineTooLong { offset, .. }
-        | Error::SignedModified { offset }
-        | Error::UnknownEncoding { offset, .. } => *offset,
-        Error::Failed => 0,
-    }
+    e.offset().unwrap_or(0)
 }
 
 fn kind(e: &Error) -> u32 {
@@ -404,6 +403,9 @@ fn kind(e: &Error) -> u32 {
         Error::HeaderLineTooLong { .. } => SEPTET_DOWNGRADE_ERR_HEADER_LINE_TOO_LONG,
         Error::SignedModified { .. } => SEPTET_DOWNGRADE_ERR_SIGNED_MODIFIED,
         Error::UnknownEncoding { .. } => SEPTET_DOWNGRADE_ERR_UNKNOWN_ENCODING,
+        Error::UndelimitedMultipart { .. } => SEPTET_DOWNGRADE_ERR_UNDELIMITED_MULTIPART,
+        Error::AmbiguousHeader { .. } => SEPTET_DOWNGRADE_ERR_AMBIGUOUS_HEADER,
+        Error::EightBitMediaType { .. } => SEPTET_DOWNGRADE_ERR_EIGHT_BIT_MEDIA_TYPE,
         Error::Failed => SEPTET_DOWNGRADE_ERR_FAILED,
     }
 }

@@ -33,16 +33,7 @@ fn options(line_ending: &str, refuse_signed: bool, repair_late_8bit: bool) -> Py
 
 /// A downgrade error as `septet.DowngradeError`, with its offset.
 pub(crate) fn downgrade_error(e: dg::Error) -> PyErr {
-    let offset = match &e {
-        dg::Error::EightBitAddress { offset, .. }
-        | dg::Error::TooDeep { offset }
-        | dg::Error::HeaderTooLarge { offset }
-        | dg::Error::LateEightBit { offset }
-        | dg::Error::HeaderLineTooLong { offset, .. }
-        | dg::Error::SignedModified { offset }
-        | dg::Error::UnknownEncoding { offset, .. } => Some(*offset),
-        dg::Error::Failed => None,
-    };
+    let offset = e.offset();
     raise(Class::Downgrade, e.to_string(), offset, &kind_name(&e))
 }
 

@@ -268,6 +268,23 @@ pub enum Error {
 }
 
 impl Error {
+    /// The byte offset the error points at (`None` for [`Error::Failed`]).
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            Error::EightBitAddress { offset, .. }
+            | Error::TooDeep { offset }
+            | Error::HeaderTooLarge { offset }
+            | Error::LateEightBit { offset }
+            | Error::HeaderLineTooLong { offset, .. }
+            | Error::SignedModified { offset }
+            | Error::UnknownEncoding { offset, .. }
+            | Error::UndelimitedMultipart { offset }
+            | Error::AmbiguousHeader { offset, .. }
+            | Error::EightBitMediaType { offset } => Some(*offset),
+            Error::Failed => None,
+        }
+    }
+
     /// The same error with its offset moved on by `by` bytes (offsets of a
     /// message that followed an envelope line count from the input's start).
     fn shifted(mut self, by: u64) -> Self {
