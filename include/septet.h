@@ -163,7 +163,8 @@ typedef struct septet_result {
 typedef struct septet_downgrade_options {
   // `SEPTET_DOWNGRADE_*` option flags, or-ed.
   uint32_t flags;
-  // Body bytes examined before deciding how to encode a part (4096).
+  // The streaming lookahead: body bytes of a part labelled 7bit (or
+  // unlabelled) examined before deciding how to encode it (262144).
   size_t window;
 } septet_downgrade_options;
 
@@ -308,7 +309,7 @@ struct septet_result septet_base64_decode(uint32_t variant,
                                           uint8_t *out,
                                           size_t out_cap);
 
-// The default options: flags 0, window 4096.
+// The default options: flags 0, window 262144 (`DEFAULT_WINDOW`).
 struct septet_downgrade_options septet_downgrade_options_default(void);
 
 // A new streaming downgrade; `options` NULL means the defaults. NULL for

@@ -50,7 +50,8 @@ pub const SEPTET_DOWNGRADE_ERR_EIGHT_BIT_MEDIA_TYPE: u32 = 11;
 pub struct septet_downgrade_options {
     /// `SEPTET_DOWNGRADE_*` option flags, or-ed.
     pub flags: u32,
-    /// Body bytes examined before deciding how to encode a part (4096).
+    /// The streaming lookahead: body bytes of a part labelled 7bit (or
+    /// unlabelled) examined before deciding how to encode it (262144).
     pub window: usize,
 }
 
@@ -95,7 +96,7 @@ pub struct septet_downgrade {
     error: Option<Error>,
 }
 
-/// The default options: flags 0, window 4096.
+/// The default options: flags 0, window 262144 (`DEFAULT_WINDOW`).
 #[no_mangle]
 pub extern "C" fn septet_downgrade_options_default() -> septet_downgrade_options {
     septet_downgrade_options {

@@ -105,7 +105,8 @@ def test_errors_carry_offsets():
 
 
 def test_late_eight_bit_streaming_refuses_one_shot_encodes():
-    msg = b"Subject: x\r\n\r\n" + b"plain line\r\n" * 1000 + "café\r\n".encode()
+    # The 8-bit byte lies past the streaming lookahead (256 KiB).
+    msg = b"Subject: x\r\n\r\n" + b"plain line\r\n" * 30000 + "café\r\n".encode()
     out, report = septet.downgrade(msg)
     assert out.isascii() and report["parts"][0]["action"] == "quoted-printable"
     d = septet.Downgrader()

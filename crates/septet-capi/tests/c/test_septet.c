@@ -312,7 +312,7 @@ static void test_downgrade(const char *corpus) {
     CHECK(septet_needs_downgrade(msg, n) == 1);
     /* Streaming, in pieces of 100 bytes. */
     septet_downgrade_options opts = septet_downgrade_options_default();
-    CHECK(opts.flags == 0 && opts.window == 4096);
+    CHECK(opts.flags == 0 && opts.window == 262144); /* septet::downgrade::DEFAULT_WINDOW */
     septet_downgrade *h = septet_downgrade_new(&opts);
     CHECK(h != NULL);
     buf_t out = {0};
