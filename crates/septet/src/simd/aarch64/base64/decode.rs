@@ -60,6 +60,7 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
 /// `src[..128]` must be readable and `dst[..96]` writable.
 #[target_feature(enable = "neon")]
 #[inline]
+// SAFETY: sound when src[..128] is readable and dst[..96] writable (the caller's contract).
 unsafe fn decode_pair(lut: DecodeLut, src: *const u8, dst: *mut u8) -> bool {
     // SAFETY: the caller guarantees src[..128] readable.
     let ((x, x_any), (y, y_any)) = unsafe {

@@ -15,6 +15,7 @@ use crate::simd::B64Alphabet;
 /// `src[..48]` must be readable and `dst[..64]` writable.
 #[target_feature(enable = "neon")]
 #[inline]
+// SAFETY: sound when src[..48] is readable and dst[..64] writable (the caller's contract).
 unsafe fn block(lut: EncodeLut, src: *const u8, dst: *mut u8) {
     // SAFETY: the caller guarantees both ranges; `ld3`/`st4` touch exactly them.
     unsafe { vst4q_u8(dst, lut.encode(vld3q_u8(src))) }
@@ -26,6 +27,7 @@ unsafe fn block(lut: EncodeLut, src: *const u8, dst: *mut u8) {
 /// `src[..24]` must be readable and `dst[..32]` writable.
 #[target_feature(enable = "neon")]
 #[inline]
+// SAFETY: sound when src[..24] is readable and dst[..32] writable (the caller's contract).
 unsafe fn half_block(lut: EncodeLut, src: *const u8, dst: *mut u8) {
     // SAFETY: the caller guarantees both ranges; `ld3`/`st4` touch exactly them.
     unsafe { vst4_u8(dst, lut.encode_half(vld3_u8(src))) }

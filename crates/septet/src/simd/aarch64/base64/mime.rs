@@ -140,6 +140,7 @@ fn lines(lut: DecodeLut, input: &[u8], out: &mut [u8]) -> (usize, usize) {
 /// `src[..len]` must be readable, `dst[..len]` writable, `len >= 16`.
 #[target_feature(enable = "neon")]
 #[inline]
+// SAFETY: sound when src[..len] is readable, dst[..len] writable and len >= 16.
 unsafe fn copy_line(src: *const u8, dst: *mut u8, len: usize) {
     let mut k = 0;
     // SAFETY: every copy lies inside [0, len), which the caller guarantees

@@ -234,10 +234,10 @@ pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
         // end), writes out[32 * blocks..][..32] (before chars).
         unsafe { block_ending(src.add(done + IN), dst.add(OUT * blocks), c) };
     }
-    // SAFETY: reads input[end - 32..end] (32 <= end <= input.len()), writes
-    // out[chars - 32..chars] (chars <= out.len()); chars - 32 is at most
-    // where the blocks above ended, so no character is left out, and the
-    // ones written again get the same values.
+    // chars - 32 is at most where the blocks above ended, so no character
+    // is left out, and the ones written again get the same values.
+    // SAFETY: reads input[end - 32..end] (32 <= end <= input.len()) and
+    // writes out[chars - 32..chars] (chars <= out.len()).
     unsafe { block_ending(src.add(end), dst.add(chars - OUT), c) };
     (end, chars)
 }
@@ -321,10 +321,10 @@ unsafe fn one_line(src: *const u8, dst: *mut u8, c: Consts) {
 /// # Safety
 /// `src[-4..118]` must be readable and `dst[0..156]` writable.
 unsafe fn two_lines(src: *const u8, dst: *mut u8, c: Consts) {
-    // SAFETY: the loads read src[-4..28], [20..52], [44..76], [68..100] and
-    // [86..118]; the stores write dst[0..156] only, in an order where each
-    // byte's last write is its final value (see below). The caller
-    // guarantees both ranges.
+    // The stores go in an order where each byte's last write is its final
+    // value (see below).
+    // SAFETY: loads read src[-4..28], [20..52], [44..76], [68..100], [86..118];
+    // stores write dst[0..156] only; the caller guarantees both ranges.
     unsafe {
         block_shifted(src, dst, c);
         let b = encode_vec(

@@ -129,10 +129,10 @@ fn pairs_76(input: &[u8], out: &mut [u8], layout: Layout, l: &Luts) -> (usize, u
         if !all_valid(bad) {
             break;
         }
-        // SAFETY: out[o..o + 118] is in bounds (loop condition). The blocks
-        // go to 0..24, 24..48, 45..69, 69..93 and 90..114; each wide store's
-        // 4 garbage bytes are overwritten by the next store, the last one's
-        // (114..118) by the next pair or the restore below.
+        // The blocks go to 0..24, 24..48, 45..69, 69..93 and 90..114; each
+        // wide store's 4 garbage bytes are overwritten by the next store, the
+        // last one's (114..118) by the next pair or the restore below.
+        // SAFETY: every store lies in out[o..o + 118], in bounds (loop condition).
         unsafe {
             let dst = out.as_mut_ptr().add(o);
             saved = Some(save(dst.add(2 * LINE_OUT)));
