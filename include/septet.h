@@ -429,7 +429,9 @@ struct septet_result septet_qp_encode(uint32_t mode,
 // Decodes quoted-printable `in` into `out`. `flags` is 0 (lenient, the
 // rules of `septet::qp`) or [`SEPTET_QP_STRICT`]. INVALID_INPUT (strict
 // only): `error_offset` is where the first violation is.
-// OUTPUT_TOO_SMALL: nothing written, `written` the exact length needed.
+// OUTPUT_TOO_SMALL: `written` the exact length needed; `in_len` bytes of
+// room always suffice. After any error the contents of `out` are
+// unspecified.
 //
 // # Safety
 // As [`septet_qp_encode`].

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 
 use septet::codec::ErrorKind;
-use septet::qp::{self, Codec, DecodeOptions};
+use septet::qp::{self, Codec, DecodeOptions, DecodeSliceError};
 
 use crate::base64::decode_error;
 use crate::ffi::{copy_out, guard, guard_value, input, output, septet_result, septet_status};
@@ -119,7 +119,9 @@ pub unsafe extern "C" fn septet_qp_encode(
 /// Decodes quoted-printable `in` into `out`. `flags` is 0 (lenient, the
 /// rules of `septet::qp`) or [`SEPTET_QP_STRICT`]. INVALID_INPUT (strict
 /// only): `error_offset` is where the first violation is.
-/// OUTPUT_TOO_SMALL: nothing written, `written` the exact length needed.
+/// OUTPUT_TOO_SMALL: `written` the exact length needed; `in_len` bytes of
+/// room always suffice. After any error the contents of `out` are
+/// unspecified.
 ///
 /// # Safety
 /// As [`septet_qp_encode`].
@@ -145,9 +147,13 @@ pub unsafe extern "C" fn septet_qp_decode(
             Ok(d) => d,
             Err(e) => return e.into(),
         };
-        with_scratch(|v| match codec.decode_into(src, v) {
-            Ok(()) => copy_out(v, src.len(), dst),
-            Err(e) => decode_error(e.offset, e.kind.isa_error().is_some()),
-        })
+        // Straight into the caller's buffer: no scratch copy.
+        match codec.decode_to_slice(src, dst) {
+            Ok(n) => septet_result::ok(src.len(), n),
+            Err(DecodeSliceError::OutputTooSmall { needed }) => septet_result::too_small(needed),
+            Err(DecodeSliceError::Decode(e)) => {
+                decode_error(e.offset, e.kind.isa_error().is_some())
+            }
+        }
     })
 }

@@ -104,22 +104,19 @@ fn same_message(input: &[u8], output: &[u8]) {
     let skip = envelope_line(output).unwrap_or(0);
     let limits = Options::default().limits;
     let a = septet::mime::Message::parse_with(input, limits).expect("no input limit is set");
-    let b = septet::mime::Message::parse_with(&output[skip..], limits)
-        .expect("no input limit is set");
+    let b =
+        septet::mime::Message::parse_with(&output[skip..], limits).expect("no input limit is set");
     let tree = |m: &septet::mime::Message<'_>| -> Vec<(usize, bool, String)> {
         m.parts()
             .map(|p| (p.depth(), p.is_leaf(), p.content_type().mime_type()))
             .collect()
     };
     assert_eq!(tree(&a), tree(&b), "the tree changed");
-    let wire = !input
-        .iter()
-        .enumerate()
-        .any(|(i, &c)| match c {
-            b'\r' => input.get(i + 1) != Some(&b'\n'),
-            b'\n' => i == 0 || input[i - 1] != b'\r',
-            _ => false,
-        });
+    let wire = !input.iter().enumerate().any(|(i, &c)| match c {
+        b'\r' => input.get(i + 1) != Some(&b'\n'),
+        b'\n' => i == 0 || input[i - 1] != b'\r',
+        _ => false,
+    });
     for (i, (pa, pb)) in a.parts().zip(b.parts()).enumerate() {
         if !pa.is_leaf() {
             continue;
@@ -128,7 +125,11 @@ fn same_message(input: &[u8], output: &[u8]) {
         if wire {
             assert_eq!(da, db, "part {i} decodes differently");
         } else {
-            assert_eq!(lf(&da), lf(&db), "part {i} decodes differently (CR LF as LF)");
+            assert_eq!(
+                lf(&da),
+                lf(&db),
+                "part {i} decodes differently (CR LF as LF)"
+            );
         }
     }
 }

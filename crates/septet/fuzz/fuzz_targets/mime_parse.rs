@@ -67,7 +67,9 @@ fuzz_target!(|data: &[u8]| {
         if let Event::Field { value, role, .. } = *e {
             match role {
                 FieldRole::ContentType(Some(m)) => {
-                    assert!(inside(m.main, value) && inside(m.sub, value) && inside(m.params, value));
+                    assert!(
+                        inside(m.main, value) && inside(m.sub, value) && inside(m.params, value)
+                    );
                     assert!(m.boundary.is_none_or(|b| inside(b, value) && !b.is_empty()));
                 }
                 FieldRole::TransferEncoding(Cte::Other(s)) => assert!(inside(s, value)),

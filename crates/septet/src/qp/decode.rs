@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use super::error::{DecodeError, DecodeErrorKind};
+use super::error::{DecodeError, DecodeErrorKind, DecodeSliceError};
 use super::scalar::{HEX_VALUE, LINE_MAX};
 use crate::codec::{drive, ByteDecoder};
 use crate::simd::{Isa, Kernels};
@@ -474,6 +474,58 @@ impl DecodeState {
             }
         }
     }
+}
+
+/// Input bytes per step of [`decode_to_slice`] once `out` may be too small:
+/// with the pending bytes ([`WS_LIMIT`] blanks and an escape at most), one
+/// step's output fits the stack scratch.
+const SLICE_STEP: usize = 4096;
+const SLICE_SCRATCH: usize = SLICE_STEP + WS_LIMIT + 64;
+
+/// One-shot decode of a whole input into `out`; returns the bytes written.
+/// Decodes in place while `out` has room for a step's worst case, then
+/// through a stack scratch that counts what would not fit, so
+/// `OutputTooSmall` carries the exact decoded length. An input error wins
+/// over a short output (the offset is always reported).
+pub(crate) fn decode_to_slice(
+    k: &Kernels,
+    strict: bool,
+    input: &[u8],
+    out: &mut [u8],
+) -> Result<usize, DecodeSliceError> {
+    let mut state = DecodeState::new(strict);
+    if out.len() >= input.len() {
+        // Decoding never makes anything longer: no step can overflow.
+        let n = state.feed(k, input, out)?;
+        return Ok(n + state.finish(&mut out[n..])?);
+    }
+    let mut scratch = [0u8; SLICE_SCRATCH];
+    let (mut needed, mut fits) = (0usize, true);
+    for chunk in input.chunks(SLICE_STEP) {
+        if fits && out.len() - needed >= state.max_output(chunk.len()) {
+            needed += state.feed(k, chunk, &mut out[needed..])?;
+        } else {
+            let n = state.feed(k, chunk, &mut scratch)?;
+            spill(&scratch[..n], out, &mut needed, &mut fits);
+        }
+    }
+    let n = state.finish(&mut scratch)?;
+    spill(&scratch[..n], out, &mut needed, &mut fits);
+    if fits {
+        Ok(needed)
+    } else {
+        Err(DecodeSliceError::OutputTooSmall { needed })
+    }
+}
+
+/// Copies a step's output to `out` at `needed` while it fits; counts it
+/// either way.
+fn spill(step: &[u8], out: &mut [u8], needed: &mut usize, fits: &mut bool) {
+    *fits = *fits && step.len() <= out.len() - *needed;
+    if *fits {
+        out[*needed..*needed + step.len()].copy_from_slice(step);
+    }
+    *needed += step.len();
 }
 
 /// One-shot lenient decode of a whole input, appended to `out`; says

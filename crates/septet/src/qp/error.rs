@@ -47,6 +47,11 @@ pub enum DecodeErrorKind {
 /// ```
 pub type DecodeError = codec::DecodeError<DecodeErrorKind>;
 
+/// Why a quoted-printable `decode_to_slice` call failed: an input error
+/// (strict mode), unusable kernels, or an output slice too small, with the
+/// exact decoded length.
+pub type DecodeSliceError = codec::DecodeSliceError<DecodeErrorKind>;
+
 codec::error_kind!(DecodeErrorKind);
 
 impl DecodeErrorKind {

@@ -91,7 +91,7 @@ mod push;
 pub(crate) use crate::simd::scalar::qp as scalar;
 pub mod stream;
 
-pub use error::{DecodeError, DecodeErrorKind};
+pub use error::{DecodeError, DecodeErrorKind, DecodeSliceError};
 pub use push::{Decoder, Encoder};
 pub use stream::{EncoderWriter, StreamDecoder};
 
@@ -305,6 +305,24 @@ impl Codec {
         decode::decode_to_vec(k, self.decode.strict, input, out)
     }
 
+    /// Decodes `input` into `out` and returns the bytes written. An `out` of
+    /// `input.len()` bytes always suffices (decoding never makes anything
+    /// longer); a shorter one works when it holds the decoded bytes, else
+    /// [`DecodeSliceError::OutputTooSmall`] gives the exact length needed.
+    ///
+    /// ```
+    /// let mut out = [0u8; 8];
+    /// let n = septet::qp::TEXT.decode_to_slice(b"caf=C3=A9", &mut out).unwrap();
+    /// assert_eq!(&out[..n], "café".as_bytes());
+    /// ```
+    pub fn decode_to_slice(&self, input: &[u8], out: &mut [u8]) -> Result<usize, DecodeSliceError> {
+        let k = self
+            .kernels
+            .resolve()
+            .map_err(|e| DecodeError::new(0, DecodeErrorKind::Kernels(e)))?;
+        decode::decode_to_slice(k, self.decode.strict, input, out)
+    }
+
     /// Decodes `input` into a new `Vec`.
     pub fn decode(&self, input: &[u8]) -> Result<Vec<u8>, DecodeError> {
         let mut out = Vec::new();
@@ -397,6 +415,12 @@ pub fn encode_with(input: &[u8], options: EncodeOptions) -> Vec<u8> {
 /// [`DecodeErrorKind::Kernels`] when `SEPTET_FORCE_ISA` is unusable.
 pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
     TEXT.decode_into(input, out)
+}
+
+/// Decodes `input` leniently into `out` and returns the bytes written (see
+/// [`Codec::decode_to_slice`]: `input.len()` bytes of room always suffice).
+pub fn decode_to_slice(input: &[u8], out: &mut [u8]) -> Result<usize, DecodeSliceError> {
+    TEXT.decode_to_slice(input, out)
 }
 
 /// [`decode_into`] that also says whether every `=` was an escape or a soft

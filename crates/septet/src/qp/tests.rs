@@ -168,3 +168,42 @@ fn errors_do_not_touch_the_output() {
     assert!(e.is_err());
     assert_eq!(out, b"keep");
 }
+
+/// `decode_to_slice` agrees with `decode` for every output size around the
+/// decoded length, in both modes, and reports the exact length when short.
+#[test]
+fn decode_to_slice_matches_decode() {
+    let mut inputs: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"caf=C3=A9 =ZZ  \r\nsoft=\r\nbreak=".to_vec(),
+        b"plain text\r\n".to_vec(),
+    ];
+    // Long enough for several slice steps, with blanks pending across them.
+    let mut long = Vec::new();
+    for i in 0..3000u32 {
+        long.extend_from_slice(
+            format!("line {i} caf=C3=A9{}=\r\n", " ".repeat((i % 7) as usize)).as_bytes(),
+        );
+    }
+    inputs.push(long);
+    for strict in [false, true] {
+        let codec = TEXT.with_decode_options(DecodeOptions { strict });
+        for input in &inputs {
+            let want = codec.decode(input);
+            let len = want.as_ref().map_or(0, Vec::len);
+            for cap in [0, len.saturating_sub(1), len, len + 1, input.len()] {
+                let mut out = vec![0xAA; cap];
+                let got = codec.decode_to_slice(input, &mut out);
+                match (&want, got) {
+                    (Ok(w), Ok(n)) => assert_eq!(&out[..n], &w[..], "cap {cap}"),
+                    (Ok(w), Err(DecodeSliceError::OutputTooSmall { needed })) => {
+                        assert!(cap < w.len(), "cap {cap}");
+                        assert_eq!(needed, w.len());
+                    }
+                    (Err(e), Err(DecodeSliceError::Decode(g))) => assert_eq!(*e, g),
+                    (w, g) => panic!("cap {cap}: {w:?} vs {g:?}"),
+                }
+            }
+        }
+    }
+}
