@@ -320,3 +320,23 @@ fn a_field_added_under_a_headless_digest_part_stays_its_own() {
     assert_eq!(shape(&out), shape(msg));
     assert!(out.windows(8).any(|w| w == b"--d\r\n\r\nC"));
 }
+
+/// A CR that ends the message ends its last line, as the parser reads it
+/// (found by the downgrade fuzz target: a lone `\r` became ` \r\n`, which
+/// every reader takes for a body line).
+#[test]
+fn a_cr_at_the_very_end_is_a_line_break() {
+    for (input, want) in [
+        (&b"\r"[..], &b"\r\n"[..]),
+        (b"Subject: x\r", b"Subject: x\r\n"),
+        (b"Subject: x\r\n\r", b"Subject: x\r\n\r\n"),
+    ] {
+        let (out, _) = run(input).expect("converted");
+        assert_eq!(out, want, "{:?}", String::from_utf8_lossy(input));
+        let (a, b) = (
+            Message::parse(input).unwrap(),
+            Message::parse(&out).unwrap(),
+        );
+        assert_eq!(a.root().decode_body().0, b.root().decode_body().0);
+    }
+}

@@ -113,7 +113,10 @@ pub(super) fn emit_headers(p: &Pending, out: &mut Vec<u8>) {
 }
 
 /// Appends an ASCII field or blank line with CRLF line breaks (a bare CR
-/// becomes a space; a last line without a break gets one).
+/// becomes a space; a last line without a break gets one). A CR that ends
+/// the raw bytes ends the input too (the tokenizer holds back a CR that an
+/// LF may follow), and the parser reads it as a line break, so it is one
+/// here: a lone `\r` at the end of a message is its blank line.
 pub(super) fn crlf_into(raw: &[u8], v: &mut Vec<u8>) {
     // Usually every line break is CRLF already: copy.
     if raw.ends_with(b"\r\n")
@@ -143,6 +146,7 @@ pub(super) fn crlf_into(raw: &[u8], v: &mut Vec<u8>) {
         match b {
             b'\n' => v.extend_from_slice(b"\r\n"),
             b'\r' if raw.get(i + 1) == Some(&b'\n') => {}
+            b'\r' if i + 1 == raw.len() => v.extend_from_slice(b"\r\n"),
             b'\r' => v.push(b' '),
             _ => v.push(b),
         }
