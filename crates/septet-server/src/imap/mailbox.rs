@@ -395,6 +395,49 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_appends_and_renames_never_reuse_or_lose_a_uid() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().to_owned();
+        mailstore::ensure_maildir(&dir).unwrap();
+        let (writers, each) = (4, 15);
+        let given: Vec<u32> = std::thread::scope(|s| {
+            let renamer = s.spawn(|| {
+                // Flag changes rename files while the writers list the folder.
+                for round in 0..20 {
+                    let mut mb = Mailbox::open(dir.clone(), false).unwrap();
+                    for i in 0..mb.msgs.len() {
+                        let _ = mb.set_flags(i, if round % 2 == 0 { "S" } else { "F" });
+                    }
+                }
+            });
+            let handles: Vec<_> = (0..writers)
+                .map(|w| {
+                    let dir = &dir;
+                    s.spawn(move || {
+                        (0..each)
+                            .map(|i| deliver(dir, format!("{w} {i}").as_bytes(), "", None))
+                            .map(|r| r.unwrap().0)
+                            .collect::<Vec<u32>>()
+                    })
+                })
+                .collect();
+            let mut all: Vec<u32> = handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect();
+            renamer.join().unwrap();
+            all.sort_unstable();
+            all
+        });
+        let n = (writers * each) as u32;
+        assert_eq!(given, (1..=n).collect::<Vec<_>>(), "a UID given twice");
+        let (_, next, msgs) = sync_uids(&dir).unwrap();
+        let kept: Vec<u32> = msgs.iter().map(|m| m.uid).collect();
+        assert_eq!(kept, given, "a message changed its UID");
+        assert_eq!(next, n + 1);
+    }
+
+    #[test]
     fn uids_persist_and_grow() {
         let d = tempfile::tempdir().unwrap();
         let dir = d.path().to_owned();
