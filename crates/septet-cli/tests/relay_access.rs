@@ -157,7 +157,9 @@ fn one_relay_process_serves_smtp_pop3_and_imap() {
     let mut relay = Proc(child);
     let mut port = |prefix: &str| -> String {
         let line = lines.next().unwrap().unwrap();
-        let addr = line.strip_prefix(prefix).unwrap_or_else(|| panic!("{line}"));
+        let addr = line
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("{line}"));
         addr.rsplit(':').next().unwrap().to_owned()
     };
     let smtp = port("listening on ");
@@ -188,7 +190,11 @@ typ, data = m.fetch("1", "(BODY.PEEK[])")
 open("imap.eml", "wb").write(data[0][1])
 m.logout()
 "#,
-        &[("SMTP", smtp), ("POP3", pop3.clone()), ("IMAP", imap.clone())],
+        &[
+            ("SMTP", smtp),
+            ("POP3", pop3.clone()),
+            ("IMAP", imap.clone()),
+        ],
         d,
     );
     assert_eq!(out.trim(), "exists 1");

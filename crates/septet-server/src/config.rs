@@ -157,8 +157,7 @@ impl Config {
         let access = self.pop3.is_some() || self.imap.is_some();
         // The users file serves the POP3 and IMAP logins; SMTP AUTH and
         // TLS in the relay itself are not there yet.
-        if self.tls_cert.is_some() || self.tls_key.is_some() || (self.users.is_some() && !access)
-        {
+        if self.tls_cert.is_some() || self.tls_key.is_some() || (self.users.is_some() && !access) {
             return Err(
                 "TLS and AUTH (--tls-cert, --tls-key, --users) are not implemented yet".into(),
             );
@@ -259,7 +258,9 @@ impl AccessConfig {
             ));
         }
         if name != "imap" && (self.cache_entries.is_some() || self.cache_bytes.is_some()) {
-            return Err(format!("[{name}] cache_entries/cache_bytes are [imap] keys"));
+            return Err(format!(
+                "[{name}] cache_entries/cache_bytes are [imap] keys"
+            ));
         }
         let default = CacheLimits::default();
         Ok(AccessSettings {

@@ -61,7 +61,12 @@ fn getmail(s: &Server, retriever: &str, extra: &str) -> Vec<String> {
         };
         open(s.root.path(), 0o755);
         open(&work, 0o755);
-        for d in [dest.clone(), dest.join("cur"), dest.join("new"), dest.join("tmp")] {
+        for d in [
+            dest.clone(),
+            dest.join("cur"),
+            dest.join("new"),
+            dest.join("tmp"),
+        ] {
             open(&d, 0o777);
         }
         "user = nobody\n"

@@ -39,7 +39,9 @@ pub(super) fn bind(
     }
     // Config::resolve refuses the tables without these two.
     let (Some(root), Some(users)) = (&settings.maildir_root, &settings.users) else {
-        return Err(io::Error::other("[pop3]/[imap] need maildir_root and users"));
+        return Err(io::Error::other(
+            "[pop3]/[imap] need maildir_root and users",
+        ));
     };
     let users = Users::load(users).map_err(|e| io::Error::other(e.to_string()))?;
     std::fs::create_dir_all(root)?;

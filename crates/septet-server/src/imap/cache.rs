@@ -99,7 +99,14 @@ mod tests {
             c.insert(uid, m.clone(), tight);
             assert!(c.bytes() <= 2 * w);
         }
-        c.insert(9, m.clone(), CacheLimits { entries: 0, bytes: 0 });
+        c.insert(
+            9,
+            m.clone(),
+            CacheLimits {
+                entries: 0,
+                bytes: 0,
+            },
+        );
         assert!(c.get(&9).is_none());
         c.insert(5, m, tight);
         assert!(c.bytes() <= 2 * w && c.get(&5).is_some());

@@ -430,7 +430,11 @@ mod tests {
             all
         });
         let n = (writers * each) as u32;
-        assert_eq!(given, (1..=n).collect::<Vec<_>>(), "a UID given twice");
+        assert_eq!(
+            given,
+            (1..=n).collect::<Vec<_>>(),
+            "UIDs given are not exactly 1..=n: one reused or lost"
+        );
         let (_, next, msgs) = sync_uids(&dir).unwrap();
         let kept: Vec<u32> = msgs.iter().map(|m| m.uid).collect();
         assert_eq!(kept, given, "a message changed its UID");
