@@ -275,23 +275,36 @@ impl Mailbox {
 
     /// Sets message `i`'s flag letters (sorted, deduplicated) by renaming
     /// its file into `cur/`.
+    ///
+    /// Another session (of any process) may rename the same file at the
+    /// same moment: then the rename finds no file, and the file is looked
+    /// up again under its new name and renamed from there (the last
+    /// writer's flags win, as with any two STOREs).
     pub fn set_flags(&mut self, i: usize, letters: &str) -> io::Result<()> {
         let mut l: Vec<char> = letters.chars().collect();
         l.sort_unstable();
         l.dedup();
         let letters: String = l.into_iter().collect();
         let _lock = renaming(&self.dir)?;
-        let from = self.path_of(i)?;
-        let m = &mut self.msgs[i];
-        if m.entry.flags == letters && m.entry.sub == Sub::Cur {
-            return Ok(());
+        let mut attempts = 0;
+        loop {
+            let from = self.path_of(i)?;
+            let m = &mut self.msgs[i];
+            if m.entry.flags == letters && m.entry.sub == Sub::Cur {
+                return Ok(());
+            }
+            let mut to = m.entry.clone();
+            to.sub = Sub::Cur;
+            to.flags = letters.clone();
+            match fs::rename(from, to.path(&self.dir)) {
+                Ok(()) => {
+                    m.entry = to;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 8 => attempts += 1,
+                Err(e) => return Err(e),
+            }
         }
-        let mut to = m.entry.clone();
-        to.sub = Sub::Cur;
-        to.flags = letters;
-        fs::rename(from, to.path(&self.dir))?;
-        m.entry = to;
-        Ok(())
     }
 
     /// Removes the messages with `\Deleted` whose UID `keep` rejects not;
@@ -401,15 +414,23 @@ mod tests {
         mailstore::ensure_maildir(&dir).unwrap();
         let (writers, each) = (4, 15);
         let given: Vec<u32> = std::thread::scope(|s| {
-            let renamer = s.spawn(|| {
-                // Flag changes rename files while the writers list the folder.
-                for round in 0..20 {
-                    let mut mb = Mailbox::open(dir.clone(), false).unwrap();
-                    for i in 0..mb.msgs.len() {
-                        let _ = mb.set_flags(i, if round % 2 == 0 { "S" } else { "F" });
-                    }
-                }
-            });
+            // Flag changes rename files while the writers list the folder,
+            // two sessions at once on the same files.
+            let renamers: Vec<_> = ["S", "F"]
+                .into_iter()
+                .map(|flag| {
+                    let dir = &dir;
+                    s.spawn(move || {
+                        for round in 0..20 {
+                            let mut mb = Mailbox::open(dir.clone(), false).unwrap();
+                            for i in 0..mb.msgs.len() {
+                                let f = if round % 2 == 0 { flag } else { "" };
+                                mb.set_flags(i, f).unwrap();
+                            }
+                        }
+                    })
+                })
+                .collect();
             let handles: Vec<_> = (0..writers)
                 .map(|w| {
                     let dir = &dir;
@@ -425,7 +446,9 @@ mod tests {
                 .into_iter()
                 .flat_map(|h| h.join().unwrap())
                 .collect();
-            renamer.join().unwrap();
+            for r in renamers {
+                r.join().unwrap();
+            }
             all.sort_unstable();
             all
         });
