@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use septet_server::access::AccessContext;
+use septet_server::access::{AccessContext, CacheLimits};
 use septet_server::access_driver::{self, Protocol};
 use septet_server::users::{self, Authenticator, LimiterConfig, Users};
 
@@ -32,6 +32,13 @@ pub struct ServeArgs {
     /// TLS private key (PEM); with --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// IMAP: messages in each session's ENVELOPE/BODYSTRUCTURE cache
+    /// [default: 20000].
+    #[arg(long, value_name = "N")]
+    cache_entries: Option<usize>,
+    /// IMAP: bytes in each session's cache [default: 16777216 (16 MiB)].
+    #[arg(long, value_name = "BYTES")]
+    cache_bytes: Option<usize>,
 }
 
 /// Arguments of `septet passwd`.
@@ -63,6 +70,11 @@ pub fn serve(protocol: Protocol, args: ServeArgs) -> Result<(), Failure> {
     let auth = Authenticator::new(users, LimiterConfig::default());
     let mut ctx = AccessContext::new(args.maildir_root, Arc::new(auth));
     ctx.hostname = args.hostname;
+    let default = CacheLimits::default();
+    ctx.imap_cache = CacheLimits {
+        entries: args.cache_entries.unwrap_or(default.entries),
+        bytes: args.cache_bytes.unwrap_or(default.bytes),
+    };
     access_driver::run(protocol, &args.listen, ctx)
         .map_err(|e| Failure::Error(format!("listening on {}: {e}", args.listen)))
 }

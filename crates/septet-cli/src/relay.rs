@@ -1,4 +1,5 @@
-//! `septet relay`: runs the SMTP relay (septet-server) until SIGTERM.
+//! `septet relay`: runs the SMTP relay (septet-server) until SIGTERM, and
+//! the POP3 and IMAP servers of its config file's `[pop3]`/`[imap]` tables.
 
 use std::path::PathBuf;
 
@@ -36,7 +37,7 @@ pub struct Args {
     /// Clients that may relay without AUTH (repeatable).
     #[arg(long, value_name = "CIDR")]
     relay_network: Vec<String>,
-    /// Password file for AUTH (not implemented yet).
+    /// The users file of the `[pop3]`/`[imap]` logins (`septet passwd`; SMTP AUTH is not implemented yet).
     #[arg(long, value_name = "FILE")]
     users: Option<PathBuf>,
     /// TLS certificate (not implemented yet).
@@ -100,6 +101,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     for addr in server.local_addrs() {
         // Scripts starting the relay on port 0 read the address from here.
         println!("listening on {addr}");
+    }
+    for addr in server.pop3_addrs() {
+        println!("pop3 listening on {addr}");
+    }
+    for addr in server.imap_addrs() {
+        println!("imap listening on {addr}");
     }
     server
         .run_until_signal()

@@ -23,11 +23,35 @@ pub struct AccessContext {
     pub tls_available: bool,
     /// Idle time before a session is closed.
     pub idle_timeout: Duration,
+    /// Bounds of each IMAP session's ENVELOPE/BODYSTRUCTURE cache.
+    pub imap_cache: CacheLimits,
+}
+
+/// Bounds of an IMAP session's cache of message analyses
+/// ([`crate::imap::cache::MetaCache`]): with them, a session's memory
+/// does not grow with the mailbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheLimits {
+    /// Messages at most (default 20,000).
+    pub entries: usize,
+    /// Bytes at most, counting the ENVELOPE, BODYSTRUCTURE and BODY texts
+    /// plus a fixed overhead per entry (default 16 MiB).
+    pub bytes: usize,
+}
+
+impl Default for CacheLimits {
+    fn default() -> CacheLimits {
+        CacheLimits {
+            entries: 20_000,
+            bytes: 16 << 20,
+        }
+    }
 }
 
 impl AccessContext {
-    /// A context with the default host name (`localhost`), no TLS and a
-    /// 30-minute idle timeout (RFC 3501 5.4; above RFC 1939's 10 minutes).
+    /// A context with the default host name (`localhost`), no TLS, a
+    /// 30-minute idle timeout (RFC 3501 5.4; above RFC 1939's 10 minutes)
+    /// and the default [`CacheLimits`].
     pub fn new(maildir_root: PathBuf, auth: Arc<Authenticator>) -> AccessContext {
         AccessContext {
             maildir_root,
@@ -36,6 +60,7 @@ impl AccessContext {
             hostname: "localhost".into(),
             tls_available: false,
             idle_timeout: Duration::from_secs(30 * 60),
+            imap_cache: CacheLimits::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::access::CacheLimits;
 use crate::cidr::Cidr;
 use crate::queue::Scheduler;
 use crate::smtp::server::SessionConfig;
@@ -61,6 +62,28 @@ pub struct Config {
     pub data_timeout: Option<String>,
     /// Connections per destination (default 4).
     pub max_connections_per_destination: Option<usize>,
+    /// `[pop3]`: serve POP3 from this process too (config file only).
+    pub pop3: Option<AccessConfig>,
+    /// `[imap]`: serve IMAP from this process too (config file only).
+    pub imap: Option<AccessConfig>,
+}
+
+/// A `[pop3]` or `[imap]` table: an access server in the relay's process,
+/// over the relay's `maildir_root`, with the relay's `users` file.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct AccessConfig {
+    /// Addresses to listen on (IP:PORT; at least one).
+    #[serde(default)]
+    pub listen: Vec<String>,
+    /// TLS certificate chain (PEM); the relay's `tls_cert` if not given.
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM); the relay's `tls_key` if not given.
+    pub tls_key: Option<PathBuf>,
+    /// `[imap]` only: messages in each session's analysis cache.
+    pub cache_entries: Option<usize>,
+    /// `[imap]` only: bytes in each session's analysis cache.
+    pub cache_bytes: Option<usize>,
 }
 
 fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
@@ -111,6 +134,8 @@ impl Config {
                 flags.max_connections_per_destination,
                 self.max_connections_per_destination,
             ),
+            pop3: pick(flags.pop3, self.pop3),
+            imap: pick(flags.imap, self.imap),
         }
     }
 
@@ -129,11 +154,23 @@ impl Config {
         if listen.is_empty() && submission.is_empty() {
             listen.push("127.0.0.1:2525".parse().map_err(|_| "default address")?);
         }
-        if self.tls_cert.is_some() || self.tls_key.is_some() || self.users.is_some() {
+        let access = self.pop3.is_some() || self.imap.is_some();
+        // The users file serves the POP3 and IMAP logins; SMTP AUTH and
+        // TLS in the relay itself are not there yet.
+        if self.tls_cert.is_some() || self.tls_key.is_some() || (self.users.is_some() && !access) {
             return Err(
                 "TLS and AUTH (--tls-cert, --tls-key, --users) are not implemented yet".into(),
             );
         }
+        let tls = (self.tls_cert.clone(), self.tls_key.clone());
+        let pop3 = match self.pop3 {
+            Some(c) => Some(c.resolve("pop3", &tls, &self.maildir_root, &self.users)?),
+            None => None,
+        };
+        let imap = match self.imap {
+            Some(c) => Some(c.resolve("imap", &tls, &self.maildir_root, &self.users)?),
+            None => None,
+        };
         let spool = self.spool.ok_or("--spool DIR is required")?;
         let local_domains: Vec<String> = self
             .local_domain
@@ -178,8 +215,75 @@ impl Config {
                 .unwrap_or(4)
                 .max(1),
             session,
+            users: self.users,
+            pop3,
+            imap,
         })
     }
+}
+
+impl AccessConfig {
+    /// Checks the `[name]` table; `tls` is the relay's (cert, key).
+    fn resolve(
+        self,
+        name: &str,
+        tls: &(Option<PathBuf>, Option<PathBuf>),
+        maildir_root: &Option<PathBuf>,
+        users: &Option<PathBuf>,
+    ) -> Result<AccessSettings, String> {
+        if maildir_root.is_none() || users.is_none() {
+            return Err(format!("[{name}] needs maildir_root and users"));
+        }
+        let listen = self
+            .listen
+            .iter()
+            .map(|a| {
+                a.parse()
+                    .map_err(|_| format!("[{name}] bad address {a:?}: expected IP:PORT"))
+            })
+            .collect::<Result<Vec<SocketAddr>, String>>()?;
+        if listen.is_empty() {
+            return Err(format!("[{name}] needs listen = [\"IP:PORT\"]"));
+        }
+        let cert = self.tls_cert.or_else(|| tls.0.clone());
+        let key = self.tls_key.or_else(|| tls.1.clone());
+        let tls = match (cert, key) {
+            (None, None) => None,
+            (Some(c), Some(k)) => Some((c, k)),
+            _ => return Err(format!("[{name}] tls_cert and tls_key go together")),
+        };
+        if tls.is_some() {
+            return Err(format!(
+                "[{name}] tls_cert/tls_key: TLS is not implemented yet here; use a TLS proxy"
+            ));
+        }
+        if name != "imap" && (self.cache_entries.is_some() || self.cache_bytes.is_some()) {
+            return Err(format!(
+                "[{name}] cache_entries/cache_bytes are [imap] keys"
+            ));
+        }
+        let default = CacheLimits::default();
+        Ok(AccessSettings {
+            listen,
+            tls,
+            cache: CacheLimits {
+                entries: self.cache_entries.unwrap_or(default.entries),
+                bytes: self.cache_bytes.unwrap_or(default.bytes),
+            },
+        })
+    }
+}
+
+/// A checked `[pop3]` or `[imap]` table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessSettings {
+    /// Where to listen.
+    pub listen: Vec<SocketAddr>,
+    /// (certificate chain, private key), PEM files; always `None` until
+    /// the access servers have TLS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The IMAP cache bounds (defaults for POP3).
+    pub cache: CacheLimits,
 }
 
 /// The checked configuration.
@@ -207,6 +311,12 @@ pub struct Settings {
     pub max_connections_per_destination: usize,
     /// Session rules (hostname, local domains, limits, timeouts).
     pub session: SessionConfig,
+    /// The users file of the POP3 and IMAP logins.
+    pub users: Option<PathBuf>,
+    /// POP3 in this process (over `maildir_root`).
+    pub pop3: Option<AccessSettings>,
+    /// IMAP in this process (over `maildir_root`).
+    pub imap: Option<AccessSettings>,
 }
 
 #[cfg(test)]
@@ -236,5 +346,42 @@ mod tests {
         let s = Config::from_toml(text).unwrap().resolve().unwrap();
         assert_eq!(s.session.hostname, "mx.example.test");
         assert_eq!(s.scheduler.retry_interval, Duration::from_secs(1800));
+        let pop3 = s.pop3.expect("[pop3] in the example");
+        let imap = s.imap.expect("[imap] in the example");
+        assert_eq!(pop3.listen, ["127.0.0.1:1110".parse().unwrap()]);
+        assert_eq!(imap.listen, ["127.0.0.1:1143".parse().unwrap()]);
+        assert_eq!(imap.cache, CacheLimits::default());
+        assert!(s.users.is_some());
+    }
+
+    #[test]
+    fn access_tables() {
+        let base = "spool = \"/s\"\nmaildir_root = \"/m\"\nusers = \"/u\"\n";
+        let ok = Config::from_toml(&format!(
+            "{base}[imap]\nlisten = [\"127.0.0.1:0\"]\ncache_entries = 5\ncache_bytes = 4096\n"
+        ))
+        .unwrap()
+        .resolve()
+        .unwrap();
+        let imap = ok.imap.unwrap();
+        assert_eq!((imap.cache.entries, imap.cache.bytes), (5, 4096));
+        assert!(ok.pop3.is_none());
+        for bad in [
+            "[pop3]\nlisten = []\n",
+            "[pop3]\nlisten = [\"x\"]\n",
+            "[pop3]\nlisten = [\"127.0.0.1:0\"]\ncache_entries = 1\n",
+            "[imap]\nlisten = [\"127.0.0.1:0\"]\ntls_cert = \"/c\"\n",
+            "[imap]\nlisten = [\"127.0.0.1:0\"]\nnonsense = 1\n",
+        ] {
+            let r = Config::from_toml(&format!("{base}{bad}")).and_then(Config::resolve);
+            assert!(r.is_err(), "{bad}");
+        }
+        let no_users = Config::from_toml(
+            "spool = \"/s\"\nmaildir_root = \"/m\"\n[imap]\nlisten = [\"127.0.0.1:0\"]\n",
+        )
+        .unwrap();
+        assert!(no_users.resolve().unwrap_err().contains("users"));
+        let users_alone = Config::from_toml("spool = \"/s\"\nusers = \"/u\"\n").unwrap();
+        assert!(users_alone.resolve().is_err(), "SMTP AUTH is not there yet");
     }
 }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod driver;
 pub mod dsn;
 pub mod envelope;
+pub mod filelock;
 pub mod imap;
 pub mod local;
 pub mod mailstore;

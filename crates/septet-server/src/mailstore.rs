@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
+use crate::filelock::FileLock;
 use crate::users::valid_user_name;
 
 /// `new/` or `cur/`.
@@ -168,8 +169,13 @@ pub fn to_crlf(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The lock file in a user's Maildir that a POP3 session holds (with
+/// `flock`) for as long as it has the maildrop.
+pub const POP3_LOCK: &str = "septet-pop3.lock";
+
 /// A set of mailboxes in use, shared by the sessions of a process: a POP3
-/// session holds its maildrop exclusively ([`LockTable::try_lock`]).
+/// session holds its maildrop exclusively ([`LockTable::try_lock_maildrop`]
+/// also against other processes).
 #[derive(Clone, Debug, Default)]
 pub struct LockTable {
     held: Arc<Mutex<HashSet<PathBuf>>>,
@@ -180,16 +186,38 @@ pub struct LockTable {
 pub struct MailboxLock {
     table: LockTable,
     path: PathBuf,
+    /// The cross-process half, if taken.
+    _file: Option<FileLock>,
 }
 
 impl LockTable {
-    /// Takes the lock on `path`, or `None` if another session holds it.
+    /// Takes the lock on `path` within this process, or `None` if another
+    /// session holds it.
     pub fn try_lock(&self, path: &Path) -> Option<MailboxLock> {
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         held.insert(path.to_owned()).then(|| MailboxLock {
             table: self.clone(),
             path: path.to_owned(),
+            _file: None,
         })
+    }
+
+    /// Takes the maildrop `dir` (a Maildir, created if missing) for this
+    /// session against the other sessions of this process and of every
+    /// other process ([`POP3_LOCK`] held with `flock`); `Ok(None)` if
+    /// someone holds it. A killed holder's lock is gone with it.
+    pub fn try_lock_maildrop(&self, dir: &Path) -> io::Result<Option<MailboxLock>> {
+        let Some(mut lock) = self.try_lock(dir) else {
+            return Ok(None);
+        };
+        ensure_maildir(dir)?;
+        match FileLock::try_exclusive(&dir.join(POP3_LOCK))? {
+            Some(file) => {
+                lock._file = Some(file);
+                Ok(Some(lock))
+            }
+            None => Ok(None),
+        }
     }
 }
 
@@ -226,5 +254,19 @@ mod tests {
         assert!(t.try_lock(Path::new("/m/a")).is_none());
         drop(a);
         assert!(t.try_lock(Path::new("/m/a")).is_some());
+    }
+
+    #[test]
+    fn maildrop_locks_hold_across_tables() {
+        // Two tables stand for two processes: only the file lock is shared.
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("alice");
+        let (t1, t2) = (LockTable::default(), LockTable::default());
+        let a = t1.try_lock_maildrop(&dir).unwrap().unwrap();
+        assert!(is_maildir(&dir));
+        assert!(t1.try_lock_maildrop(&dir).unwrap().is_none());
+        assert!(t2.try_lock_maildrop(&dir).unwrap().is_none());
+        drop(a);
+        assert!(t2.try_lock_maildrop(&dir).unwrap().is_some());
     }
 }

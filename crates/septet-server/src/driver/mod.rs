@@ -3,6 +3,7 @@
 //! delivery loop and the remote connection workers. Protocol and queue
 //! decisions are all in the sans-IO machines; this only moves bytes.
 
+mod access;
 mod committer;
 mod connection;
 pub mod delivery;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+use crate::access_driver::Protocol;
 use crate::config::Settings;
 use crate::envelope::Envelope;
 use crate::queue::Scheduler;
@@ -41,13 +43,16 @@ impl Shared {
 /// A running relay (in this process, on its own runtime thread).
 pub struct Server {
     addrs: Vec<SocketAddr>,
+    pop3_addrs: Vec<SocketAddr>,
+    imap_addrs: Vec<SocketAddr>,
     shutdown: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
-    /// Recovers the spool, binds every listener (port 0 picks a free one)
-    /// and starts serving.
+    /// Recovers the spool, binds every listener (port 0 picks a free one;
+    /// SMTP, then the `[pop3]` and `[imap]` tables' over the same
+    /// Maildirs) and starts serving.
     pub fn start(settings: Settings) -> io::Result<Server> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -71,6 +76,9 @@ impl Server {
             .iter()
             .map(|l| l.local_addr())
             .collect::<io::Result<Vec<_>>>()?;
+        let access = access::bind(&runtime, &settings)?;
+        let pop3_addrs = access::addrs(&access, Protocol::Pop3)?;
+        let imap_addrs = access::addrs(&access, Protocol::Imap)?;
         let shared = Arc::new(Shared {
             settings,
             spool,
@@ -86,6 +94,9 @@ impl Server {
                 runtime.block_on(async move {
                     for l in listeners {
                         tokio::spawn(connection::listen(shared.clone(), l, shutdown_rx.clone()));
+                    }
+                    for l in access {
+                        tokio::spawn(access::serve(l, shutdown_rx.clone()));
                     }
                     tokio::spawn(delivery::run(
                         shared.clone(),
@@ -107,6 +118,8 @@ impl Server {
             })?;
         Ok(Server {
             addrs,
+            pop3_addrs,
+            imap_addrs,
             shutdown,
             thread: Some(thread),
         })
@@ -115,6 +128,16 @@ impl Server {
     /// The bound addresses, `listen` first, then `submission`.
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.addrs
+    }
+
+    /// The bound `[pop3]` addresses (empty without the table).
+    pub fn pop3_addrs(&self) -> &[SocketAddr] {
+        &self.pop3_addrs
+    }
+
+    /// The bound `[imap]` addresses (empty without the table).
+    pub fn imap_addrs(&self) -> &[SocketAddr] {
+        &self.imap_addrs
     }
 
     /// Stops accepting, lets sessions finish (up to 30 s), and returns

@@ -12,7 +12,7 @@ use super::mailbox::{self, folder_dir, letter_of, Mailbox, Msg, FLAG_LETTERS};
 use super::parse::{Bad, Cursor, SeqSet};
 use super::search::{self, Candidate};
 use super::structure::Meta;
-use super::{Session, State, Waiting, CACHE_ENTRIES, IDLE_POLL};
+use super::{Session, State, Waiting, IDLE_POLL};
 use crate::mailstore::{self, to_crlf};
 
 const KNOWN: &[&str] = &[
@@ -280,10 +280,7 @@ fn meta(s: &mut Session, i: usize, data: Option<&[u8]>) -> Option<Arc<Meta>> {
         Some(d) => Meta::of(d),
         None => Meta::of(&to_crlf(&mailbox.read(i).ok()?)),
     });
-    if s.cache.len() >= CACHE_ENTRIES {
-        s.cache.clear();
-    }
-    s.cache.insert(uid, m.clone());
+    s.cache.insert(uid, m.clone(), s.ctx.imap_cache);
     Some(m)
 }
 

@@ -105,17 +105,13 @@ pub(super) fn status(s: &mut Session, tag: &str, user_dir: &Path, name: &str, it
     let Some(dir) = folder_dir(user_dir, name).filter(|d| mailstore::is_maildir(d)) else {
         return s.tagged(tag, "NO [NONEXISTENT] no such mailbox");
     };
-    let entries = match mailstore::scan(&dir) {
-        Ok(e) => e,
-        Err(e) => return s.tagged(tag, &format!("NO [SERVERBUG] {e}")),
-    };
-    let recent = entries.iter().filter(|e| e.sub == Sub::New).count();
-    let unseen = entries.iter().filter(|e| !e.flags.contains('S')).count();
-    let n = entries.len();
-    let (validity, next, _) = match mailbox::sync_uids(&dir, entries) {
+    let (validity, next, msgs) = match mailbox::sync_uids(&dir) {
         Ok(v) => v,
         Err(e) => return s.tagged(tag, &format!("NO [SERVERBUG] {e}")),
     };
+    let recent = msgs.iter().filter(|m| m.entry.sub == Sub::New).count();
+    let unseen = msgs.iter().filter(|m| !m.entry.flags.contains('S')).count();
+    let n = msgs.len();
     let mut parts = Vec::new();
     for item in items {
         let v = match item.as_str() {

@@ -3,7 +3,7 @@
 //! `new/` moved to `cur/` on SELECT, and rescans that report what other
 //! sessions changed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -11,12 +11,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::filelock::FileLock;
 use crate::mailstore::{self, Entry, Sub};
 
 /// The map file of a folder.
 const UIDLIST: &str = "septet-uidlist";
 
-/// Serializes UID assignment between the sessions of this process.
+/// The lock file of a folder's map ([`sync_uids`]).
+pub const UIDLOCK: &str = "septet-uidlist.lock";
+
+/// Serializes UID assignment between the sessions of this process (the
+/// file lock alone would do on Unix; this keeps them from queueing in
+/// the kernel).
 static UID_LOCK: Mutex<()> = Mutex::new(());
 
 /// IMAP system flags and their Maildir letters.
@@ -91,10 +97,21 @@ pub struct Mailbox {
     pub read_only: bool,
 }
 
-/// UIDVALIDITY, UIDNEXT and the UID of every message of `dir`, assigning
-/// UIDs to new messages (in scan order) and saving the map file.
-pub fn sync_uids(dir: &Path, entries: Vec<Entry>) -> io::Result<(u32, u32, Vec<Msg>)> {
+/// UIDVALIDITY, UIDNEXT and the UID of every message of the folder
+/// `dir`, assigning UIDs to new messages (in scan order) and saving the
+/// map file.
+///
+/// The folder is listed and the map read, updated and replaced under the
+/// exclusive [`UIDLOCK`] file lock, so two processes (two servers, or a
+/// server and another's delivery) never give one UID twice. Renames by
+/// septet sessions (`new/` to `cur/`, flag changes) take the lock shared,
+/// so a listing never misses a message being renamed; a message missing
+/// from the listing is listed once more before its UID is forgotten, for
+/// the renames of other programs.
+pub fn sync_uids(dir: &Path) -> io::Result<(u32, u32, Vec<Msg>)> {
     let _guard = UID_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let _lock = FileLock::exclusive(&dir.join(UIDLOCK))?;
+    let mut entries = mailstore::scan(dir)?;
     let path = dir.join(UIDLIST);
     let (mut validity, mut next, mut map) = (0u32, 1u32, HashMap::new());
     match fs::read_to_string(&path) {
@@ -116,6 +133,16 @@ pub fn sync_uids(dir: &Path, entries: Vec<Entry>) -> io::Result<(u32, u32, Vec<M
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
+    // A damaged header must not hand out a UID the map already has.
+    next = next.max(map.values().max().map_or(1, |&u| u.saturating_add(1)));
+    let seen: HashSet<&str> = entries.iter().map(|e| e.unique.as_str()).collect();
+    if map.keys().any(|u| !seen.contains(u.as_str())) {
+        let again: Vec<Entry> = mailstore::scan(dir)?
+            .into_iter()
+            .filter(|e| !seen.contains(e.unique.as_str()) && map.contains_key(&e.unique))
+            .collect();
+        entries.extend(again);
+    }
     let mut changed = false;
     if validity == 0 {
         let secs = SystemTime::now()
@@ -130,7 +157,7 @@ pub fn sync_uids(dir: &Path, entries: Vec<Entry>) -> io::Result<(u32, u32, Vec<M
             Some(&u) => u,
             None => {
                 let u = next;
-                next += 1;
+                next = next.saturating_add(1);
                 map.insert(entry.unique.clone(), u);
                 changed = true;
                 u
@@ -159,6 +186,12 @@ pub fn sync_uids(dir: &Path, entries: Vec<Entry>) -> io::Result<(u32, u32, Vec<M
     Ok((validity, next, msgs))
 }
 
+/// Holds the folder's [`UIDLOCK`] shared while a septet session renames
+/// one of its files.
+fn renaming(dir: &Path) -> io::Result<FileLock> {
+    FileLock::shared(&dir.join(UIDLOCK))
+}
+
 impl Mailbox {
     /// Opens the folder `dir`; unless `read_only`, moves `new/` messages
     /// to `cur/` and marks them `\Recent` for this session.
@@ -168,7 +201,7 @@ impl Mailbox {
         } else {
             move_new(&dir)?
         };
-        let (uidvalidity, uidnext, mut msgs) = sync_uids(&dir, mailstore::scan(&dir)?)?;
+        let (uidvalidity, uidnext, mut msgs) = sync_uids(&dir)?;
         for m in &mut msgs {
             m.recent = recent.contains(&m.entry.unique);
         }
@@ -189,7 +222,7 @@ impl Mailbox {
         } else {
             move_new(&self.dir)?
         };
-        let (validity, next, fresh) = sync_uids(&self.dir, mailstore::scan(&self.dir)?)?;
+        let (validity, next, fresh) = sync_uids(&self.dir)?;
         let mut changes = Changes::default();
         let by_uid: HashMap<u32, &Msg> = fresh.iter().map(|m| (m.uid, m)).collect();
         for i in (0..self.msgs.len()).rev() {
@@ -242,22 +275,36 @@ impl Mailbox {
 
     /// Sets message `i`'s flag letters (sorted, deduplicated) by renaming
     /// its file into `cur/`.
+    ///
+    /// Another session (of any process) may rename the same file at the
+    /// same moment: then the rename finds no file, and the file is looked
+    /// up again under its new name and renamed from there (the last
+    /// writer's flags win, as with any two STOREs).
     pub fn set_flags(&mut self, i: usize, letters: &str) -> io::Result<()> {
         let mut l: Vec<char> = letters.chars().collect();
         l.sort_unstable();
         l.dedup();
         let letters: String = l.into_iter().collect();
-        let from = self.path_of(i)?;
-        let m = &mut self.msgs[i];
-        if m.entry.flags == letters && m.entry.sub == Sub::Cur {
-            return Ok(());
+        let _lock = renaming(&self.dir)?;
+        let mut attempts = 0;
+        loop {
+            let from = self.path_of(i)?;
+            let m = &mut self.msgs[i];
+            if m.entry.flags == letters && m.entry.sub == Sub::Cur {
+                return Ok(());
+            }
+            let mut to = m.entry.clone();
+            to.sub = Sub::Cur;
+            to.flags = letters.clone();
+            match fs::rename(from, to.path(&self.dir)) {
+                Ok(()) => {
+                    m.entry = to;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 8 => attempts += 1,
+                Err(e) => return Err(e),
+            }
         }
-        let mut to = m.entry.clone();
-        to.sub = Sub::Cur;
-        to.flags = letters;
-        fs::rename(from, to.path(&self.dir))?;
-        m.entry = to;
-        Ok(())
     }
 
     /// Removes the messages with `\Deleted` whose UID `keep` rejects not;
@@ -285,6 +332,7 @@ impl Mailbox {
 /// call moved (another session may move one first: then it is theirs).
 fn move_new(dir: &Path) -> io::Result<Vec<String>> {
     let mut moved_names = Vec::new();
+    let _lock = renaming(dir)?;
     for e in mailstore::scan(dir)?
         .into_iter()
         .filter(|e| e.sub == Sub::New)
@@ -321,7 +369,7 @@ pub fn deliver(
     }
     let (_, flags) = mailstore::split_name(&format!("x:2,{letters}"));
     fs::rename(&tmp, dir.join("cur").join(format!("{unique}:2,{flags}")))?;
-    let (validity, _, msgs) = sync_uids(dir, mailstore::scan(dir)?)?;
+    let (validity, _, msgs) = sync_uids(dir)?;
     let uid = msgs
         .iter()
         .find(|m| m.entry.unique == unique)
@@ -357,6 +405,63 @@ mod tests {
         for bad in ["", "..", "a/b", ".x", "x.", "a..b", "../../etc", "a\u{1}"] {
             assert!(folder_dir(u, bad).is_none(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn concurrent_appends_and_renames_never_reuse_or_lose_a_uid() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().to_owned();
+        mailstore::ensure_maildir(&dir).unwrap();
+        let (writers, each) = (4, 15);
+        let given: Vec<u32> = std::thread::scope(|s| {
+            // Flag changes rename files while the writers list the folder,
+            // two sessions at once on the same files.
+            let renamers: Vec<_> = ["S", "F"]
+                .into_iter()
+                .map(|flag| {
+                    let dir = &dir;
+                    s.spawn(move || {
+                        for round in 0..20 {
+                            let mut mb = Mailbox::open(dir.clone(), false).unwrap();
+                            for i in 0..mb.msgs.len() {
+                                let f = if round % 2 == 0 { flag } else { "" };
+                                mb.set_flags(i, f).unwrap();
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let handles: Vec<_> = (0..writers)
+                .map(|w| {
+                    let dir = &dir;
+                    s.spawn(move || {
+                        (0..each)
+                            .map(|i| deliver(dir, format!("{w} {i}").as_bytes(), "", None))
+                            .map(|r| r.unwrap().0)
+                            .collect::<Vec<u32>>()
+                    })
+                })
+                .collect();
+            let mut all: Vec<u32> = handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect();
+            for r in renamers {
+                r.join().unwrap();
+            }
+            all.sort_unstable();
+            all
+        });
+        let n = (writers * each) as u32;
+        assert_eq!(
+            given,
+            (1..=n).collect::<Vec<_>>(),
+            "UIDs given are not exactly 1..=n: one reused or lost"
+        );
+        let (_, next, msgs) = sync_uids(&dir).unwrap();
+        let kept: Vec<u32> = msgs.iter().map(|m| m.uid).collect();
+        assert_eq!(kept, given, "a message changed its UID");
+        assert_eq!(next, n + 1);
     }
 
     #[test]

@@ -232,8 +232,10 @@ impl Session {
         let Some(dir) = user_dir(&self.ctx.maildir_root, &name) else {
             return self.error("[AUTH] invalid user name");
         };
-        let Some(lock) = self.ctx.locks.try_lock(&dir) else {
-            return self.error("[IN-USE] maildrop already locked by another session");
+        let lock = match self.ctx.locks.try_lock_maildrop(&dir) {
+            Ok(Some(lock)) => lock,
+            Ok(None) => return self.error("[IN-USE] maildrop already locked by another session"),
+            Err(e) => return self.line(&format!("-ERR [SYS/TEMP] cannot lock maildrop: {e}")),
         };
         match Maildrop::open(dir) {
             Ok(drop) => {
