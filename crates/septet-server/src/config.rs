@@ -129,10 +129,15 @@ impl Config {
         if listen.is_empty() && submission.is_empty() {
             listen.push("127.0.0.1:2525".parse().map_err(|_| "default address")?);
         }
-        if self.tls_cert.is_some() || self.tls_key.is_some() || self.users.is_some() {
-            return Err(
-                "TLS and AUTH (--tls-cert, --tls-key, --users) are not implemented yet".into(),
-            );
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err("--tls-cert and --tls-key go together".into()),
+        };
+        if self.users.is_some() && tls.is_none() {
+            // AUTH is offered only after STARTTLS: without TLS, --users
+            // would only lock every submission client out.
+            return Err("--users (AUTH on submission) needs --tls-cert and --tls-key".into());
         }
         let spool = self.spool.ok_or("--spool DIR is required")?;
         let local_domains: Vec<String> = self
@@ -158,6 +163,8 @@ impl Config {
             max_recipients: self.max_recipients.unwrap_or(100).max(1),
             command_timeout: duration(self.command_timeout, 300)?,
             data_timeout: duration(self.data_timeout, 180)?,
+            starttls: tls.is_some(),
+            auth: self.users.is_some(),
             ..SessionConfig::default()
         };
         Ok(Settings {
@@ -167,6 +174,8 @@ impl Config {
             maildir_root: self.maildir_root,
             relayhost: self.relayhost,
             relay_networks,
+            tls,
+            users: self.users,
             scheduler: Scheduler {
                 retry_interval: duration(self.retry_interval, 1800)?,
                 max_lifetime: duration(self.max_lifetime, 5 * 86_400)?,
@@ -187,7 +196,8 @@ impl Config {
 pub struct Settings {
     /// MTA listeners (port 25 style).
     pub listen: Vec<SocketAddr>,
-    /// Submission listeners (port 587 style; without AUTH, the same rules as `listen`).
+    /// Submission listeners (port 587 style). With `users`, MAIL needs AUTH
+    /// there (530), and AUTH needs TLS; without, the same rules as `listen`.
     pub submission: Vec<SocketAddr>,
     /// The spool folder.
     pub spool: PathBuf,
@@ -197,6 +207,10 @@ pub struct Settings {
     pub relayhost: Option<String>,
     /// Clients that may relay.
     pub relay_networks: Vec<Cidr>,
+    /// The PEM certificate chain and key (STARTTLS offered, used to relay).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The users file for AUTH on submission.
+    pub users: Option<PathBuf>,
     /// Retry schedule.
     pub scheduler: Scheduler,
     /// Sessions at once.

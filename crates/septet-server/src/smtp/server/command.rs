@@ -17,7 +17,8 @@ pub(crate) enum Command {
     Help,
     Quit,
     StartTls,
-    Auth,
+    /// AUTH with its arguments (mechanism and initial response).
+    Auth(String),
 }
 
 /// The arguments of `MAIL FROM:<path> params`.
@@ -79,7 +80,7 @@ pub(crate) fn parse(line: &str) -> Result<Command, ParseError> {
         "HELP" => Ok(Command::Help),
         "QUIT" => no_args(Command::Quit),
         "STARTTLS" => no_args(Command::StartTls),
-        "AUTH" => Ok(Command::Auth),
+        "AUTH" => Ok(Command::Auth(rest.to_owned())),
         _ => Err(ParseError::Unknown),
     }
 }
