@@ -20,6 +20,8 @@
 
 mod auth;
 mod command;
+#[cfg(test)]
+mod tls_tests;
 mod data;
 #[cfg(test)]
 mod tests;
