@@ -252,3 +252,37 @@ mod tests {
         assert_eq!(s.scheduler.retry_interval, Duration::from_secs(1800));
     }
 }
+
+#[cfg(test)]
+mod tls_tests {
+    use super::*;
+
+    #[test]
+    fn tls_and_users_checks() {
+        let base = || Config {
+            spool: Some("/tmp/s".into()),
+            ..Config::default()
+        };
+        let only_cert = Config {
+            tls_cert: Some("c.pem".into()),
+            ..base()
+        };
+        assert!(only_cert.resolve().unwrap_err().contains("together"));
+        let users_without_tls = Config {
+            users: Some("users".into()),
+            ..base()
+        };
+        assert!(users_without_tls.resolve().unwrap_err().contains("--users"));
+        let s = Config {
+            tls_cert: Some("c.pem".into()),
+            tls_key: Some("k.pem".into()),
+            users: Some("users".into()),
+            ..base()
+        }
+        .resolve()
+        .unwrap();
+        assert!(s.session.starttls && s.session.auth);
+        assert!(s.tls.is_some() && s.users.is_some());
+        assert!(!base().resolve().unwrap().session.starttls);
+    }
+}

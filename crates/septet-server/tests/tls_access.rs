@@ -14,7 +14,8 @@ use septet_server::access::AccessContext;
 use septet_server::access_driver::{spawn, Protocol};
 use septet_server::users::{hash_password, Authenticator, LimiterConfig, Users};
 
-const MESSAGE: &str = "From: a@b.test\r\nTo: alice@local.test\r\nSubject: over tls\r\n\r\nsecret body\r\n";
+const MESSAGE: &str =
+    "From: a@b.test\r\nTo: alice@local.test\r\nSubject: over tls\r\n\r\nsecret body\r\n";
 
 /// A server with TLS for `alice` / `secret`, one message in her INBOX.
 fn tls_server(protocol: Protocol) -> (u16, tempfile::TempDir) {

@@ -155,10 +155,7 @@ fn relay_to_relay_over_starttls() {
     let text = std::fs::read_to_string(&maildir(&dir_b, "zed", 1)[0]).unwrap();
     assert!(text.contains("relay to relay"), "{text}");
     // B's Received field: A came in over STARTTLS (RFC 3848 ESMTPS).
-    let b_received = text
-        .split("Received:")
-        .nth(1)
-        .expect("B's Received field");
+    let b_received = text.split("Received:").nth(1).expect("B's Received field");
     assert!(
         b_received.contains("by mx.local.test (septet) with ESMTPS"),
         "{text}"

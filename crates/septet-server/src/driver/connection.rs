@@ -244,7 +244,12 @@ async fn start_tls(
 }
 
 /// Checks a password off the async workers (argon2 takes tens of ms).
-async fn authenticate(shared: &Arc<Shared>, ip: IpAddr, user: &str, password: Vec<u8>) -> AuthResult {
+async fn authenticate(
+    shared: &Arc<Shared>,
+    ip: IpAddr,
+    user: &str,
+    password: Vec<u8>,
+) -> AuthResult {
     let Some(auth) = shared.auth.clone() else {
         return AuthResult::Failed;
     };

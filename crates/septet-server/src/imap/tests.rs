@@ -375,7 +375,10 @@ fn starttls_drops_pipelined_plaintext_and_reannounces() {
     t.s.handle_tls(true);
     assert_eq!(t.s.poll_output(), None, "the injected LOGIN never ran");
     let caps = t.send("d CAPABILITY\r\n");
-    assert!(!caps.contains("STARTTLS") && caps.contains("AUTH=PLAIN"), "{caps}");
+    assert!(
+        !caps.contains("STARTTLS") && caps.contains("AUTH=PLAIN"),
+        "{caps}"
+    );
     assert!(t.send("e STARTTLS\r\n").starts_with("e BAD"));
     t.login();
 }
@@ -388,9 +391,14 @@ fn logindisabled_off_loopback_without_tls() {
     let now = Instant::now();
     let mut s = Session::new(c, "192.0.2.7".into(), now);
     let hello = String::from_utf8(s.poll_output().unwrap()).unwrap();
-    assert!(hello.contains("LOGINDISABLED") && !hello.contains("AUTH=PLAIN"), "{hello}");
+    assert!(
+        hello.contains("LOGINDISABLED") && !hello.contains("AUTH=PLAIN"),
+        "{hello}"
+    );
     let mut t = T { s, now };
-    assert!(t.send("a LOGIN alice pw\r\n").starts_with("a NO [PRIVACYREQUIRED]"));
+    assert!(t
+        .send("a LOGIN alice pw\r\n")
+        .starts_with("a NO [PRIVACYREQUIRED]"));
     t.send("b STARTTLS\r\n");
     t.s.take_starttls();
     t.s.handle_tls(true);

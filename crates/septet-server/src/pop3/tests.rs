@@ -257,7 +257,10 @@ fn plaintext_login_off_loopback_needs_stls() {
     s.poll_output();
     let mut t = T { s, now };
     let capa = t.send("CAPA\r\n");
-    assert!(!capa.contains("USER\r\n") && capa.contains("STLS"), "{capa}");
+    assert!(
+        !capa.contains("USER\r\n") && capa.contains("STLS"),
+        "{capa}"
+    );
     assert!(t.send("USER alice\r\n").starts_with("-ERR [AUTH] use STLS"));
     t.send("STLS\r\n");
     t.s.take_starttls();

@@ -24,7 +24,10 @@ pub enum MaybeTls {
 }
 
 fn gone() -> io::Error {
-    io::Error::new(io::ErrorKind::NotConnected, "connection lost in a TLS upgrade")
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "connection lost in a TLS upgrade",
+    )
 }
 
 impl MaybeTls {
@@ -69,11 +72,7 @@ impl MaybeTls {
             }
             _ => return None,
         };
-        Some(format!(
-            "{:?} {:?}",
-            version?,
-            suite.map(|s| s.suite())?
-        ))
+        Some(format!("{:?} {:?}", version?, suite.map(|s| s.suite())?))
     }
 }
 

@@ -52,7 +52,10 @@ fn names_the_bad_file() {
 
 #[test]
 fn sni_names() {
-    assert!(matches!(server_name("mx.example.test"), ServerName::DnsName(_)));
+    assert!(matches!(
+        server_name("mx.example.test"),
+        ServerName::DnsName(_)
+    ));
     assert!(matches!(server_name("127.0.0.1"), ServerName::IpAddress(_)));
     assert!(matches!(server_name("[::1]"), ServerName::IpAddress(_)));
     assert!(matches!(server_name("bad name!"), ServerName::IpAddress(_)));

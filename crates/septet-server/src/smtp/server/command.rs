@@ -10,7 +10,10 @@ pub(crate) enum Command {
     Mail(MailArgs),
     Rcpt(String),
     Data,
-    Bdat { size: u64, last: bool },
+    Bdat {
+        size: u64,
+        last: bool,
+    },
     Rset,
     Noop,
     Vrfy,

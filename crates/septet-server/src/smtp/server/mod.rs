@@ -20,11 +20,11 @@
 
 mod auth;
 mod command;
-#[cfg(test)]
-mod tls_tests;
 mod data;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

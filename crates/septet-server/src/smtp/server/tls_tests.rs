@@ -58,7 +58,10 @@ fn b64(s: &[u8]) -> String {
 fn starttls_is_advertised_until_used_and_resets_the_session() {
     let mut t = T::new(false);
     let ehlo = t.send("EHLO c.test\r\n");
-    assert!(ehlo.contains("250-STARTTLS") || ehlo.contains("250 STARTTLS"), "{ehlo}");
+    assert!(
+        ehlo.contains("250-STARTTLS") || ehlo.contains("250 STARTTLS"),
+        "{ehlo}"
+    );
     assert!(!ehlo.contains("AUTH"), "no AUTH on the MTA port: {ehlo}");
     assert!(t.send("MAIL FROM:<a@b.test>\r\n").starts_with("250"));
     t.tls();
@@ -92,7 +95,9 @@ fn plaintext_pipelined_after_starttls_is_discarded() {
     t.s.handle_tls(t.now, true);
     assert_eq!(t.s.poll_output(), None, "no reply to the injected commands");
     // The injected EHLO and MAIL had no effect.
-    assert!(t.send("MAIL FROM:<a@b.test>\r\n").starts_with("503 5.5.1 send EHLO"));
+    assert!(t
+        .send("MAIL FROM:<a@b.test>\r\n")
+        .starts_with("503 5.5.1 send EHLO"));
     t.send("EHLO c.test\r\n");
     assert!(t.send("MAIL FROM:<a@b.test>\r\n").starts_with("250"));
 }
@@ -114,11 +119,15 @@ fn auth_only_on_submission_after_tls() {
     let r = t.send(&format!("AUTH PLAIN {}\r\n", b64(b"\0alice\0pw")));
     assert!(r.starts_with("538 5.7.11"), "{r}");
     assert!(t.actions().is_empty(), "no password check in plaintext");
-    assert!(t.send("MAIL FROM:<alice@b.test>\r\n").starts_with("530 5.7.0"));
+    assert!(t
+        .send("MAIL FROM:<alice@b.test>\r\n")
+        .starts_with("530 5.7.0"));
     t.tls();
     let ehlo = t.send("EHLO c.test\r\n");
     assert!(ehlo.contains("AUTH PLAIN LOGIN"), "{ehlo}");
-    assert!(t.send("MAIL FROM:<alice@b.test>\r\n").starts_with("530 5.7.0"));
+    assert!(t
+        .send("MAIL FROM:<alice@b.test>\r\n")
+        .starts_with("530 5.7.0"));
     // On the MTA listener AUTH does not exist.
     let mut mta = T::new(false);
     mta.tls();
@@ -165,7 +174,10 @@ fn auth_login_and_cancel() {
     t.tls();
     t.send("EHLO c.test\r\n");
     assert_eq!(t.send("AUTH LOGIN\r\n"), "334 VXNlcm5hbWU6\r\n");
-    assert_eq!(t.send(&format!("{}\r\n", b64(b"bob"))), "334 UGFzc3dvcmQ6\r\n");
+    assert_eq!(
+        t.send(&format!("{}\r\n", b64(b"bob"))),
+        "334 UGFzc3dvcmQ6\r\n"
+    );
     assert_eq!(t.send(&format!("{}\r\n", b64(b"secret"))), "");
     assert_eq!(
         t.actions(),
