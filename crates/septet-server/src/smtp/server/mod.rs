@@ -21,6 +21,7 @@
 mod auth;
 mod command;
 mod data;
+mod starttls;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -301,28 +302,6 @@ impl Session {
         !self.closed && !self.blocked()
     }
 
-    /// The TLS handshake after [`Action::StartTls`] succeeded (`ok`) or
-    /// failed (the session ends: the stream is unusable). The session
-    /// starts over as after the greeting (RFC 3207 4.2): the client must
-    /// send EHLO again.
-    pub fn handle_tls(&mut self, now: Instant, ok: bool) {
-        if !std::mem::take(&mut self.awaiting_tls) {
-            return;
-        }
-        if ok {
-            self.tls = true;
-            self.touch(now);
-        } else {
-            self.output.clear();
-            self.close();
-        }
-    }
-
-    /// True once STARTTLS completed.
-    pub fn is_tls(&self) -> bool {
-        self.tls
-    }
-
     /// The identity the client authenticated as.
     pub fn authenticated(&self) -> Option<&str> {
         self.auth_user.as_deref()
@@ -588,21 +567,6 @@ impl Session {
             },
             authenticated: self.auth_user.clone(),
         })
-    }
-
-    /// STARTTLS (RFC 3207): 220, then everything about the session before
-    /// it is forgotten.
-    fn starttls(&mut self) {
-        if !self.config.starttls {
-            return self.error(502, "5.5.1", "command not implemented");
-        }
-        if self.tls {
-            return self.error(503, "5.5.1", "TLS already active");
-        }
-        self.reply(220, "2.0.0", "Ready to start TLS");
-        self.reset_transaction();
-        self.helo = None;
-        self.awaiting_tls = true;
     }
 }
 
