@@ -54,12 +54,13 @@ pub struct PasswdArgs {
 
 /// Runs a POP3 or IMAP server until killed.
 pub fn serve(protocol: Protocol, args: ServeArgs) -> Result<(), Failure> {
-    if args.tls_cert.is_some() {
-        return Err(Failure::Usage(
-            "--tls-cert/--tls-key: TLS is not implemented yet for pop3/imap; use a TLS proxy"
-                .into(),
-        ));
-    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            septet_server::tls::server_config(cert, key)
+                .map_err(|e| Failure::Error(e.to_string()))?,
+        ),
+        _ => None,
+    };
     let users = Users::load(&args.users).map_err(|e| Failure::Error(e.to_string()))?;
     if !args.maildir_root.is_dir() {
         return Err(Failure::Error(format!(
@@ -75,6 +76,10 @@ pub fn serve(protocol: Protocol, args: ServeArgs) -> Result<(), Failure> {
         entries: args.cache_entries.unwrap_or(default.entries),
         bytes: args.cache_bytes.unwrap_or(default.bytes),
     };
+    if let Some(config) = tls {
+        // STLS / STARTTLS offered; plaintext logins only from loopback.
+        ctx = ctx.with_tls(config);
+    }
     access_driver::run(protocol, &args.listen, ctx)
         .map_err(|e| Failure::Error(format!("listening on {}: {e}", args.listen)))
 }

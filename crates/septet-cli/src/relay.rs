@@ -37,13 +37,13 @@ pub struct Args {
     /// Clients that may relay without AUTH (repeatable).
     #[arg(long, value_name = "CIDR")]
     relay_network: Vec<String>,
-    /// The users file of the `[pop3]`/`[imap]` logins (`septet passwd`; SMTP AUTH is not implemented yet).
+    /// Password file (`septet passwd`): the `[pop3]`/`[imap]` logins, and AUTH on --submission (PLAIN/LOGIN, only after STARTTLS; needs --tls-cert/--tls-key).
     #[arg(long, value_name = "FILE")]
     users: Option<PathBuf>,
-    /// TLS certificate (not implemented yet).
+    /// TLS certificate chain (PEM): clients are offered STARTTLS (next hops always get opportunistic STARTTLS).
     #[arg(long, value_name = "FILE")]
     tls_cert: Option<PathBuf>,
-    /// TLS key (not implemented yet).
+    /// TLS private key (PEM), with --tls-cert.
     #[arg(long, value_name = "FILE")]
     tls_key: Option<PathBuf>,
     /// Time between delivery attempts (e.g. 30m, 1s).

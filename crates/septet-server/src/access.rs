@@ -21,6 +21,8 @@ pub struct AccessContext {
     pub hostname: String,
     /// Whether the driver can start TLS (STLS / STARTTLS are offered).
     pub tls_available: bool,
+    /// The server TLS configuration the driver upgrades with.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Idle time before a session is closed.
     pub idle_timeout: Duration,
     /// Bounds of each IMAP session's ENVELOPE/BODYSTRUCTURE cache.
@@ -59,8 +61,16 @@ impl AccessContext {
             locks: LockTable::default(),
             hostname: "localhost".into(),
             tls_available: false,
+            tls: None,
             idle_timeout: Duration::from_secs(30 * 60),
             imap_cache: CacheLimits::default(),
         }
+    }
+
+    /// Offers STLS / STARTTLS with `config` (see [`crate::tls::server_config`]).
+    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> AccessContext {
+        self.tls_available = true;
+        self.tls = Some(config);
+        self
     }
 }

@@ -14,6 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::access::AccessContext;
+use crate::tls::{MaybeTls, TlsAcceptor};
 
 /// A sans-IO session the driver can run.
 pub trait AccessSession: Send + 'static {
@@ -31,6 +32,11 @@ pub trait AccessSession: Send + 'static {
     fn poll_timeout(&self) -> Option<Instant>;
     /// Whether to close once the output is written.
     fn is_closed(&self) -> bool;
+    /// `Some(plaintext bytes dropped)` once STLS/STARTTLS was accepted:
+    /// write the output, then run the TLS handshake.
+    fn take_starttls(&mut self) -> Option<usize>;
+    /// The handshake's outcome.
+    fn handle_tls(&mut self, ok: bool);
 }
 
 macro_rules! impl_access_session {
@@ -56,6 +62,12 @@ macro_rules! impl_access_session {
             }
             fn is_closed(&self) -> bool {
                 <$t>::is_closed(self)
+            }
+            fn take_starttls(&mut self) -> Option<usize> {
+                <$t>::take_starttls(self)
+            }
+            fn handle_tls(&mut self, ok: bool) {
+                <$t>::handle_tls(self, ok)
             }
         }
     };
@@ -111,16 +123,46 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
 }
 
 async fn connection<S: AccessSession>(
-    mut stream: TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
     ctx: AccessContext,
 ) -> io::Result<()> {
     stream.set_nodelay(true)?;
+    let acceptor = ctx.tls.clone().map(TlsAcceptor::from);
+    let mut stream = MaybeTls::Plain(stream);
     let mut session = S::start(ctx, peer.ip().to_string(), Instant::now());
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         while let Some(out) = session.poll_output() {
             stream.write_all(&out).await?;
+        }
+        stream.flush().await?;
+        if let Some(discarded) = session.take_starttls() {
+            if discarded > 0 {
+                tracing::warn!(%peer, bytes = discarded, "plaintext pipelined after STARTTLS dropped");
+            }
+            let ok = match &acceptor {
+                Some(a) => {
+                    let limit = std::time::Duration::from_secs(60);
+                    match tokio::time::timeout(limit, stream.accept(a)).await {
+                        Ok(Ok(())) => true,
+                        Ok(Err(e)) => {
+                            tracing::info!(%peer, error = %e, "TLS handshake failed");
+                            false
+                        }
+                        Err(_) => false,
+                    }
+                }
+                None => false,
+            };
+            if ok {
+                tracing::info!(%peer, tls = %stream.tls_summary().unwrap_or_default(), "TLS established");
+            }
+            session.handle_tls(ok);
+            if !ok {
+                return Ok(());
+            }
+            continue;
         }
         if session.is_closed() {
             let _ = stream.shutdown().await;

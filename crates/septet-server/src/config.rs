@@ -155,20 +155,24 @@ impl Config {
             listen.push("127.0.0.1:2525".parse().map_err(|_| "default address")?);
         }
         let access = self.pop3.is_some() || self.imap.is_some();
-        // The users file serves the POP3 and IMAP logins; SMTP AUTH and
-        // TLS in the relay itself are not there yet.
-        if self.tls_cert.is_some() || self.tls_key.is_some() || (self.users.is_some() && !access) {
-            return Err(
-                "TLS and AUTH (--tls-cert, --tls-key, --users) are not implemented yet".into(),
-            );
+        let tls = match (self.tls_cert.clone(), self.tls_key.clone()) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err("--tls-cert and --tls-key go together".into()),
+        };
+        if self.users.is_some() && tls.is_none() && (!access || !submission.is_empty()) {
+            // AUTH is offered only after STARTTLS: without TLS, --users
+            // would only lock every submission client out. (The users file
+            // alone serves the [pop3]/[imap] logins.)
+            return Err("--users (AUTH on submission) needs --tls-cert and --tls-key".into());
         }
-        let tls = (self.tls_cert.clone(), self.tls_key.clone());
+        let pair = (self.tls_cert.clone(), self.tls_key.clone());
         let pop3 = match self.pop3 {
-            Some(c) => Some(c.resolve("pop3", &tls, &self.maildir_root, &self.users)?),
+            Some(c) => Some(c.resolve("pop3", &pair, &self.maildir_root, &self.users)?),
             None => None,
         };
         let imap = match self.imap {
-            Some(c) => Some(c.resolve("imap", &tls, &self.maildir_root, &self.users)?),
+            Some(c) => Some(c.resolve("imap", &pair, &self.maildir_root, &self.users)?),
             None => None,
         };
         let spool = self.spool.ok_or("--spool DIR is required")?;
@@ -195,6 +199,8 @@ impl Config {
             max_recipients: self.max_recipients.unwrap_or(100).max(1),
             command_timeout: duration(self.command_timeout, 300)?,
             data_timeout: duration(self.data_timeout, 180)?,
+            starttls: tls.is_some(),
+            auth: self.users.is_some() && tls.is_some(),
             ..SessionConfig::default()
         };
         Ok(Settings {
@@ -204,6 +210,8 @@ impl Config {
             maildir_root: self.maildir_root,
             relayhost: self.relayhost,
             relay_networks,
+            tls,
+            users: self.users,
             scheduler: Scheduler {
                 retry_interval: duration(self.retry_interval, 1800)?,
                 max_lifetime: duration(self.max_lifetime, 5 * 86_400)?,
@@ -215,7 +223,6 @@ impl Config {
                 .unwrap_or(4)
                 .max(1),
             session,
-            users: self.users,
             pop3,
             imap,
         })
@@ -252,11 +259,6 @@ impl AccessConfig {
             (Some(c), Some(k)) => Some((c, k)),
             _ => return Err(format!("[{name}] tls_cert and tls_key go together")),
         };
-        if tls.is_some() {
-            return Err(format!(
-                "[{name}] tls_cert/tls_key: TLS is not implemented yet here; use a TLS proxy"
-            ));
-        }
         if name != "imap" && (self.cache_entries.is_some() || self.cache_bytes.is_some()) {
             return Err(format!(
                 "[{name}] cache_entries/cache_bytes are [imap] keys"
@@ -279,8 +281,8 @@ impl AccessConfig {
 pub struct AccessSettings {
     /// Where to listen.
     pub listen: Vec<SocketAddr>,
-    /// (certificate chain, private key), PEM files; always `None` until
-    /// the access servers have TLS.
+    /// (certificate chain, private key), PEM files: STLS / STARTTLS offered
+    /// (the table's own, else the relay's).
     pub tls: Option<(PathBuf, PathBuf)>,
     /// The IMAP cache bounds (defaults for POP3).
     pub cache: CacheLimits,
@@ -291,7 +293,8 @@ pub struct AccessSettings {
 pub struct Settings {
     /// MTA listeners (port 25 style).
     pub listen: Vec<SocketAddr>,
-    /// Submission listeners (port 587 style; without AUTH, the same rules as `listen`).
+    /// Submission listeners (port 587 style). With `users`, MAIL needs AUTH
+    /// there (530), and AUTH needs TLS; without, the same rules as `listen`.
     pub submission: Vec<SocketAddr>,
     /// The spool folder.
     pub spool: PathBuf,
@@ -301,6 +304,11 @@ pub struct Settings {
     pub relayhost: Option<String>,
     /// Clients that may relay.
     pub relay_networks: Vec<Cidr>,
+    /// The PEM certificate chain and key (STARTTLS offered, used to relay).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The users file: AUTH on submission (with TLS), and the `[pop3]` /
+    /// `[imap]` logins.
+    pub users: Option<PathBuf>,
     /// Retry schedule.
     pub scheduler: Scheduler,
     /// Sessions at once.
@@ -311,8 +319,6 @@ pub struct Settings {
     pub max_connections_per_destination: usize,
     /// Session rules (hostname, local domains, limits, timeouts).
     pub session: SessionConfig,
-    /// The users file of the POP3 and IMAP logins.
-    pub users: Option<PathBuf>,
     /// POP3 in this process (over `maildir_root`).
     pub pop3: Option<AccessSettings>,
     /// IMAP in this process (over `maildir_root`).
@@ -383,5 +389,39 @@ mod tests {
         assert!(no_users.resolve().unwrap_err().contains("users"));
         let users_alone = Config::from_toml("spool = \"/s\"\nusers = \"/u\"\n").unwrap();
         assert!(users_alone.resolve().is_err(), "SMTP AUTH is not there yet");
+    }
+}
+
+#[cfg(test)]
+mod tls_tests {
+    use super::*;
+
+    #[test]
+    fn tls_and_users_checks() {
+        let base = || Config {
+            spool: Some("/tmp/s".into()),
+            ..Config::default()
+        };
+        let only_cert = Config {
+            tls_cert: Some("c.pem".into()),
+            ..base()
+        };
+        assert!(only_cert.resolve().unwrap_err().contains("together"));
+        let users_without_tls = Config {
+            users: Some("users".into()),
+            ..base()
+        };
+        assert!(users_without_tls.resolve().unwrap_err().contains("--users"));
+        let s = Config {
+            tls_cert: Some("c.pem".into()),
+            tls_key: Some("k.pem".into()),
+            users: Some("users".into()),
+            ..base()
+        }
+        .resolve()
+        .unwrap();
+        assert!(s.session.starttls && s.session.auth);
+        assert!(s.tls.is_some() && s.users.is_some());
+        assert!(!base().resolve().unwrap().session.starttls);
     }
 }

@@ -24,6 +24,7 @@ pub mod queue;
 pub mod smtp;
 pub mod spool;
 pub mod time;
+pub mod tls;
 pub mod trace;
 pub mod users;
 

@@ -8,10 +8,11 @@ use crate::time::rfc5322_date;
 /// folded, with CRLF.
 pub fn received(envelope: &Envelope, hostname: &str, rcpt: Option<&str>) -> String {
     let o = &envelope.origin;
+    // RFC 6531 3.7.4: UTF8SMTP, UTF8SMTPS, UTF8SMTPA, UTF8SMTPSA.
     let proto = match (o.protocol.as_str(), envelope.smtputf8) {
-        ("ESMTP", true) => "UTF8SMTP",
-        ("", _) => "ESMTP",
-        (p, _) => p,
+        (p, true) if p.starts_with("ESMTP") => format!("UTF8SMTP{}", &p[5..]),
+        ("", _) => "ESMTP".to_owned(),
+        (p, _) => p.to_owned(),
     };
     let mut field = format!(
         "Received: from {} ([{}])\r\n\tby {hostname} (septet) with {proto} id {}",

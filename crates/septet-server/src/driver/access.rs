@@ -51,6 +51,12 @@ pub(super) fn bind(
         let mut ctx = AccessContext::new(root.clone(), auth.clone());
         ctx.hostname = settings.session.hostname.clone();
         ctx.imap_cache = table.cache;
+        if let Some((cert, key)) = &table.tls {
+            // STLS / STARTTLS offered; plaintext logins only from loopback.
+            let config = crate::tls::server_config(cert, key)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            ctx = ctx.with_tls(config);
+        }
         for addr in &table.listen {
             let listener = runtime.block_on(TcpListener::bind(addr))?;
             out.push(Listener {

@@ -17,6 +17,8 @@ use super::Shared;
 use crate::envelope::{Envelope, Origin, RcptState, Recipient};
 use crate::smtp::server::{Action, Peer, Session, Transaction};
 use crate::spool::{unix_now, Pending};
+use crate::tls::MaybeTls;
+use crate::users::AuthResult;
 
 /// Sessions per client address.
 #[derive(Default)]
@@ -59,6 +61,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub(crate) async fn listen(
     shared: Arc<Shared>,
     listener: TcpListener,
+    submission: bool,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -68,7 +71,7 @@ pub(crate) async fn listen(
                     let shared = shared.clone();
                     let shutdown = shutdown.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = connection(shared, stream, peer, shutdown).await {
+                        if let Err(e) = connection(shared, stream, peer, submission, shutdown).await {
                             tracing::debug!(%peer, error = %e, "connection ended");
                         }
                     });
@@ -96,6 +99,7 @@ async fn connection(
     shared: Arc<Shared>,
     mut stream: TcpStream,
     peer: SocketAddr,
+    submission: bool,
     mut shutdown: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let ip = peer.ip();
@@ -129,7 +133,9 @@ async fn connection(
     let peer_info = Peer {
         addr: ip.to_string(),
         relay_allowed,
+        submission,
     };
+    let mut stream = MaybeTls::Plain(stream);
     let mut session = Session::new(shared.settings.session.clone(), peer_info, Instant::now());
     let mut incoming: Option<Incoming> = None;
     let mut buf = vec![0u8; 64 << 10];
@@ -137,8 +143,11 @@ async fn connection(
     loop {
         if let Some(out) = session.poll_output() {
             stream.write_all(&out).await?;
+            // TLS buffers records; plaintext flush is a no-op.
+            stream.flush().await?;
         }
         let mut commit = None;
+        let mut check = None;
         while let Some(action) = session.poll_action() {
             match action {
                 Action::BeginMessage(tx) => incoming = Some(begin(&shared, tx)),
@@ -154,7 +163,18 @@ async fn connection(
                     }
                 }
                 Action::Close => {}
+                Action::StartTls { discarded } => {
+                    let ok = start_tls(&shared, &mut stream, discarded, peer).await;
+                    session.handle_tls(Instant::now(), ok);
+                }
+                Action::Authenticate { user, password } => check = Some((user, password)),
             }
+        }
+        if let Some((user, password)) = check {
+            let result = authenticate(&shared, ip, &user, password).await;
+            tracing::info!(%peer, %user, ?result, "AUTH");
+            session.handle_auth_result(Instant::now(), result);
+            continue;
         }
         if let Some(m) = commit {
             let result = commit_message(&shared, m, ip).await;
@@ -165,6 +185,7 @@ async fn connection(
             if let Some(out) = session.poll_output() {
                 stream.write_all(&out).await?;
             }
+            let _ = stream.shutdown().await;
             return Ok(());
         }
         if draining && incoming.is_none() {
@@ -188,6 +209,56 @@ async fn connection(
             _ = shutdown.changed(), if !draining => draining = true,
         }
     }
+}
+
+/// The server side of STARTTLS, after the 220 was written. False if the
+/// handshake failed (the session then ends).
+async fn start_tls(
+    shared: &Shared,
+    stream: &mut MaybeTls,
+    discarded: usize,
+    peer: SocketAddr,
+) -> bool {
+    if discarded > 0 {
+        tracing::warn!(%peer, bytes = discarded, "plaintext pipelined after STARTTLS dropped");
+    }
+    let Some(acceptor) = shared.tls.as_ref() else {
+        return false;
+    };
+    let limit = shared.settings.session.command_timeout;
+    match tokio::time::timeout(limit, stream.accept(acceptor)).await {
+        Ok(Ok(())) => {
+            let summary = stream.tls_summary().unwrap_or_default();
+            tracing::info!(%peer, tls = %summary, "STARTTLS: TLS established");
+            true
+        }
+        Ok(Err(e)) => {
+            tracing::info!(%peer, error = %e, "STARTTLS: handshake failed");
+            false
+        }
+        Err(_) => {
+            tracing::info!(%peer, "STARTTLS: handshake timed out");
+            false
+        }
+    }
+}
+
+/// Checks a password off the async workers (argon2 takes tens of ms).
+async fn authenticate(
+    shared: &Arc<Shared>,
+    ip: IpAddr,
+    user: &str,
+    password: Vec<u8>,
+) -> AuthResult {
+    let Some(auth) = shared.auth.clone() else {
+        return AuthResult::Failed;
+    };
+    let user = user.to_owned();
+    tokio::task::spawn_blocking(move || {
+        auth.authenticate(&ip.to_string(), &user, &password, Instant::now())
+    })
+    .await
+    .unwrap_or(AuthResult::Failed)
 }
 
 fn begin(shared: &Shared, tx: Transaction) -> Incoming {

@@ -32,6 +32,12 @@ pub(crate) struct Shared {
     pub queued: mpsc::UnboundedSender<Envelope>,
     pub counts: Mutex<connection::Counts>,
     pub destinations: remote::Destinations,
+    /// STARTTLS for clients (with `--tls-cert/--tls-key`).
+    pub tls: Option<crate::tls::TlsAcceptor>,
+    /// Opportunistic STARTTLS to next hops.
+    pub tls_client: Option<crate::tls::TlsConnector>,
+    /// AUTH on submission (with `--users`).
+    pub auth: Option<Arc<crate::users::Authenticator>>,
 }
 
 impl Shared {
@@ -59,6 +65,21 @@ impl Server {
             .enable_all()
             .thread_name("septet-relay")
             .build()?;
+        let tls = match &settings.tls {
+            Some((cert, key)) => Some(crate::tls::acceptor(cert, key).map_err(io::Error::other)?),
+            None => None,
+        };
+        let tls_client = crate::tls::connector().ok();
+        let auth = match &settings.users {
+            Some(path) => {
+                let users = crate::users::Users::load(path).map_err(io::Error::other)?;
+                Some(Arc::new(crate::users::Authenticator::new(
+                    users,
+                    crate::users::LimiterConfig::default(),
+                )))
+            }
+            None => None,
+        };
         let spool = Arc::new(Spool::open(&settings.spool)?);
         let (recovered, broken) = spool.recover()?;
         for id in broken {
@@ -68,13 +89,15 @@ impl Server {
         let (queued_tx, queued_rx) = mpsc::unbounded_channel();
         let (commit_tx, _commit_thread) = committer::start(spool.clone(), queued_tx.clone())?;
         let mut listeners = Vec::new();
-        for addr in settings.listen.iter().chain(&settings.submission) {
-            let l = runtime.block_on(TcpListener::bind(addr))?;
-            listeners.push(l);
+        for addr in settings.listen.iter() {
+            listeners.push((runtime.block_on(TcpListener::bind(addr))?, false));
+        }
+        for addr in settings.submission.iter() {
+            listeners.push((runtime.block_on(TcpListener::bind(addr))?, true));
         }
         let addrs = listeners
             .iter()
-            .map(|l| l.local_addr())
+            .map(|(l, _)| l.local_addr())
             .collect::<io::Result<Vec<_>>>()?;
         let access = access::bind(&runtime, &settings)?;
         let pop3_addrs = access::addrs(&access, Protocol::Pop3)?;
@@ -86,14 +109,22 @@ impl Server {
             queued: queued_tx,
             counts: Mutex::default(),
             destinations: remote::Destinations::default(),
+            tls,
+            tls_client,
+            auth,
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let thread = std::thread::Builder::new()
             .name("septet-relay-main".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    for l in listeners {
-                        tokio::spawn(connection::listen(shared.clone(), l, shutdown_rx.clone()));
+                    for (l, submission) in listeners {
+                        tokio::spawn(connection::listen(
+                            shared.clone(),
+                            l,
+                            submission,
+                            shutdown_rx.clone(),
+                        ));
                     }
                     for l in access {
                         tokio::spawn(access::serve(l, shutdown_rx.clone()));

@@ -16,6 +16,7 @@ use super::Shared;
 use crate::envelope::Envelope;
 use crate::queue::RcptResult;
 use crate::smtp::client::{Client, Event, MessageSpec};
+use crate::tls::{MaybeTls, TlsConnector};
 use crate::trace;
 
 /// How long to wait for a reply (RFC 5321 4.5.3.2 allows up to 10 minutes
@@ -38,6 +39,9 @@ pub(crate) struct RemoteJob {
 #[derive(Default)]
 pub(crate) struct Destinations {
     queues: std::sync::Mutex<HashMap<String, mpsc::UnboundedSender<RemoteJob>>>,
+    /// Destinations whose TLS handshake failed: later connections stay in
+    /// plaintext (RFC 7435 3: fall back rather than not deliver).
+    tls_failed: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Destinations {
@@ -95,10 +99,18 @@ async fn worker(shared: Arc<Shared>, dest: String, jobs: Jobs) {
             }
         };
         let _ = stream.set_nodelay(true);
+        let mut client = Client::new(&shared.settings.session.hostname);
+        let tls_broken = super::connection::lock(&shared.destinations.tls_failed).contains(&dest);
+        if shared.tls_client.is_some() && !tls_broken {
+            client.enable_starttls();
+        }
         let mut conn = Conn {
-            stream,
-            client: Client::new(&shared.settings.session.hostname),
+            stream: MaybeTls::Plain(stream),
+            client,
             buf: vec![0; 16 << 10],
+            tls: shared.tls_client.clone(),
+            dest: dest.clone(),
+            tls_failed: false,
         };
         let mut job = Some(job);
         while let Some(j) = job.take() {
@@ -119,13 +131,21 @@ async fn worker(shared: Arc<Shared>, dest: String, jobs: Jobs) {
             conn.client.quit();
             let _ = conn.pump().await;
         }
+        if conn.tls_failed {
+            super::connection::lock(&shared.destinations.tls_failed).insert(dest.clone());
+        }
     }
 }
 
 struct Conn {
-    stream: TcpStream,
+    stream: MaybeTls,
     client: Client,
     buf: Vec<u8>,
+    tls: Option<TlsConnector>,
+    /// HOST:PORT, for logs and SNI.
+    dest: String,
+    /// The STARTTLS handshake failed on this connection.
+    tls_failed: bool,
 }
 
 impl Conn {
@@ -134,12 +154,21 @@ impl Conn {
     async fn pump(&mut self) -> Option<Event> {
         loop {
             if let Some(out) = self.client.poll_output() {
-                if let Err(e) = self.stream.write_all(&out).await {
+                let written = match self.stream.write_all(&out).await {
+                    Ok(()) => self.stream.flush().await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = written {
                     self.client.handle_close(&format!("write failed: {e}"));
                 }
             }
-            if let Some(ev) = self.client.poll_event() {
-                return Some(ev);
+            match self.client.poll_event() {
+                Some(Event::StartTls) => {
+                    self.start_tls().await;
+                    continue;
+                }
+                Some(ev) => return Some(ev),
+                None => {}
             }
             if self.client.is_closed() {
                 return None;
@@ -152,6 +181,35 @@ impl Conn {
                 Ok(Err(e)) => self.client.handle_close(&format!("read failed: {e}")),
                 Err(_) => self.client.handle_close("timeout waiting for a reply"),
             }
+        }
+    }
+
+    /// The client side of STARTTLS. The certificate is not checked
+    /// (opportunistic TLS, see [`crate::tls::client_config`]); a failed
+    /// handshake fails the connection, its messages are retried, and the
+    /// destination is then tried without STARTTLS.
+    async fn start_tls(&mut self) {
+        let Some(connector) = self.tls.clone() else {
+            return self.client.handle_close("STARTTLS without a TLS client");
+        };
+        let host = self
+            .dest
+            .rsplit_once(':')
+            .map_or(self.dest.as_str(), |(h, _)| h)
+            .to_owned();
+        match tokio::time::timeout(REPLY_TIMEOUT, self.stream.connect(&connector, &host)).await {
+            Ok(Ok(())) => {
+                let summary = self.stream.tls_summary().unwrap_or_default();
+                tracing::info!(dest = %self.dest, tls = %summary, "STARTTLS to the next hop: TLS established");
+                self.client.handle_tls();
+            }
+            Ok(Err(e)) => {
+                self.tls_failed = true;
+                tracing::info!(dest = %self.dest, error = %e, "STARTTLS to the next hop failed");
+                self.client
+                    .handle_close(&format!("TLS handshake with {} failed: {e}", self.dest));
+            }
+            Err(_) => self.client.handle_close("TLS handshake timed out"),
         }
     }
 
@@ -200,7 +258,7 @@ impl Conn {
                     }
                 }
                 Some(Event::Finished(results)) => return indexed(results),
-                Some(Event::Ready) | Some(Event::Closed(_)) | None => {
+                Some(Event::Ready) | Some(Event::Closed(_)) | Some(Event::StartTls) | None => {
                     return fail_all_idx(job, "connection lost");
                 }
             }

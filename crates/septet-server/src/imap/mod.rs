@@ -14,6 +14,12 @@
 //! UID map, flags), [`structure`] and [`address`] (ENVELOPE,
 //! BODYSTRUCTURE), [`fetch`] (items, sections), [`search`] (keys),
 //! `folders` and `commands` (the commands on folders, on messages).
+//!
+//! STARTTLS (RFC 3501 6.2.1) is offered when the context has TLS: after
+//! its OK the driver takes [`Session::take_starttls`], runs the handshake
+//! and reports with [`Session::handle_tls`]; CAPABILITY then no longer
+//! lists STARTTLS. With TLS available, a plaintext client off loopback
+//! sees LOGINDISABLED and cannot log in.
 
 pub mod address;
 pub mod cache;
@@ -85,6 +91,11 @@ pub struct Session {
     idle_poll: Option<Instant>,
     errors: u32,
     cache: cache::MetaCache,
+    /// The connection is in TLS.
+    tls: bool,
+    /// STARTTLS accepted: the plaintext bytes dropped after it, until the
+    /// driver takes it.
+    starttls: Option<usize>,
 }
 
 impl Session {
@@ -105,6 +116,8 @@ impl Session {
             idle_poll: None,
             errors: 0,
             cache: cache::MetaCache::default(),
+            tls: false,
+            starttls: None,
         };
         let caps = s.capabilities();
         s.untagged(&format!(
@@ -137,7 +150,41 @@ impl Session {
                 Some(cmd) => self.command(&cmd, now),
                 None => break,
             }
+            if self.starttls.is_some() {
+                // Plaintext pipelined after STARTTLS never runs (CVE-2011-0411).
+                self.starttls = Some(self.input.len());
+                self.input.clear();
+                self.scan = 0;
+                self.continued = None;
+                break;
+            }
         }
+    }
+
+    /// After STARTTLS's OK: `Some(bytes dropped after it)` once, to tell
+    /// the driver to write the output and run the TLS handshake.
+    pub fn take_starttls(&mut self) -> Option<usize> {
+        self.starttls.take()
+    }
+
+    /// The handshake succeeded (`ok`) or failed (the session ends).
+    pub fn handle_tls(&mut self, ok: bool) {
+        if ok {
+            self.tls = true;
+        } else {
+            self.state = State::Logout;
+        }
+    }
+
+    /// Plaintext passwords are refused: TLS is available, not in use, and
+    /// the client is not on loopback.
+    fn login_disabled(&self) -> bool {
+        self.ctx.tls_available
+            && !self.tls
+            && !self
+                .peer
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
     }
 
     /// Time passed: the idle deadline closes the session; in IDLE, the
@@ -183,11 +230,14 @@ impl Session {
     }
 
     fn capabilities(&self) -> String {
-        if self.ctx.tls_available {
-            format!("{CAPABILITIES} STARTTLS")
-        } else {
-            CAPABILITIES.to_owned()
+        let mut caps = CAPABILITIES.to_owned();
+        if self.login_disabled() {
+            caps = caps.replace(" AUTH=PLAIN", "") + " LOGINDISABLED";
         }
+        if self.ctx.tls_available && !self.tls {
+            caps += " STARTTLS";
+        }
+        caps
     }
 
     fn untagged(&mut self, text: &str) {
@@ -340,10 +390,24 @@ impl Session {
                 self.untagged("ID (\"name\" \"septet\")");
                 self.tagged(tag, "OK ID completed");
             }
-            "STARTTLS" => self.tagged(tag, "BAD STARTTLS is not available"),
+            "STARTTLS" => {
+                c.end()?;
+                if !self.ctx.tls_available {
+                    self.bad(tag, "STARTTLS is not available");
+                } else if self.tls || !matches!(self.state, State::NotAuthenticated) {
+                    self.bad(tag, "STARTTLS only once, before login");
+                } else {
+                    self.tagged(tag, "OK begin TLS negotiation now");
+                    self.starttls = Some(0);
+                }
+            }
             "LOGIN" | "AUTHENTICATE" => {
                 if !matches!(self.state, State::NotAuthenticated) {
                     self.bad(tag, "already authenticated");
+                    return Ok(());
+                }
+                if self.login_disabled() {
+                    self.tagged(tag, "NO [PRIVACYREQUIRED] use STARTTLS first");
                     return Ok(());
                 }
                 if name == "LOGIN" {

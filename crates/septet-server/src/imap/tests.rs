@@ -361,3 +361,47 @@ fn random_input_never_panics() {
         t.s.handle_close();
     }
 }
+
+#[test]
+fn starttls_drops_pipelined_plaintext_and_reannounces() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = ctx(dir.path());
+    c.tls_available = true;
+    let mut t = T::new(&c);
+    assert!(t.send("a CAPABILITY\r\n").contains(" STARTTLS"));
+    let r = t.send("b STARTTLS\r\nc LOGIN alice pw\r\n");
+    assert_eq!(r, "b OK begin TLS negotiation now\r\n");
+    assert_eq!(t.s.take_starttls(), Some("c LOGIN alice pw\r\n".len()));
+    t.s.handle_tls(true);
+    assert_eq!(t.s.poll_output(), None, "the injected LOGIN never ran");
+    let caps = t.send("d CAPABILITY\r\n");
+    assert!(
+        !caps.contains("STARTTLS") && caps.contains("AUTH=PLAIN"),
+        "{caps}"
+    );
+    assert!(t.send("e STARTTLS\r\n").starts_with("e BAD"));
+    t.login();
+}
+
+#[test]
+fn logindisabled_off_loopback_without_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = ctx(dir.path());
+    c.tls_available = true;
+    let now = Instant::now();
+    let mut s = Session::new(c, "192.0.2.7".into(), now);
+    let hello = String::from_utf8(s.poll_output().unwrap()).unwrap();
+    assert!(
+        hello.contains("LOGINDISABLED") && !hello.contains("AUTH=PLAIN"),
+        "{hello}"
+    );
+    let mut t = T { s, now };
+    assert!(t
+        .send("a LOGIN alice pw\r\n")
+        .starts_with("a NO [PRIVACYREQUIRED]"));
+    t.send("b STARTTLS\r\n");
+    t.s.take_starttls();
+    t.s.handle_tls(true);
+    assert!(!t.send("c CAPABILITY\r\n").contains("LOGINDISABLED"));
+    t.login();
+}

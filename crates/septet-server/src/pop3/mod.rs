@@ -9,6 +9,11 @@
 //! snapshot is taken at login ([`Maildrop`]), deletions are marks until
 //! QUIT, the update phase. A maildrop held by another session answers
 //! `-ERR [IN-USE]` (RFC 2449 response codes).
+//!
+//! STLS (RFC 2595) is offered when the context has TLS: after its `+OK`
+//! the driver takes [`Session::take_starttls`], runs the handshake and
+//! reports with [`Session::handle_tls`]. With TLS available, USER/PASS in
+//! plaintext are refused except from loopback.
 
 mod maildrop;
 #[cfg(test)]
@@ -50,6 +55,11 @@ pub struct Session {
     output: Vec<u8>,
     deadline: Instant,
     errors: u32,
+    /// The connection is in TLS.
+    tls: bool,
+    /// STLS accepted: the plaintext bytes dropped after it, until the
+    /// driver takes it.
+    starttls: Option<usize>,
 }
 
 impl Session {
@@ -66,6 +76,8 @@ impl Session {
             output: Vec::new(),
             deadline,
             errors: 0,
+            tls: false,
+            starttls: None,
         };
         let greeting = format!("+OK {} POP3 septet ready", s.ctx.hostname);
         s.line(&greeting);
@@ -94,7 +106,41 @@ impl Session {
                 continue;
             }
             self.command(&line, now);
+            if self.starttls.is_some() {
+                // Plaintext pipelined after STLS never runs (CVE-2011-0411).
+                self.starttls = Some(self.input.len());
+                self.input.clear();
+                break;
+            }
         }
+    }
+
+    /// After STLS's `+OK`: `Some(bytes dropped after it)` once, to tell
+    /// the driver to write the output and run the TLS handshake.
+    pub fn take_starttls(&mut self) -> Option<usize> {
+        self.starttls.take()
+    }
+
+    /// The handshake succeeded (`ok`; the session starts over in the
+    /// authorization state) or failed (the session ends).
+    pub fn handle_tls(&mut self, ok: bool) {
+        if ok {
+            self.tls = true;
+            self.state = State::Authorization(None);
+        } else {
+            self.state = State::Closed;
+        }
+    }
+
+    /// Plaintext passwords are refused: TLS is available, not in use, and
+    /// the client is not on loopback.
+    fn needs_tls(&self) -> bool {
+        self.ctx.tls_available
+            && !self.tls
+            && !self
+                .peer
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
     }
 
     /// Time passed: past the idle deadline the session ends without the
@@ -164,7 +210,7 @@ impl Session {
                     self.error("log in first");
                 }
             }
-            "STLS" => self.error("STLS is not available"),
+            "STLS" => self.stls(),
             _ => self.error("unknown command"),
         }
     }
@@ -176,10 +222,10 @@ impl Session {
     fn capa(&mut self) {
         let mut text = String::from("+OK capability list follows\r\nTOP\r\nUIDL\r\nRESP-CODES\r\n");
         text.push_str("AUTH-RESP-CODE\r\nPIPELINING\r\nEXPIRE NEVER\r\n");
-        if !self.logged_in() {
+        if !self.logged_in() && !self.needs_tls() {
             text.push_str("USER\r\n");
         }
-        if self.ctx.tls_available && !self.logged_in() {
+        if self.ctx.tls_available && !self.tls && !self.logged_in() {
             text.push_str("STLS\r\n");
         }
         text.push_str("IMPLEMENTATION septet\r\n.");
@@ -203,7 +249,21 @@ impl Session {
         }
     }
 
+    fn stls(&mut self) {
+        if !self.ctx.tls_available {
+            return self.error("STLS is not available");
+        }
+        if self.tls || !matches!(self.state, State::Authorization(_)) {
+            return self.error("STLS only once, before login");
+        }
+        self.line("+OK begin TLS negotiation");
+        self.starttls = Some(0);
+    }
+
     fn authorization(&mut self, verb: &str, arg: &str, now: Instant) {
+        if self.needs_tls() && matches!(self.state, State::Authorization(_)) {
+            return self.error("[AUTH] use STLS first: no plaintext passwords");
+        }
         let State::Authorization(user) = &mut self.state else {
             return self.error("already logged in");
         };

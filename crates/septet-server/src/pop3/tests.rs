@@ -226,3 +226,50 @@ fn random_input_never_panics() {
     }
     assert!(dir.path().join("alice/new/1.x").exists());
 }
+
+#[test]
+fn stls_drops_pipelined_plaintext_and_restarts_authorization() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ctx = context(dir.path());
+    ctx.tls_available = true;
+    let mut t = T::new(&ctx);
+    assert!(t.send("CAPA\r\n").contains("STLS\r\n"));
+    assert!(t.send("USER alice\r\n").starts_with("+OK"));
+    let r = t.send("STLS\r\nPASS pw\r\n");
+    assert_eq!(r, "+OK begin TLS negotiation\r\n");
+    assert_eq!(t.s.take_starttls(), Some("PASS pw\r\n".len()));
+    assert_eq!(t.s.take_starttls(), None);
+    t.s.handle_tls(true);
+    // USER from before TLS is forgotten; STLS is not offered again.
+    assert!(t.send("PASS pw\r\n").starts_with("-ERR USER first"));
+    assert!(!t.send("CAPA\r\n").contains("STLS"));
+    assert!(t.send("STLS\r\n").starts_with("-ERR"));
+    assert!(t.login().starts_with("+OK"));
+}
+
+#[test]
+fn plaintext_login_off_loopback_needs_stls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ctx = context(dir.path());
+    ctx.tls_available = true;
+    let now = Instant::now();
+    let mut s = Session::new(ctx.clone(), "192.0.2.7".into(), now);
+    s.poll_output();
+    let mut t = T { s, now };
+    let capa = t.send("CAPA\r\n");
+    assert!(
+        !capa.contains("USER\r\n") && capa.contains("STLS"),
+        "{capa}"
+    );
+    assert!(t.send("USER alice\r\n").starts_with("-ERR [AUTH] use STLS"));
+    t.send("STLS\r\n");
+    t.s.take_starttls();
+    t.s.handle_tls(true);
+    assert!(t.login().starts_with("+OK"));
+    // Without TLS configured, plaintext stays allowed everywhere.
+    let ctx = context(dir.path());
+    let mut s = Session::new(ctx, "192.0.2.7".into(), now);
+    s.poll_output();
+    let mut t = T { s, now };
+    assert!(t.send("USER alice\r\n").starts_with("+OK"));
+}

@@ -11,6 +11,11 @@
 //! downgrade refusal (an 8-bit address, say) ends the connection before
 //! the end of data, so the hop drops the partial message, and the
 //! recipients fail with 5.6.3.
+//!
+//! With [`Client::enable_starttls`], a hop that advertises STARTTLS gets
+//! it (opportunistic, RFC 7435): [`Event::StartTls`] asks the driver for
+//! the handshake, [`Client::handle_tls`] resumes with a new EHLO (RFC 3207
+//! 4.2: the capabilities before TLS are forgotten).
 
 mod plan;
 #[cfg(test)]
@@ -39,6 +44,9 @@ pub enum Event {
     Finished(Vec<RcptResult>),
     /// The connection is finished (after QUIT, or unusable: the reason).
     Closed(Option<String>),
+    /// The hop said 220 to STARTTLS: run the TLS handshake, then call
+    /// [`Client::handle_tls`] (or [`Client::handle_close`] if it failed).
+    StartTls,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +61,7 @@ enum Expect {
     BdatChunk,
     Rset,
     Quit,
+    StartTls,
     /// A reply to ignore (the end of an empty DATA sent to get out of it).
     Ignore,
 }
@@ -88,6 +97,10 @@ pub struct Client {
     caps: Capabilities,
     job: Option<Job>,
     closed: bool,
+    /// STARTTLS is used when the hop offers it.
+    want_tls: bool,
+    /// The connection is in TLS.
+    tls: bool,
 }
 
 fn result_of(reply: &Reply) -> RcptResult {
@@ -112,7 +125,32 @@ impl Client {
             caps: Capabilities::default(),
             job: None,
             closed: false,
+            want_tls: false,
+            tls: false,
         }
+    }
+
+    /// Uses STARTTLS when the hop's EHLO offers it (call before the
+    /// greeting is fed in).
+    pub fn enable_starttls(&mut self) {
+        self.want_tls = true;
+    }
+
+    /// True once the TLS handshake after STARTTLS succeeded.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The driver finished the TLS handshake after [`Event::StartTls`]:
+    /// the session starts over with EHLO.
+    pub fn handle_tls(&mut self) {
+        if self.closed || self.tls {
+            return;
+        }
+        self.tls = true;
+        self.caps = Capabilities::default();
+        let ehlo = format!("EHLO {}", self.hostname);
+        self.send(ehlo, Expect::Ehlo);
     }
 
     /// The hop's EHLO capabilities (empty before EHLO, or after HELO).
@@ -311,8 +349,19 @@ impl Client {
             Expect::Greeting => self.fail(reply.summary()),
             Expect::Ehlo if reply.is_positive() => {
                 self.caps = Capabilities::parse(&reply.lines);
-                self.events.push_back(Event::Ready);
+                if self.want_tls && !self.tls && self.caps.starttls {
+                    self.send("STARTTLS".into(), Expect::StartTls);
+                } else {
+                    self.events.push_back(Event::Ready);
+                }
             }
+            Expect::StartTls if reply.code == 220 => {
+                // Nothing may be sent or read in plaintext from here on.
+                self.events.push_back(Event::StartTls);
+                return;
+            }
+            // Refused: opportunistic TLS goes on in plaintext.
+            Expect::StartTls => self.events.push_back(Event::Ready),
             Expect::Ehlo => {
                 let helo = format!("HELO {}", self.hostname);
                 self.send(helo, Expect::Helo);

@@ -174,3 +174,39 @@ fn downgrade_refusal_and_lost_connection() {
         ]
     );
 }
+
+#[test]
+fn opportunistic_starttls_then_ehlo_again() {
+    let mut c = Client::new("relay.test");
+    c.enable_starttls();
+    c.handle_input(b"220 hop ESMTP\r\n");
+    assert_eq!(out(&mut c), "EHLO relay.test\r\n");
+    c.handle_input(b"250-hop\r\n250-8BITMIME\r\n250 STARTTLS\r\n");
+    assert_eq!(out(&mut c), "STARTTLS\r\n");
+    assert!(events(&mut c).is_empty());
+    c.handle_input(b"220 2.0.0 go ahead\r\n");
+    assert_eq!(events(&mut c), [Event::StartTls]);
+    assert_eq!(out(&mut c), "");
+    c.handle_tls();
+    assert!(c.is_tls());
+    assert!(!c.capabilities().eightbitmime, "capabilities forgotten");
+    assert_eq!(out(&mut c), "EHLO relay.test\r\n");
+    // The hop no longer offers STARTTLS; it would not be used twice anyway.
+    c.handle_input(b"250-hop\r\n250-8BITMIME\r\n250 STARTTLS\r\n");
+    assert_eq!(events(&mut c), [Event::Ready]);
+    assert!(c.capabilities().eightbitmime);
+}
+
+#[test]
+fn refused_starttls_goes_on_in_plaintext() {
+    let mut c = Client::new("relay.test");
+    c.enable_starttls();
+    c.handle_input(b"220 hop ESMTP\r\n250-hop\r\n250 STARTTLS\r\n");
+    assert_eq!(out(&mut c), "EHLO relay.test\r\nSTARTTLS\r\n");
+    c.handle_input(b"454 4.7.0 TLS not available\r\n");
+    assert_eq!(events(&mut c), [Event::Ready]);
+    assert!(!c.is_tls());
+    // Without enable_starttls the offer is ignored.
+    let c = ready("250-hop\r\n250 STARTTLS\r\n");
+    assert!(c.capabilities().starttls);
+}

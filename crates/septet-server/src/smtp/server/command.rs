@@ -10,14 +10,18 @@ pub(crate) enum Command {
     Mail(MailArgs),
     Rcpt(String),
     Data,
-    Bdat { size: u64, last: bool },
+    Bdat {
+        size: u64,
+        last: bool,
+    },
     Rset,
     Noop,
     Vrfy,
     Help,
     Quit,
     StartTls,
-    Auth,
+    /// AUTH with its arguments (mechanism and initial response).
+    Auth(String),
 }
 
 /// The arguments of `MAIL FROM:<path> params`.
@@ -79,7 +83,7 @@ pub(crate) fn parse(line: &str) -> Result<Command, ParseError> {
         "HELP" => Ok(Command::Help),
         "QUIT" => no_args(Command::Quit),
         "STARTTLS" => no_args(Command::StartTls),
-        "AUTH" => Ok(Command::Auth),
+        "AUTH" => Ok(Command::Auth(rest.to_owned())),
         _ => Err(ParseError::Unknown),
     }
 }

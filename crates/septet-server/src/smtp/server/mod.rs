@@ -11,15 +11,26 @@
 //! dot-unstuffing by `septet::smtp::DataReader`), so nothing is buffered
 //! whole; a message ends in [`Action::CommitMessage`] (the 250 waits for
 //! [`Session::handle_spool_result`]) or [`Action::AbortMessage`].
+//!
+//! STARTTLS (RFC 3207) ends in [`Action::StartTls`] after the 220: the
+//! driver upgrades the stream and reports with [`Session::handle_tls`].
+//! AUTH PLAIN/LOGIN (RFC 4954, in `auth`) asks the driver to check a
+//! password with [`Action::Authenticate`] and takes the verdict back
+//! through [`Session::handle_auth_result`].
 
+mod auth;
 mod command;
 mod data;
+mod starttls;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use auth::AuthStep;
 use command::{Command, MailArgs, ParseError};
 use data::Phase;
 
@@ -45,6 +56,15 @@ pub struct SessionConfig {
     pub data_timeout: Duration,
     /// Errors before the session is closed with 421.
     pub max_errors: u32,
+    /// The driver can upgrade to TLS: STARTTLS is offered until it is used.
+    pub starttls: bool,
+    /// Passwords can be checked: AUTH is offered on submission after TLS,
+    /// and MAIL on submission needs it.
+    pub auth: bool,
+    /// Failed AUTH attempts before the session is closed with 421.
+    pub max_auth_failures: u32,
+    /// How long a failed AUTH waits before its 535 (slows guessing).
+    pub auth_failure_delay: Duration,
 }
 
 impl Default for SessionConfig {
@@ -57,6 +77,10 @@ impl Default for SessionConfig {
             command_timeout: Duration::from_secs(300),
             data_timeout: Duration::from_secs(180),
             max_errors: 20,
+            starttls: false,
+            auth: false,
+            max_auth_failures: 3,
+            auth_failure_delay: Duration::from_secs(1),
         }
     }
 }
@@ -68,6 +92,8 @@ pub struct Peer {
     pub addr: String,
     /// The client is inside a `--relay-network`.
     pub relay_allowed: bool,
+    /// The connection came to a submission listener (RFC 6409).
+    pub submission: bool,
 }
 
 /// An accepted transaction, handed over when its data starts.
@@ -83,8 +109,11 @@ pub struct Transaction {
     pub smtputf8: bool,
     /// The EHLO/HELO name.
     pub helo: String,
-    /// `SMTP` or `ESMTP`.
+    /// `SMTP`, `ESMTP`, or with TLS and AUTH `ESMTPS`, `ESMTPA`,
+    /// `ESMTPSA` (RFC 3848).
     pub protocol: &'static str,
+    /// The AUTH identity, if the client authenticated.
+    pub authenticated: Option<String>,
 }
 
 /// What the driver must do for the session, in order.
@@ -101,6 +130,23 @@ pub enum Action {
     AbortMessage,
     /// Close the connection once the output is written.
     Close,
+    /// Write the output (the 220 to STARTTLS), then run the TLS handshake
+    /// and call [`Session::handle_tls`]. `discarded` plaintext bytes that
+    /// followed the STARTTLS line were dropped, never run as commands
+    /// (CVE-2011-0411); nothing read from the socket before the handshake
+    /// may be fed in again.
+    StartTls {
+        /// Bytes pipelined after STARTTLS and dropped.
+        discarded: usize,
+    },
+    /// Check `password` for `user` (the users file), then call
+    /// [`Session::handle_auth_result`].
+    Authenticate {
+        /// The authentication identity.
+        user: String,
+        /// The password as sent.
+        password: Vec<u8>,
+    },
 }
 
 /// The spool's verdict on a committed message.
@@ -129,6 +175,16 @@ pub struct Session {
     in_message: bool,
     /// BDAT bytes announced so far in this transaction.
     bdat_total: u64,
+    /// The connection is in TLS.
+    tls: bool,
+    /// STARTTLS was accepted; waiting for [`Session::handle_tls`].
+    awaiting_tls: bool,
+    /// Where an AUTH exchange is.
+    auth: AuthStep,
+    /// The authenticated identity.
+    auth_user: Option<String>,
+    /// Failed AUTH attempts in this session.
+    auth_failures: u32,
 }
 
 impl Session {
@@ -151,6 +207,11 @@ impl Session {
             closed: false,
             in_message: false,
             bdat_total: 0,
+            tls: false,
+            awaiting_tls: false,
+            auth: AuthStep::Idle,
+            auth_user: None,
+            auth_failures: 0,
         };
         let greeting = format!("{} ESMTP septet", s.config.hostname);
         s.reply(220, "", &greeting);
@@ -186,6 +247,9 @@ impl Session {
 
     /// Time passed: past the deadline, the session ends with 421.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.auth_delay_over(now) {
+            return;
+        }
         if self.closed || self.deadline.is_none_or(|d| now < d) {
             return;
         }
@@ -221,17 +285,31 @@ impl Session {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.closed || matches!(self.phase, Phase::AwaitSpool) {
+        if let AuthStep::Delay { until, .. } = self.auth {
+            return (!self.closed).then_some(until);
+        }
+        if self.closed || self.blocked() {
             None
         } else {
             self.deadline
         }
     }
 
-    /// False while the spool commits (pipelined input would only pile up)
-    /// and after the session ended: the driver stops reading.
+    /// False while the spool commits (pipelined input would only pile up),
+    /// during a TLS handshake or a password check, and after the session
+    /// ended: the driver stops reading.
     pub fn wants_input(&self) -> bool {
-        !self.closed && !matches!(self.phase, Phase::AwaitSpool)
+        !self.closed && !self.blocked()
+    }
+
+    /// The identity the client authenticated as.
+    pub fn authenticated(&self) -> Option<&str> {
+        self.auth_user.as_deref()
+    }
+
+    /// Waiting for the driver (spool, TLS handshake, password check).
+    fn blocked(&self) -> bool {
+        matches!(self.phase, Phase::AwaitSpool) || self.awaiting_tls || self.auth.is_blocking()
     }
 
     /// True once the session ended.
@@ -300,7 +378,7 @@ impl Session {
                 pos += used;
                 continue;
             }
-            if matches!(self.phase, Phase::AwaitSpool) {
+            if self.blocked() {
                 break;
             }
             let Some(nl) = memchr_lf(&self.input[pos..]) else {
@@ -316,7 +394,19 @@ impl Session {
                 self.error(500, "5.5.2", "line too long");
                 continue;
             }
+            if self.auth.wants_line() {
+                self.auth_line(&line);
+                continue;
+            }
             self.command_line(&line);
+            if self.awaiting_tls {
+                // CVE-2011-0411: what followed STARTTLS in plaintext must
+                // not run as if it had come over TLS.
+                let discarded = self.input.len() - pos;
+                pos = self.input.len();
+                self.actions.push_back(Action::StartTls { discarded });
+                break;
+            }
         }
         self.input.drain(..pos.min(self.input.len()));
     }
@@ -354,7 +444,7 @@ impl Session {
                 self.helo = Some((name, true));
                 let size = self.config.max_message_size;
                 let host = self.config.hostname.clone();
-                let lines = [
+                let mut lines = [
                     host.as_str(),
                     "PIPELINING",
                     &format!("SIZE {size}"),
@@ -364,7 +454,14 @@ impl Session {
                     "ENHANCEDSTATUSCODES",
                     "SMTPUTF8",
                 ]
-                .map(str::to_owned);
+                .map(str::to_owned)
+                .to_vec();
+                if self.config.starttls && !self.tls {
+                    lines.push("STARTTLS".into());
+                }
+                if self.auth_offered() {
+                    lines.push("AUTH PLAIN LOGIN".into());
+                }
                 let last = lines.len() - 1;
                 for (i, l) in lines.iter().enumerate() {
                     let sep = if i == last { ' ' } else { '-' };
@@ -401,9 +498,8 @@ impl Session {
                 self.reply(221, "2.0.0", "Bye");
                 self.close();
             }
-            Command::StartTls | Command::Auth => {
-                self.error(502, "5.5.1", "command not implemented")
-            }
+            Command::StartTls => self.starttls(),
+            Command::Auth(args) => self.auth(&args),
         }
     }
 
@@ -413,6 +509,9 @@ impl Session {
         }
         if self.mail.is_some() {
             return self.error(503, "5.5.1", "nested MAIL command");
+        }
+        if self.peer.submission && self.config.auth && self.auth_user.is_none() {
+            return self.error(530, "5.7.0", "authentication required");
         }
         let esmtp = self.helo.as_ref().is_some_and(|h| h.1);
         if !esmtp && (args.size.is_some() || args.body != BodyType::SevenBit || args.smtputf8) {
@@ -443,7 +542,7 @@ impl Session {
             if !safe_local_part(local_part_of(&addr)) {
                 return self.error(550, "5.1.1", "no such mailbox");
             }
-        } else if !self.peer.relay_allowed {
+        } else if !self.peer.relay_allowed && self.auth_user.is_none() {
             return self.error(554, "5.7.1", "relay access denied");
         }
         self.rcpts.push(addr);
@@ -459,7 +558,14 @@ impl Session {
             body: mail.body,
             smtputf8: mail.smtputf8,
             helo,
-            protocol: if esmtp { "ESMTP" } else { "SMTP" },
+            protocol: match (esmtp, self.tls, self.auth_user.is_some()) {
+                (false, _, _) => "SMTP",
+                (true, false, false) => "ESMTP",
+                (true, true, false) => "ESMTPS",
+                (true, false, true) => "ESMTPA",
+                (true, true, true) => "ESMTPSA",
+            },
+            authenticated: self.auth_user.clone(),
         })
     }
 }

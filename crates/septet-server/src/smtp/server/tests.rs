@@ -25,6 +25,7 @@ impl T {
         let peer = Peer {
             addr: "127.0.0.1".into(),
             relay_allowed,
+            ..Peer::default()
         };
         let mut s = Session::new(config(), peer, now);
         assert!(out(&mut s).starts_with("220 mx.test"));
