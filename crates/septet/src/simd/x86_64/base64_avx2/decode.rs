@@ -417,7 +417,7 @@ unsafe fn align_loads<const MIN: bool>(
     l: &Luts<MIN>,
 ) -> Option<usize> {
     let skew = input.as_ptr().align_offset(IN);
-    if skew == 0 || skew % 4 != 0 || input.len() < ALIGN_MIN || out.len() < OUT {
+    if skew == 0 || !skew.is_multiple_of(4) || input.len() < ALIGN_MIN || out.len() < OUT {
         return None;
     }
     // SAFETY: input holds at least ALIGN_MIN >= 32 bytes.

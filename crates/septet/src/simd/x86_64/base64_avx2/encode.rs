@@ -223,7 +223,7 @@ pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     unsafe { block_split(src, dst, c) };
     let (mut i, mut o) = (IN, OUT);
     let skew = dst.align_offset(32);
-    if skew % 4 == 0 && skew != 0 && end >= ALIGN_MIN {
+    if skew.is_multiple_of(4) && skew != 0 && end >= ALIGN_MIN {
         let at = skew / 4 * 3;
         // SAFETY: at <= 21 and skew <= 28, so input[at..at + 28] and
         // out[skew..skew + 32] are in bounds (end >= 256).
