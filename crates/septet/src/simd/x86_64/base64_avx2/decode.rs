@@ -396,7 +396,7 @@ fn decode_with<const MIN: bool>(input: &[u8], out: &mut [u8], l: &Luts<MIN>) -> 
 const GROUP: usize = 4;
 
 /// Below this many characters a call does not pay for [`align_loads`].
-const ALIGN_MIN: usize = 512;
+const ALIGN_MIN: usize = 4096;
 
 /// Decodes the first block when that lets every later load be 32-byte
 /// aligned: a load that straddles two cache lines costs two, and a

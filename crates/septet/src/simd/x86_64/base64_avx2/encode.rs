@@ -186,7 +186,7 @@ unsafe fn half_shifted(src: *const u8, c: Consts) -> __m128i {
 
 /// From this many input bytes on, [`encode`] spends one more vector to
 /// align its stores.
-const ALIGN_MIN: usize = 256;
+const ALIGN_MIN: usize = 4096;
 
 #[target_feature(enable = "avx2")]
 /// Bulk encode of whole 3-byte groups. See `simd::B64EncodeFn`.
@@ -226,7 +226,7 @@ pub(crate) unsafe fn encode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     if skew.is_multiple_of(4) && skew != 0 && end >= ALIGN_MIN {
         let at = skew / 4 * 3;
         // SAFETY: at <= 21 and skew <= 28, so input[at..at + 28] and
-        // out[skew..skew + 32] are in bounds (end >= 256).
+        // out[skew..skew + 32] are in bounds (end >= ALIGN_MIN).
         unsafe { block_split(src.add(at), dst.add(skew), c) };
         (i, o) = (at + IN, skew + OUT);
     }
