@@ -33,6 +33,13 @@ struct Tables {
     /// other character reaches, hold the exceptions.
     roll: [u8; 16],
     special: u8,
+    /// `roll` without the exception slot, for an alphabet where one `min`
+    /// with 63 does the exception's work (see [`Luts`]); all zero when
+    /// `min63` is false.
+    roll_min: [u8; 16],
+    /// Whether `roll_min` works: every character but one gets its sextet
+    /// from `roll_min[2h]`, and that one is sextet 63 and gets more.
+    min63: bool,
 }
 
 impl Tables {
@@ -83,33 +90,82 @@ impl Tables {
             }
             l += 1;
         }
+        let (roll_min, min63) = roll_min(alphabet);
         Tables {
             lo,
             hi,
             roll,
             special,
+            roll_min,
+            min63,
         }
     }
 }
 
+/// The roll table for [`Luts`] in `min` mode, and whether that mode
+/// decodes `alphabet`: each high nibble's offset is the one of its first
+/// character, and a character whose sum with that offset is not its
+/// sextet must be sextet 63 with a sum above 63 (wrapping as bytes).
+const fn roll_min(alphabet: &[u8; 64]) -> ([u8; 16], bool) {
+    let mut roll = [0u8; 16];
+    let mut rolled = [false; 16];
+    let mut v = 0;
+    while v < 64 {
+        let c = alphabet[v];
+        let i = 2 * (c >> 4) as usize;
+        let offset = (v as u8).wrapping_sub(c);
+        if !rolled[i] {
+            roll[i] = offset;
+            rolled[i] = true;
+        } else if roll[i] != offset && (v != 63 || c.wrapping_add(roll[i]) <= 63) {
+            return ([0; 16], false);
+        }
+        v += 1;
+    }
+    (roll, true)
+}
+
 /// `/` shares high nibble 2 with `+`.
 static STANDARD: Tables = Tables::new(STANDARD_ENCODE, b'/');
+// `/` is 0x2f, sextet 63, and `+`'s offset takes it to 66.
+const _: () = assert!(STANDARD.min63, "the standard alphabet decodes with min");
 /// `_` shares high nibble 5 with `P`..`Z`.
 static URL_SAFE: Tables = Tables::new(URL_SAFE_ENCODE, b'_');
 
 /// The [`Tables`] of one alphabet, loaded into vectors.
+///
+/// `MIN` picks how the one character whose offset differs from its high
+/// nibble's is decoded: `true`, a `min` with 63 after the offset of its
+/// nibble's other characters (one instruction; only for tables whose
+/// `min63` holds, the standard alphabet), `false`, a compare that moves its
+/// index to the odd slot (two instructions).
 #[derive(Clone, Copy)]
-pub(super) struct Luts {
+pub(super) struct Luts<const MIN: bool> {
     lo: __m256i,
     hi: __m256i,
     roll: __m256i,
     special: __m256i,
 }
 
-impl Luts {
-    /// The tables of `alphabet`.
+impl Luts<true> {
+    /// The tables of the standard alphabet (the only one whose `min63`
+    /// holds).
     #[target_feature(enable = "avx2")]
-    pub(super) fn new(alphabet: B64Alphabet) -> Luts {
+    pub(super) fn standard() -> Self {
+        let t = &STANDARD;
+        Luts {
+            lo: splat16_static(&t.lo),
+            hi: splat16_static(&t.hi),
+            roll: splat16_static(&t.roll_min),
+            special: _mm256_set1_epi8(63),
+        }
+    }
+}
+
+impl Luts<false> {
+    /// The tables of `alphabet`, with the exception slot.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn new(alphabet: B64Alphabet) -> Self {
         let t = match alphabet {
             B64Alphabet::Standard => &STANDARD,
             B64Alphabet::UrlSafe => &URL_SAFE,
@@ -123,12 +179,25 @@ impl Luts {
     }
 }
 
+/// Calls `$f::<MIN>($args)` with the [`Luts`] of `$alphabet` as its last
+/// argument: the `min` form for the standard alphabet, the compare form
+/// for the others.
+macro_rules! with_luts {
+    ($alphabet:expr, $f:ident($($arg:expr),*)) => {
+        match $alphabet {
+            B64Alphabet::Standard => $f($($arg,)* &Luts::standard()),
+            other => $f($($arg,)* &Luts::new(other)),
+        }
+    };
+}
+pub(super) use with_luts;
+
 /// Looks up 32 characters: returns `(bad, sextets)`, where `bad` is non-zero
 /// exactly in the bytes that are not alphabet characters, and `sextets`
 /// holds the value of every byte that is one.
 #[target_feature(enable = "avx2")]
 #[inline]
-pub(super) fn classify(chars: __m256i, l: &Luts) -> (__m256i, __m256i) {
+pub(super) fn classify<const MIN: bool>(chars: __m256i, l: &Luts<MIN>) -> (__m256i, __m256i) {
     // 2 * high nibble: the shift moves bits 4..8 to 1..5, the mask drops
     // the neighbouring byte's bits.
     let hi = _mm256_and_si256(_mm256_srli_epi32::<3>(chars), _mm256_set1_epi8(0x1e));
@@ -136,6 +205,11 @@ pub(super) fn classify(chars: __m256i, l: &Luts) -> (__m256i, __m256i) {
         _mm256_shuffle_epi8(l.lo, chars),
         _mm256_shuffle_epi8(l.hi, hi),
     );
+    if MIN {
+        // `special` holds 63 here.
+        let sextets = _mm256_add_epi8(chars, _mm256_shuffle_epi8(l.roll, hi));
+        return (bad, _mm256_min_epu8(sextets, l.special));
+    }
     let index = _mm256_add_epi8(hi, _mm256_cmpeq_epi8(chars, l.special));
     (
         bad,
@@ -240,14 +314,17 @@ pub(super) fn alpha_mask(bad: __m256i) -> u32 {
 
 /// Bulk decode of alphabet-only blocks. See `simd::B64DecodeFn`.
 ///
-/// Works in 32-character blocks, four at a time: a group is checked before
-/// anything is stored, and every block uses a wide store, each overwritten
+/// Works in 32-character blocks, [`GROUP`] at a time (more keep too many
+/// vectors alive across the check and measured slower): a group is checked
+/// before anything is stored, and every block uses a wide store, each overwritten
 /// by the next. The last one's 4 extra bytes are overwritten by the next
 /// group, and after the last group they get back what they held (saved
 /// before the group's stores), so nothing outside `out[..written]` changes.
 /// After the whole blocks, one block moved back to end on the last whole
 /// quad before `input`'s end, the first non-alphabet byte, or `out`'s end
 /// takes the rest (rewriting output already written with the same bytes).
+/// On a long input the first block may go alone first, so that the loads
+/// after it are aligned (see [`align_loads`]).
 /// So `consumed` is `min(stop / 4 * 4, out.len() / 3 * 4)` for the first
 /// non-alphabet byte (or end) at `stop`, or 0 when that is below 32.
 ///
@@ -255,34 +332,44 @@ pub(super) fn alpha_mask(bad: __m256i) -> u32 {
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
 pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet) -> (usize, usize) {
-    let l = Luts::new(alphabet);
+    with_luts!(alphabet, decode_with(input, out))
+}
+
+/// [`decode`] with the tables of its alphabet.
+#[target_feature(enable = "avx2")]
+fn decode_with<const MIN: bool>(input: &[u8], out: &mut [u8], l: &Luts<MIN>) -> (usize, usize) {
+    let l = *l;
     let src = input.as_ptr();
     let dst = out.as_mut_ptr();
     let (mut i, mut o) = (0, 0);
+    // SAFETY: AVX2 is enabled here.
+    if let Some(skew) = unsafe { align_loads(input, out, &l) } {
+        (i, o) = (skew, skew / 4 * 3);
+    }
     let mut saved = None;
-    while input.len() - i >= 4 * IN && out.len() - o >= 4 * OUT + 4 {
-        // SAFETY: input[i..i + 128] is in bounds (loop condition).
-        let [c0, c1, c2, c3] = unsafe { [0, 1, 2, 3].map(|j| load(src.add(i + IN * j))) };
-        let (b0, s0) = classify(c0, &l);
-        let (b1, s1) = classify(c1, &l);
-        let (b2, s2) = classify(c2, &l);
-        let (b3, s3) = classify(c3, &l);
-        let bad = _mm256_or_si256(_mm256_or_si256(b0, b1), _mm256_or_si256(b2, b3));
+    while input.len() - i >= GROUP * IN && out.len() - o >= GROUP * OUT + 4 {
+        let mut bad = _mm256_setzero_si256();
+        let mut sextets = [bad; GROUP];
+        for (j, s) in sextets.iter_mut().enumerate() {
+            // SAFETY: input[i..i + 32 * GROUP] is in bounds (loop condition).
+            let (b, v) = classify(unsafe { load(src.add(i + IN * j)) }, &l);
+            bad = _mm256_or_si256(bad, b);
+            *s = v;
+        }
         if !all_valid(bad) {
             break;
         }
-        // SAFETY: out[o..o + 100] is in bounds (loop condition); each wide
-        // store's garbage tail is overwritten by the next store, the last
-        // one's (out[o + 96..o + 100]) by the next group or the restore below.
+        // SAFETY: out[o..o + 24 * GROUP + 4] is in bounds (loop condition);
+        // each wide store's garbage tail is overwritten by the next store,
+        // the last one's by the next group or the restore below.
         unsafe {
-            saved = Some(save(dst.add(o + 4 * OUT)));
-            store_wide(dst.add(o), pack(s0));
-            store_wide(dst.add(o + OUT), pack(s1));
-            store_wide(dst.add(o + 2 * OUT), pack(s2));
-            store_wide(dst.add(o + 3 * OUT), pack(s3));
+            saved = Some(save(dst.add(o + GROUP * OUT)));
+            for (j, &s) in sextets.iter().enumerate() {
+                store_wide(dst.add(o + OUT * j), pack(s));
+            }
         }
-        i += 4 * IN;
-        o += 4 * OUT;
+        i += GROUP * IN;
+        o += GROUP * OUT;
     }
     if let Some(saved) = saved {
         // SAFETY: out[o..o + 4] was in bounds for the last group's stores.
@@ -305,6 +392,44 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
     (i + c, o + w)
 }
 
+/// Blocks checked together before any of them is stored.
+const GROUP: usize = 4;
+
+/// Below this many characters a call does not pay for [`align_loads`].
+const ALIGN_MIN: usize = 4096;
+
+/// Decodes the first block when that lets every later load be 32-byte
+/// aligned: a load that straddles two cache lines costs two, and a
+/// buffer from the allocator is usually 16 bytes off. Returns the
+/// characters (a multiple of 4, below 32) after which the loads are
+/// aligned; the block decoded here covers them, and the blocks after
+/// rewrite the rest of its bytes with the same values. `None` when the
+/// input is short, cannot be aligned on a quad, is aligned already, or its
+/// first block is not all alphabet characters.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn align_loads<const MIN: bool>(
+    input: &[u8],
+    out: &mut [u8],
+    l: &Luts<MIN>,
+) -> Option<usize> {
+    let skew = input.as_ptr().align_offset(IN);
+    if skew == 0 || !skew.is_multiple_of(4) || input.len() < ALIGN_MIN || out.len() < OUT {
+        return None;
+    }
+    // SAFETY: input holds at least ALIGN_MIN >= 32 bytes.
+    let (bad, sextets) = classify(unsafe { load(input.as_ptr()) }, l);
+    if !all_valid(bad) {
+        return None;
+    }
+    // SAFETY: out holds at least 24 bytes.
+    unsafe { store_exact(out.as_mut_ptr(), pack(sextets)) };
+    Some(skew)
+}
+
 /// The rest after the whole blocks at `input[i..]`, `out[o..]` (fewer than
 /// 32 characters, or room for fewer than 24 bytes, or a block holding a
 /// non-alphabet byte): the whole quads of alphabet characters that fit,
@@ -317,12 +442,12 @@ pub(crate) unsafe fn decode(input: &[u8], out: &mut [u8], alphabet: B64Alphabet)
 /// before `out[o]` (`o >= min(i, 32) / 4 * 3`): the block rewrites those.
 #[target_feature(enable = "avx2")]
 #[inline]
-pub(super) unsafe fn tail(
+pub(super) unsafe fn tail<const MIN: bool>(
     input: &[u8],
     out: &mut [u8],
     i: usize,
     o: usize,
-    l: &Luts,
+    l: &Luts<MIN>,
 ) -> (usize, usize) {
     let q = ((input.len() - i) / 4)
         .min((out.len() - o) / 3)

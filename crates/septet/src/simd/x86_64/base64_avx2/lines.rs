@@ -43,7 +43,7 @@ impl Layout {
 /// path takes: 32 to 128 alphabet characters, a multiple of 4, then CRLF or
 /// LF, all inside `input`.
 #[target_feature(enable = "avx2")]
-pub(super) fn detect(input: &[u8], l: &Luts) -> Option<Layout> {
+pub(super) fn detect<const MIN: bool>(input: &[u8], l: &Luts<MIN>) -> Option<Layout> {
     let mut chars = 0;
     loop {
         if input.len() - chars < IN || chars > MAX_CHARS {
@@ -66,25 +66,25 @@ pub(super) fn detect(input: &[u8], l: &Luts) -> Option<Layout> {
 /// Decodes whole lines of `layout` from the start of `input` into `out`
 /// while they match it and fit; returns `(consumed, written)`.
 #[target_feature(enable = "avx2")]
-pub(super) fn decode_lines(
+pub(super) fn decode_lines<const MIN: bool>(
     input: &[u8],
     out: &mut [u8],
     layout: Layout,
-    l: &Luts,
+    l: &Luts<MIN>,
 ) -> (usize, usize) {
     // One copy per block count, so that each line is straight-line code.
     match layout.chars.div_ceil(IN) {
-        0 | 1 => lines_of::<1>(input, out, layout, l),
-        2 => lines_of::<2>(input, out, layout, l),
+        0 | 1 => lines_of::<1, MIN>(input, out, layout, l),
+        2 => lines_of::<2, MIN>(input, out, layout, l),
         3 if layout.chars == PAIR_CHARS => {
             // Pairs first; a last odd line, or a pair that failed because
             // of its second line, goes alone.
             let (c, w) = pairs_76(input, out, layout, l);
-            let (c2, w2) = lines_of::<3>(&input[c..], &mut out[w..], layout, l);
+            let (c2, w2) = lines_of::<3, MIN>(&input[c..], &mut out[w..], layout, l);
             (c + c2, w + w2)
         }
-        3 => lines_of::<3>(input, out, layout, l),
-        _ => lines_of::<4>(input, out, layout, l),
+        3 => lines_of::<3, MIN>(input, out, layout, l),
+        _ => lines_of::<4, MIN>(input, out, layout, l),
     }
 }
 
@@ -99,7 +99,12 @@ const PAIR_CHARS: usize = 76;
 /// output (45..57 of the first line, 0..12 of the second).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn pairs_76(input: &[u8], out: &mut [u8], layout: Layout, l: &Luts) -> (usize, usize) {
+fn pairs_76<const MIN: bool>(
+    input: &[u8],
+    out: &mut [u8],
+    layout: Layout,
+    l: &Luts<MIN>,
+) -> (usize, usize) {
     const LINE_OUT: usize = PAIR_CHARS / 4 * 3;
     if layout.chars != PAIR_CHARS {
         return (0, 0);
@@ -157,11 +162,11 @@ fn pairs_76(input: &[u8], out: &mut [u8], layout: Layout, l: &Luts) -> (usize, u
 /// length is not a multiple of 32).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn lines_of<const BLOCKS: usize>(
+fn lines_of<const BLOCKS: usize, const MIN: bool>(
     input: &[u8],
     out: &mut [u8],
     layout: Layout,
-    l: &Luts,
+    l: &Luts<MIN>,
 ) -> (usize, usize) {
     // `detect` made the layout; the clamp keeps the loads below in bounds
     // whatever it holds.

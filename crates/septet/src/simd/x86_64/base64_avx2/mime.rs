@@ -14,7 +14,7 @@
 
 use std::arch::x86_64::*;
 
-use super::decode::{classify, load, pack, store_exact, tail, Luts, IN, OUT};
+use super::decode::{classify, load, pack, store_exact, tail, with_luts, Luts, IN, OUT};
 use super::lines::{decode_lines, detect};
 use super::splat16;
 use super::squeeze::{drain, flush, push, Buf, BUF, FLUSH};
@@ -50,7 +50,17 @@ pub(crate) unsafe fn decode_mime(
     out: &mut [u8],
     alphabet: B64Alphabet,
 ) -> (usize, usize) {
-    let l = Luts::new(alphabet);
+    with_luts!(alphabet, decode_mime_with(input, out))
+}
+
+/// [`decode_mime`] with the tables of its alphabet.
+#[target_feature(enable = "avx2")]
+fn decode_mime_with<const MIN: bool>(
+    input: &[u8],
+    out: &mut [u8],
+    l: &Luts<MIN>,
+) -> (usize, usize) {
+    let l = *l;
     let spaces = splat16(SPACES);
     let lf = _mm256_set1_epi8(b'\n' as i8);
     let mut buf: Buf = [0; BUF];

@@ -47,30 +47,48 @@ fn run(kernel: Kernel, input: &[u8], room: usize, alphabet: B64Alphabet) -> (usi
     (c, buf)
 }
 
+/// Every byte through `classify` with `l`, against `alphabet`'s scalar table.
+///
+/// # Safety
+/// The CPU must support AVX2.
+unsafe fn check_luts<const MIN: bool>(alphabet: B64Alphabet, l: &Luts<MIN>) {
+    for base in (0..256).step_by(32) {
+        let chars: [u8; 32] = std::array::from_fn(|j| (base + j) as u8);
+        // SAFETY: AVX2 (caller); the arrays hold 32 bytes each.
+        let (b, v) = unsafe {
+            let (bad, values) = classify(_mm256_loadu_si256(chars.as_ptr().cast()), l);
+            let (mut b, mut v) = ([0u8; 32], [0u8; 32]);
+            _mm256_storeu_si256(b.as_mut_ptr().cast(), bad);
+            _mm256_storeu_si256(v.as_mut_ptr().cast(), values);
+            (b, v)
+        };
+        for j in 0..32 {
+            let want = alphabet.decode_table()[base + j];
+            assert_eq!(
+                b[j] != 0,
+                want == scalar::INVALID,
+                "{alphabet:?} MIN={MIN} byte {}",
+                base + j
+            );
+            if want != scalar::INVALID {
+                assert_eq!(v[j], want, "{alphabet:?} MIN={MIN} byte {}", base + j);
+            }
+        }
+    }
+}
+
 #[test]
 fn lookup_tables_match_the_scalar_decode_table() {
     if !has_avx2() {
         return;
     }
-    for alphabet in ALPHABETS {
-        // SAFETY: AVX2 detected above; the arrays hold 32 bytes each.
-        unsafe {
-            let l = Luts::new(alphabet);
-            for base in (0..256).step_by(32) {
-                let chars: [u8; 32] = std::array::from_fn(|j| (base + j) as u8);
-                let (bad, values) = classify(_mm256_loadu_si256(chars.as_ptr().cast()), &l);
-                let (mut b, mut v) = ([0u8; 32], [0u8; 32]);
-                _mm256_storeu_si256(b.as_mut_ptr().cast(), bad);
-                _mm256_storeu_si256(v.as_mut_ptr().cast(), values);
-                for j in 0..32 {
-                    let want = alphabet.decode_table()[base + j];
-                    assert_eq!(b[j] != 0, want == scalar::INVALID, "byte {}", base + j);
-                    if want != scalar::INVALID {
-                        assert_eq!(v[j], want, "byte {}", base + j);
-                    }
-                }
-            }
+    // SAFETY: AVX2 detected above.
+    unsafe {
+        for alphabet in ALPHABETS {
+            check_luts(alphabet, &Luts::new(alphabet));
         }
+        // The form the kernels run for the standard alphabet.
+        check_luts(B64Alphabet::Standard, &Luts::standard());
     }
 }
 
@@ -215,6 +233,68 @@ fn decode_mime_kernel_gives_back_whole_quads() {
                     );
                     if room == len && stop == input.len() {
                         assert!(input.len() - c < 100, "left {} of {}", input.len() - c, len);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `kernel` into `room` bytes that start `at` bytes into a buffer,
+/// with canaries before and after them; returns `(consumed, output)`.
+fn run_at(
+    kernel: Kernel,
+    input: &[u8],
+    room: usize,
+    at: usize,
+    alphabet: B64Alphabet,
+) -> (usize, Vec<u8>) {
+    let mut buf = vec![CANARY; at + room + 64];
+    // SAFETY: every test returns early unless AVX2 is detected.
+    let (c, w) = unsafe { kernel(input, &mut buf[at..at + room], alphabet) };
+    assert!(c <= input.len() && w <= room, "({c}, {w}) out of range");
+    assert!(buf[..at].iter().all(|&b| b == CANARY), "wrote before out");
+    assert!(buf[at + w..].iter().all(|&b| b == CANARY), "wrote past {w}");
+    (c, buf[at..at + w].to_vec())
+}
+
+/// Long inputs take the prologues that align the loads (decode) or the
+/// stores (encode): every input and output misalignment, with a stop byte
+/// inside or right after the block those prologues decode alone.
+#[test]
+fn aligning_prologues_at_every_offset() {
+    if !has_avx2() {
+        return;
+    }
+    let mut rng = Rng(13);
+    let data = rng.bytes(4300);
+    for alphabet in ALPHABETS {
+        let table = alphabet.encode_table();
+        let text: Vec<u8> = (0..5800).map(|_| table[rng.below(64)]).collect();
+        for len in [4096, 4099, 4161] {
+            for off in 0..32 {
+                for at in (0..32).step_by(3) {
+                    let input = &data[off..off + len];
+                    let (c, out) = run_at(encode, input, len / 3 * 4, at, alphabet);
+                    assert_eq!(c, len / 3 * 3, "encode len {len} off {off} at {at}");
+                    let mut want = vec![0; out.len()];
+                    scalar::encode_bulk(&input[..c], &mut want, alphabet);
+                    assert_eq!(out, want, "encode len {len} off {off} at {at}");
+
+                    let chars = len / 3 * 4;
+                    let bad = [None, Some(rng.below(40)), Some(rng.below(chars))];
+                    for bad in bad {
+                        // A copy of the whole text, so the slice keeps its offset.
+                        let mut text = text.clone();
+                        if let Some(p) = bad {
+                            text[off + p] = b'*';
+                        }
+                        let input = &text[off..off + chars];
+                        let stop = bad.unwrap_or(chars);
+                        let (c, out) = run_at(decode, input, chars, at, alphabet);
+                        let want = if stop >= 32 { stop / 4 * 4 } else { 0 };
+                        assert_eq!(c, want, "decode len {chars} off {off} at {at} bad {bad:?}");
+                        assert_eq!(out, b64_decode_quads(&input[..c], alphabet));
                     }
                 }
             }
