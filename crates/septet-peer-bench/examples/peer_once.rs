@@ -1,0 +1,47 @@
+//! One parse + decode of one shape by one side, for instruction counts:
+//! `valgrind --tool=callgrind --toggle-collect='*work*' peer_once <large|many_parts> <septet|mail-parser>`
+//! counts only the work (the shape is built outside `work`). Build with
+//! `cargo build --release -p septet-peer-bench --example peer_once --ignore-rust-version`.
+
+use std::hint::black_box;
+
+#[path = "../../septet/benches/common/mime_shapes.rs"]
+mod mime_shapes;
+
+#[inline(never)]
+fn work_septet(m: &[u8]) -> usize {
+    let Ok(msg) = septet::mime::Message::parse(m) else {
+        return 0;
+    };
+    msg.parts()
+        .filter(|p| p.is_leaf())
+        .map(|p| p.decoded_body().map_or(0, |b| b.len()))
+        .sum()
+}
+
+#[inline(never)]
+fn work_mail_parser(m: &[u8]) -> usize {
+    mail_parser::MessageParser::new().parse(m).map_or(0, |msg| {
+        msg.parts()
+            .filter(|p| !p.is_multipart() && !p.is_message())
+            .map(|p| p.decoded().len())
+            .sum()
+    })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let input = match args.get(1).map(String::as_str) {
+        Some("many_parts") => mime_shapes::many_parts(),
+        _ => mime_shapes::large(),
+    };
+    let reps: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let mut total = 0;
+    for _ in 0..reps {
+        total += match args.get(2).map(String::as_str) {
+            Some("mail-parser") => work_mail_parser(black_box(&input)),
+            _ => work_septet(black_box(&input)),
+        };
+    }
+    println!("{} bytes in, {total} decoded", input.len());
+}
