@@ -187,6 +187,34 @@ impl Tokenizer {
         }
     }
 
+    /// Reads a whole message (`input` from offset 0, `eof`) and hands every
+    /// event to `sink` in the order [`next_event`](Self::next_event) returns
+    /// them: the same machine, with the events of each step drained in one
+    /// go instead of one call and one `Step` per event. The parser of whole
+    /// buffers uses it; a message of many small parts has several events
+    /// per part, and their round trips were a sizeable share of its parse.
+    pub(crate) fn run_to_end(&mut self, input: &[u8], mut sink: impl FnMut(Event)) {
+        loop {
+            for event in self.queue.drain(..) {
+                debug_assert_eq!(event.span().start, self.pos, "events must tile the input");
+                self.pos = event.span().end;
+                sink(event);
+            }
+            let from = usize::try_from(self.pos).map_or(input.len(), |p| p.min(input.len()));
+            let rest = &input[from..];
+            let progressed = match self.state {
+                State::Done => return,
+                State::Headers => self.headers(rest, true),
+                State::Region { region, line_start } => self.region(rest, true, region, line_start),
+            };
+            if !progressed {
+                // Unreachable by construction (as in `next_event`).
+                debug_assert!(false, "tokenizer asked for input after EOF");
+                self.state = State::Done;
+            }
+        }
+    }
+
     fn at(&self, rel: usize) -> u64 {
         self.pos + rel as u64
     }
