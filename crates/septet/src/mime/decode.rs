@@ -204,7 +204,11 @@ mod tests {
                 x as u8
             })
             .collect();
-        let long = [BASE64_PIECE / 4 * 3 - 57, BASE64_PIECE, 2 * BASE64_PIECE + 1];
+        let long = [
+            BASE64_PIECE / 4 * 3 - 57,
+            BASE64_PIECE,
+            2 * BASE64_PIECE + 1,
+        ];
         let lens = (0..700).step_by(19).chain([57, 114, 171, 228]).chain(long);
         for n in lens {
             let enc = base64::encode_mime(&data[..n]);

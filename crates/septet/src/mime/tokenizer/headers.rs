@@ -22,7 +22,9 @@ fn name_and_colon(field: &[u8]) -> Option<(usize, usize)> {
     let name = &field[..name_end];
     // `b - 33 > 93` (wrapping) is true exactly outside 33..=126; the colon
     // cannot be in `name`, it is the first one.
-    let outside = name.iter().fold(0u8, |acc, &b| acc | u8::from(b.wrapping_sub(33) > 93));
+    let outside = name
+        .iter()
+        .fold(0u8, |acc, &b| acc | u8::from(b.wrapping_sub(33) > 93));
     (name_end > 0 && outside == 0).then_some((name_end, colon))
 }
 
