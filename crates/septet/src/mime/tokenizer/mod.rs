@@ -324,3 +324,64 @@ impl Tokenizer {
             .filter_map(|(i, f)| f.boundary.as_deref().map(|b| (i, b)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stepped(input: &[u8], limits: Limits) -> Vec<Event> {
+        let mut tok = Tokenizer::new(limits);
+        let mut out = Vec::new();
+        loop {
+            let from = (tok.offset() as usize).min(input.len());
+            match tok.next_event(&input[from..], true) {
+                Step::Event(e) => out.push(e),
+                Step::NeedInput | Step::Done => return out,
+            }
+        }
+    }
+
+    fn drained(input: &[u8], limits: Limits) -> Vec<Event> {
+        let mut out = Vec::new();
+        Tokenizer::new(limits).run_to_end(input, |e| out.push(e));
+        out
+    }
+
+    /// `run_to_end` reports exactly the events of `next_event`, on every
+    /// corpus message, every prefix of a few of them, and with limits small
+    /// enough to be hit.
+    #[test]
+    fn run_to_end_matches_next_event() {
+        let tiny = Limits {
+            max_depth: 2,
+            max_parts: 5,
+            max_header_block: 120,
+            max_header_fields: 4,
+            ..Limits::default()
+        };
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus");
+        let mut messages = Vec::new();
+        for form in ["crlf", "lf"] {
+            let Ok(dir) = std::fs::read_dir(format!("{root}/{form}")) else {
+                continue;
+            };
+            for entry in dir.flatten() {
+                if let Ok(bytes) = std::fs::read(entry.path()) {
+                    messages.push(bytes);
+                }
+            }
+        }
+        assert!(!messages.is_empty(), "corpus not found under {root}");
+        for (i, m) in messages.iter().enumerate() {
+            for limits in [Limits::default(), tiny] {
+                assert_eq!(drained(m, limits), stepped(m, limits), "message {i}");
+                if i % 8 == 0 {
+                    for cut in 0..m.len().min(600) {
+                        let m = &m[..cut];
+                        assert_eq!(drained(m, limits), stepped(m, limits), "{i} cut {cut}");
+                    }
+                }
+            }
+        }
+    }
+}
