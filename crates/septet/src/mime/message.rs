@@ -4,7 +4,7 @@
 
 use encoding_rs::Encoding;
 
-use super::tokenizer::{Step, Tokenizer};
+use super::tokenizer::Tokenizer;
 use super::{charset, Cte, Event, Flags, Kind, Limits, ParseError, Part};
 
 /// Sentinel parent index of the root.
@@ -98,14 +98,7 @@ impl<'a> Message<'a> {
             fields: Vec::with_capacity(parts.saturating_mul(4)),
             stack: Vec::with_capacity(8),
         };
-        let mut tok = Tokenizer::new(limits);
-        loop {
-            let from = (tok.offset() as usize).min(input.len());
-            match tok.next_event(&input[from..], true) {
-                Step::Event(e) => b.event(e),
-                Step::NeedInput | Step::Done => break,
-            }
-        }
+        Tokenizer::new(limits).run_to_end(input, |e| b.event(e));
         // A message that used far less than the estimate does not keep it:
         // shrinking in place is cheap, holding many parsed messages is not.
         shrink_if_sparse(&mut b.nodes);

@@ -9,10 +9,6 @@
 //! outer delimiter closes unterminated inner multiparts and boundaries that
 //! are prefixes of each other are told apart.
 
-use memchr::arch::all::packedpair::HeuristicFrequencyRank;
-use memchr::memmem::{Finder, FinderBuilder};
-use std::sync::OnceLock;
-
 /// Longest boundary accepted (RFC 2046 allows 70; real mail sometimes
 /// exceeds it). Bounds the lookahead of a streaming driver.
 pub(crate) const MAX_BOUNDARY: usize = 200;
@@ -123,28 +119,26 @@ fn after_boundary(rest: &[u8], boundary: &[u8], eof: bool) -> Match {
     }
 }
 
-/// Ranks `-` as the rarest byte so the searcher's prefilter looks for
-/// dashes: base64 has none, so it skips base64 bodies at memchr speed.
-struct DashFirst;
-
-impl HeuristicFrequencyRank for DashFirst {
-    fn rank(&self, byte: u8) -> u8 {
-        match byte {
-            b'-' => 0,
-            b'\n' => 128,
-            _ => 255,
+/// The offset of the next `\n` in `hay` that is followed by `--`.
+///
+/// A search for `-` alone (memchr's widest loop: base64 bodies, most of a
+/// large message, have no dash at all, so they go by at its speed, faster
+/// than a two-byte prefilter), then a look at the bytes around it. Only the
+/// first dash of a run can follow a line break, so the rest of a run is
+/// skipped without restarting the search.
+pub(crate) fn next_candidate(hay: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = memchr::memchr(b'-', hay.get(from..)?) {
+        let i = from + k;
+        if i > 0 && hay[i - 1] == b'\n' && hay.get(i + 1) == Some(&b'-') {
+            return Some(i - 1);
+        }
+        from = i + 1;
+        while hay.get(from) == Some(&b'-') {
+            from += 1;
         }
     }
-}
-
-fn finder() -> &'static Finder<'static> {
-    static FINDER: OnceLock<Finder<'static>> = OnceLock::new();
-    FINDER.get_or_init(|| FinderBuilder::new().build_forward_with_ranker(DashFirst, b"\n--"))
-}
-
-/// The offset of the next `\n` in `hay` that is followed by `--`.
-pub(crate) fn next_candidate(hay: &[u8]) -> Option<usize> {
-    finder().find(hay)
+    None
 }
 
 #[cfg(test)]
@@ -220,5 +214,28 @@ mod tests {
     fn candidates() {
         assert_eq!(next_candidate(b"abc\n-x\n--b"), Some(6));
         assert_eq!(next_candidate(b"--b"), None);
+        assert_eq!(next_candidate(b"\n--"), Some(0));
+        assert_eq!(next_candidate(b"\n-"), None);
+        assert_eq!(next_candidate(b"a---\n---"), Some(4));
+        assert_eq!(next_candidate(b"a-b\n-\n--"), Some(5));
+    }
+
+    /// The same answer as a plain search for `\n--`, on every short string
+    /// over the bytes that matter.
+    #[test]
+    fn candidates_match_plain_search() {
+        let alphabet = b"-\n-a\r";
+        let mut x = 0x2545_f491_u32;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let len = (x % 14) as usize;
+            let hay: Vec<u8> = (0..len)
+                .map(|i| alphabet[((x >> (i % 29)) as usize + i * 3) % alphabet.len()])
+                .collect();
+            let want = hay.windows(3).position(|w| w == b"\n--");
+            assert_eq!(next_candidate(&hay), want, "{hay:?}");
+        }
     }
 }
