@@ -107,13 +107,13 @@ scratch=$(mktemp -d "$outdir/septet-spark-bench.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
 # measure LABEL CMD...: wall seconds of CMD on warm input, appended to
-# $scratch/results as "label wall".
+# $scratch/results as "label wall user sys".
 measure() {
     local label=$1
     shift
     cat "${inputs[@]}" >/dev/null
     echo "bench_spark: $label" >&2
-    /usr/bin/time -f '%e' -o "$scratch/time" "$@" >"$scratch/$label.stdout"
+    /usr/bin/time -f '%e %U %S' -o "$scratch/time" "$@" >"$scratch/$label.stdout"
     echo "$label $(cat "$scratch/time")" >>"$scratch/results"
 }
 
@@ -153,8 +153,10 @@ total = int(total)
 sys.path.insert(0, example)
 from test_convert_archives import records  # the Spark test's comparison
 
-walls = dict(line.split() for line in open(os.path.join(scratch, "results")))
-walls = {k: float(v) for k, v in walls.items()}
+walls, cpu = {}, {}
+for line in open(os.path.join(scratch, "results")):
+    label, wall, user, system = line.split()
+    walls[label], cpu[label] = float(wall), float(user) + float(system)
 expected = open(os.path.join(scratch, "reference.mbox"), "rb").read()
 expected_records = records(expected)
 ok = True
@@ -183,18 +185,21 @@ for cores in (1, 2):
 gb = total / 1e9
 print(f"{shards} mbox shards of {shard_size} ({total / 2**20:.0f} MiB, "
       f"{len(expected_records)} messages), output on {outdir}.\n")
-print("| run | wall s | GB/s | Spark job alone s | job GB/s |")
-print("|---|---:|---:|---:|---:|")
+print("| run | wall s | GB/s | CPU s | Spark job alone s | job GB/s |")
+print("|---|---:|---:|---:|---:|---:|")
 s = walls["septet-2"]
-print(f"| septet convert --downgrade --jobs 2 | {s:.2f} | {gb / s:.3f} | | |")
+print(f"| septet convert --downgrade --jobs 2 | {s:.2f} | {gb / s:.3f} | {cpu['septet-2']:.2f} | | |")
 for cores in (1, 2):
     w, j = walls[f"spark-{cores}"], walls[f"spark-{cores}-job"]
-    print(f"| Spark local[{cores}] | {w:.2f} | {gb / w:.3f} | {j:.2f} | {gb / j:.3f} |")
+    print(f"| Spark local[{cores}] | {w:.2f} | {gb / w:.3f} | {cpu[f'spark-{cores}']:.2f} | "
+          f"{j:.2f} | {gb / j:.3f} |")
 w1, w2 = walls["spark-1"], walls["spark-2"]
 j1, j2 = walls["spark-1-job"], walls["spark-2-job"]
 print(f"\nSpark 1 -> 2 cores: {w1 / w2:.2f}x (wall), {j1 / j2:.2f}x (job alone).")
 print(f"Spark local[2] against septet convert --jobs 2: {w2 / s:.2f}x the time (wall), "
       f"{j2 / s:.2f}x (job alone); session start {walls['spark-2-startup']:.1f} s.")
+print("CPU s: user + system of the command and the children it waited for (the JVM, the "
+      "Python workers); on a loaded machine the steadier figure.")
 print("Outputs identical to septet convert's, message for message and byte for byte: "
       + ("yes" if ok else "NO"))
 sys.exit(0 if ok else 1)
