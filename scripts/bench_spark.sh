@@ -191,15 +191,15 @@ s = walls["septet-2"]
 print(f"| septet convert --downgrade --jobs 2 | {s:.2f} | {gb / s:.3f} | {cpu['septet-2']:.2f} | | |")
 for cores in (1, 2):
     w, j = walls[f"spark-{cores}"], walls[f"spark-{cores}-job"]
-    print(f"| Spark local[{cores}] | {w:.2f} | {gb / w:.3f} | {cpu[f'spark-{cores}']:.2f} | "
+    print(f"| Spark local[{cores}] | {w:.2f} | {gb / w:.3f} | - | "
           f"{j:.2f} | {gb / j:.3f} |")
 w1, w2 = walls["spark-1"], walls["spark-2"]
 j1, j2 = walls["spark-1-job"], walls["spark-2-job"]
 print(f"\nSpark 1 -> 2 cores: {w1 / w2:.2f}x (wall), {j1 / j2:.2f}x (job alone).")
 print(f"Spark local[2] against septet convert --jobs 2: {w2 / s:.2f}x the time (wall), "
       f"{j2 / s:.2f}x (job alone); session start {walls['spark-2-startup']:.1f} s.")
-print("CPU s: user + system of the command and the children it waited for (the JVM, the "
-      "Python workers); on a loaded machine the steadier figure.")
+print("CPU s: user + system of septet convert, the steadier figure on a loaded machine "
+      "(not shown for Spark: its JVM and Python workers are not children that GNU time sees).")
 print("Outputs identical to septet convert's, message for message and byte for byte: "
       + ("yes" if ok else "NO"))
 sys.exit(0 if ok else 1)
