@@ -21,6 +21,12 @@
 #                         table shows the median run and the fastest one,
 #                         since other load on the machine makes single runs
 #                         noisy
+#   SEPTET_WINDOW_BYTES   input bytes per window of the conversion (default
+#                         2M; K and M suffixes): small windows keep data in
+#                         cache between split, transform and write, large
+#                         ones have fewer of the joins that end each window
+#                         of a parallel run (a thread idles while the other
+#                         finishes the window's last messages)
 #   SEPTET_TRACE_TIMES=1  septet prints per-stage wall-clock times of each run
 #                         on standard error (open+detect, writing, splitting,
 #                         transform): where the time goes, without a profiler
