@@ -250,6 +250,7 @@ fn convert_paths(
         },
         jobs: args.jobs,
         rejects: args.rejects.clone(),
+        window_bytes: window_bytes_from_env().unwrap_or(ConvertOptions::default().window_bytes),
         ..ConvertOptions::default()
     };
     let transform = if args.downgrade {
@@ -291,6 +292,26 @@ fn convert_paths(
         );
     }
     report
+}
+
+/// `SEPTET_WINDOW_BYTES` (bytes, or with a `K` or `M` suffix): a
+/// benchmarking knob, not an option. The window size trades cache locality
+/// (small windows) against the join that ends every window of a parallel
+/// run (fewer with large ones); scripts/bench_archive.sh documents it. An
+/// unusable value is ignored.
+fn window_bytes_from_env() -> Option<u64> {
+    let value = std::env::var("SEPTET_WINDOW_BYTES").ok()?;
+    let value = value.trim();
+    let (digits, unit) = match value.as_bytes().last()? {
+        b'k' | b'K' => (&value[..value.len() - 1], 1 << 10),
+        b'm' | b'M' => (&value[..value.len() - 1], 1 << 20),
+        _ => (value, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|&n| n > 0)
 }
 
 /// Prints the summary (on a terminal) and the count of messages copied

@@ -20,7 +20,7 @@
 //! mutt's do) and fall back to the separators then, and mboxrd quoting
 //! never puts a false separator where the short length ends.
 
-use super::lines::{header_block, line_at, trim, HEADER_SCAN_LIMIT};
+use super::lines::{line_at, trim, HEADER_SCAN_LIMIT};
 use super::LineEnding;
 
 /// How the output stores a message body.
@@ -48,22 +48,36 @@ fn stored_body_length(message: &[u8], body: usize, stored: Stored) -> u64 {
 /// Where the value of the first top-level `Content-Length` field lies in
 /// `message` (after the colon, to the end of the field's last line,
 /// continuation lines included), and where the body starts.
+///
+/// One walk over the header lines finds both the field and the empty line
+/// that ends the header (the body must be found for the field to count):
+/// this runs on every changed message, up to four times.
 fn find_field(message: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
     const NAME: &[u8] = b"content-length:";
-    let (header_end, body) = header_block(message, 0, HEADER_SCAN_LIMIT)?;
+    let stop = message.len().min(HEADER_SCAN_LIMIT);
+    let mut field: Option<std::ops::Range<usize>> = None;
+    // The field found is still taking continuation lines.
+    let mut open = false;
     let mut pos = 0;
-    while pos < header_end {
+    while pos < stop {
         let (content_end, next) = line_at(message, pos);
+        if content_end == pos {
+            // The empty line: the header ends, the body follows.
+            return field.map(|value| (value, next));
+        }
         let line = &message[pos..content_end];
-        if line.len() >= NAME.len() && line[..NAME.len()].eq_ignore_ascii_case(NAME) {
-            let mut end = content_end;
-            let mut at = next;
-            while at < header_end && matches!(message[at], b' ' | b'\t') {
-                let (cont_end, cont_next) = line_at(message, at);
-                end = cont_end;
-                at = cont_next;
+        if open {
+            match (line.first(), field.as_mut()) {
+                (Some(b' ' | b'\t'), Some(value)) => value.end = content_end,
+                _ => open = false,
             }
-            return Some((pos + NAME.len()..end, body));
+        }
+        if field.is_none()
+            && line.len() >= NAME.len()
+            && line[..NAME.len()].eq_ignore_ascii_case(NAME)
+        {
+            field = Some(pos + NAME.len()..content_end);
+            open = true;
         }
         pos = next;
     }
@@ -196,5 +210,68 @@ mod tests {
             fix_content_length(b"Content-Length: 0\n\n", Stored::File),
             None
         );
+    }
+
+    /// The two-walk search this module used before: the header block
+    /// first, then the field within it.
+    fn two_walks(message: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
+        const NAME: &[u8] = b"content-length:";
+        let (header_end, body) = crate::lines::header_block(message, 0, HEADER_SCAN_LIMIT)?;
+        let mut pos = 0;
+        while pos < header_end {
+            let (content_end, next) = line_at(message, pos);
+            let line = &message[pos..content_end];
+            if line.len() >= NAME.len() && line[..NAME.len()].eq_ignore_ascii_case(NAME) {
+                let mut end = content_end;
+                let mut at = next;
+                while at < header_end && matches!(message[at], b' ' | b'\t') {
+                    let (cont_end, cont_next) = line_at(message, at);
+                    end = cont_end;
+                    at = cont_next;
+                }
+                return Some((pos + NAME.len()..end, body));
+            }
+            pos = next;
+        }
+        None
+    }
+
+    #[test]
+    fn one_walk_finds_what_two_walks_found() {
+        // Messages made of random lines from a small set that covers
+        // folding, CR, empty and `\r`-only lines, fields after the empty
+        // line and a second field.
+        let pieces: [&[u8]; 12] = [
+            b"Content-Length: 12\n",
+            b"content-length:3\r\n",
+            b" 4\n",
+            b"\t5\r\n",
+            b"X: y\n",
+            b"\n",
+            b"\r\n",
+            b"\r\n\r",
+            b"body\n",
+            b" \n",
+            b"\rz\n",
+            b"Content-Length",
+        ];
+        let mut state = 0x5eed_u64;
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let mut message = Vec::new();
+            let mut bits = state;
+            for _ in 0..(state >> 60) {
+                message.extend_from_slice(pieces[(bits % 12) as usize]);
+                bits /= 12;
+            }
+            assert_eq!(find_field(&message), two_walks(&message), "{message:?}");
+        }
+        // Past the scan limit.
+        let mut long = b"Content-Length: 1\n".to_vec();
+        long.resize(HEADER_SCAN_LIMIT + 10, b'a');
+        long.extend_from_slice(b"\n\nbody");
+        assert_eq!(find_field(&long), two_walks(&long));
     }
 }
