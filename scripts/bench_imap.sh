@@ -41,8 +41,8 @@
 #   SEPTET_BENCH_ROUNDS     rounds (default 3)
 #   SEPTET_BENCH_WARM       warm connections per round and server (default 3)
 #   SEPTET_BENCH_PORT       septet's port on 127.0.0.1 (default 11143)
-#   SEPTET_IMAP_CACHE_MIB   septet's message analysis cache (default: the
-#                           server's, 64 MiB)
+#   SEPTET_IMAP_CACHE_MIB   septet's message analysis cache, `septet imap
+#                           --cache-mib` (default: the server's, 64 MiB)
 #   DOVECOT_IMAP            Dovecot's imap binary (default /usr/lib/dovecot/imap)
 set -euo pipefail
 
@@ -118,7 +118,7 @@ run_septet() {
     mkdir -p "$mroot"
     cp -a "$src" "$mroot/bench"
     "$septet" imap --listen "127.0.0.1:$port" --maildir-root "$mroot" --users "$users" \
-        2>"$work/septet.log" &
+        ${SEPTET_IMAP_CACHE_MIB:+--cache-mib "$SEPTET_IMAP_CACHE_MIB"} 2>"$work/septet.log" &
     server_pid=$!
     for _ in $(seq 100); do
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use septet_server::access::AccessContext;
 use septet_server::access_driver::{self, Protocol};
+use septet_server::imap::cache::MetaCache;
 use septet_server::users::{self, Authenticator, LimiterConfig, Users};
 
 use crate::Failure;
@@ -26,6 +27,10 @@ pub struct ServeArgs {
     /// The host name in greetings.
     #[arg(long, default_value = "localhost")]
     hostname: String,
+    /// IMAP: the memory bound of the message analysis cache (BODYSTRUCTURE,
+    /// ENVELOPE, RFC822.SIZE) shared by all sessions, in MiB; 0 disables it.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    cache_mib: usize,
     /// TLS certificate chain (PEM); with --tls-key.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -63,6 +68,7 @@ pub fn serve(protocol: Protocol, args: ServeArgs) -> Result<(), Failure> {
     let auth = Authenticator::new(users, LimiterConfig::default());
     let mut ctx = AccessContext::new(args.maildir_root, Arc::new(auth));
     ctx.hostname = args.hostname;
+    ctx.imap_cache = MetaCache::new(args.cache_mib.saturating_mul(1 << 20));
     access_driver::run(protocol, &args.listen, ctx)
         .map_err(|e| Failure::Error(format!("listening on {}: {e}", args.listen)))
 }

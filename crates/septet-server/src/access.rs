@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::imap::cache::MetaCache;
 use crate::mailstore::LockTable;
 use crate::users::Authenticator;
 
@@ -23,11 +24,15 @@ pub struct AccessContext {
     pub tls_available: bool,
     /// Idle time before a session is closed.
     pub idle_timeout: Duration,
+    /// The IMAP sessions' shared, byte-bounded cache of message analyses
+    /// (BODYSTRUCTURE, ENVELOPE, RFC822.SIZE).
+    pub imap_cache: MetaCache,
 }
 
 impl AccessContext {
-    /// A context with the default host name (`localhost`), no TLS and a
-    /// 30-minute idle timeout (RFC 3501 5.4; above RFC 1939's 10 minutes).
+    /// A context with the default host name (`localhost`), no TLS, a
+    /// 30-minute idle timeout (RFC 3501 5.4; above RFC 1939's 10 minutes)
+    /// and a 64 MiB IMAP analysis cache.
     pub fn new(maildir_root: PathBuf, auth: Arc<Authenticator>) -> AccessContext {
         AccessContext {
             maildir_root,
@@ -36,6 +41,7 @@ impl AccessContext {
             hostname: "localhost".into(),
             tls_available: false,
             idle_timeout: Duration::from_secs(30 * 60),
+            imap_cache: MetaCache::default(),
         }
     }
 }

@@ -16,8 +16,10 @@
 //! `folders` and `commands` (the commands on folders, on messages).
 
 pub mod address;
+pub mod cache;
 mod commands;
 pub mod fetch;
+mod fetch_reply;
 mod folders;
 pub mod mailbox;
 pub mod params;
@@ -27,9 +29,7 @@ pub mod structure;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::access::AccessContext;
@@ -37,16 +37,12 @@ use crate::mailstore::user_dir;
 use crate::users::AuthResult;
 use mailbox::Mailbox;
 use parse::{literal_at_end, Bad, Cursor};
-use structure::Meta;
 
 /// The longest command line outside literals.
 pub const MAX_LINE: usize = 64 * 1024;
 
 /// How often a session in IDLE looks for changes.
 const IDLE_POLL: Duration = Duration::from_secs(2);
-
-/// Cached message analyses per session (bounds memory, not the mailbox).
-const CACHE_ENTRIES: usize = 20_000;
 
 /// Bad commands tolerated before the session is closed.
 const MAX_ERRORS: u32 = 50;
@@ -89,7 +85,6 @@ pub struct Session {
     deadline: Instant,
     idle_poll: Option<Instant>,
     errors: u32,
-    cache: HashMap<u32, Arc<Meta>>,
 }
 
 impl Session {
@@ -109,7 +104,6 @@ impl Session {
             deadline,
             idle_poll: None,
             errors: 0,
-            cache: HashMap::new(),
         };
         let caps = s.capabilities();
         s.untagged(&format!(
@@ -456,9 +450,6 @@ impl Session {
             let recent = mailbox.msgs.iter().filter(|m| m.recent).count();
             lines.push(format!("{} EXISTS", mailbox.msgs.len()));
             lines.push(format!("{recent} RECENT"));
-        }
-        if !changes.expunged.is_empty() {
-            self.cache.clear();
         }
         for l in lines {
             self.untagged(&l);
