@@ -24,7 +24,9 @@ times, in ns) and its peak RSS (VmHWM) are reported.
 Prints one JSON object: messages (FETCH responses), bodystructures (FETCH
 responses holding a BODYSTRUCTURE), size_sum (the RFC822.SIZE total),
 seconds, bytes (of the FETCH response), cpu_seconds (server, or null),
-rss_kib (server peak, or null).
+rss_kib (server peak, or null), first_byte_seconds (until the response's
+first byte arrived), client_cpu_seconds (this client's own CPU time in the
+timed window).
 """
 
 import argparse
@@ -58,11 +60,15 @@ class Conn:
                 shlex.split(args.spawn),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
+                # Dovecot logs the logout there even with log_path unset.
+                stderr=subprocess.DEVNULL,
                 env=env,
                 bufsize=0,
             )
             self.rfd = self.child.stdout.fileno()
         self.buf = b""
+        # When the first byte of a response arrived (see `fetch`).
+        self.first = None
 
     def send(self, data):
         if self.sock is not None:
@@ -93,6 +99,8 @@ class Conn:
             chunk = os.read(self.rfd, CHUNK)
             if not chunk:
                 raise SystemExit("bench_imap.py: the server closed the connection")
+            if self.first is None:
+                self.first = time.perf_counter()
             data += chunk
 
     def close(self):
@@ -252,10 +260,14 @@ def main():
         raise SystemExit(f"bench_imap.py: SELECT failed: {r[-200:]!r}")
 
     cpu0 = cpu_ns(pid)
+    own0 = time.process_time()
+    c.first = None
     t0 = time.perf_counter()
     c.send(b"F FETCH 1:* " + ITEMS + b"\r\n")
     resp = c.read_until_tag(b"F")
     seconds = time.perf_counter() - t0
+    own = time.process_time() - own0
+    first = (c.first or t0) - t0
     cpu1 = cpu_ns(pid)
     rss = peak_rss_kib(pid)
 
@@ -278,6 +290,8 @@ def main():
                 "size_sum": size_sum,
                 "seconds": seconds,
                 "bytes": len(resp),
+                "first_byte_seconds": first,
+                "client_cpu_seconds": own,
                 "cpu_seconds": None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) / 1e9,
                 "rss_kib": rss,
             }

@@ -237,8 +237,7 @@ fn selected(
             if uid && !items.contains(&Item::Uid) {
                 items.insert(0, Item::Uid);
             }
-            super::fetch_reply::fetch_msgs(s, &set, uid, &items);
-            s.tagged(tag, &format!("OK {name} completed"));
+            super::fetch_reply::start(s, tag, name, &set, uid, items);
         }
         "STORE" => {
             c.sp()?;

@@ -2,6 +2,11 @@
 //! session's output, its analysis ([`Meta`]) taken from the process-wide
 //! [`MetaCache`] or made by one read and parse and kept there.
 //!
+//! Responses are written a chunk ([`CHUNK`]) at a time: a FETCH of a
+//! large mailbox continues in [`Session::poll_output`], so the output
+//! buffer stays bounded and the first responses leave while the rest are
+//! rendered.
+//!
 //! A warm FETCH of metadata items (FLAGS, UID, RFC822.SIZE, ENVELOPE,
 //! BODYSTRUCTURE, BODY, INTERNALDATE) does no file I/O at all: the UID,
 //! flags, size on disk and delivery time come from the SELECT scan, the
@@ -19,16 +24,75 @@ use super::structure::Meta;
 use super::{Session, State};
 use crate::mailstore::to_crlf;
 
-/// Writes the untagged FETCH responses for `items` of the messages `set`
-/// names, setting `\Seen` where an item asks for it.
-pub(super) fn fetch_msgs(s: &mut Session, set: &SeqSet, uid: bool, items: &[Item]) {
+/// Output gathered before [`Session::poll_output`] hands it over: a FETCH
+/// stops rendering there and resumes on the next call.
+const CHUNK: usize = 256 * 1024;
+
+/// A FETCH in progress: the messages left and what to send of them.
+#[derive(Debug)]
+pub(super) struct FetchJob {
+    tag: String,
+    name: String,
+    items: Vec<Item>,
+    /// The messages (indices into the selected mailbox); while the job
+    /// runs no command of this session changes the list.
+    indices: Vec<usize>,
+    next: usize,
+    folder: Arc<Path>,
+}
+
+/// Starts FETCH (or UID FETCH, `name`) of `items` for the messages `set`
+/// names: writes the first chunk of responses, and the tagged reply too
+/// when they all fit; otherwise the job waits in the session for
+/// [`resume`].
+pub(super) fn start(
+    s: &mut Session,
+    tag: &str,
+    name: &str,
+    set: &SeqSet,
+    uid: bool,
+    items: Vec<Item>,
+) {
+    let State::Selected { mailbox, .. } = &s.state else {
+        return;
+    };
+    s.fetch = Some(FetchJob {
+        tag: tag.to_owned(),
+        name: name.to_owned(),
+        items,
+        indices: resolve(mailbox, set, uid),
+        next: 0,
+        folder: Arc::from(mailbox.dir.as_path()),
+    });
+    resume(s);
+}
+
+/// Writes the next chunk of the pending FETCH, if any; true when that
+/// finished it (its tagged reply written).
+pub(super) fn resume(s: &mut Session) -> bool {
+    let Some(mut job) = s.fetch.take() else {
+        return false;
+    };
+    write_chunk(s, &mut job);
+    if job.next < job.indices.len() && !s.is_closed() {
+        s.fetch = Some(job);
+        return false;
+    }
+    s.tagged(&job.tag, &format!("OK {} completed", job.name));
+    true
+}
+
+/// Writes untagged FETCH responses of `job` until the output holds a
+/// chunk or the messages run out, setting `\Seen` where an item asks.
+fn write_chunk(s: &mut Session, job: &mut FetchJob) {
     let Session {
         state, output, ctx, ..
     } = s;
     let State::Selected { mailbox, .. } = state else {
+        job.next = job.indices.len();
         return;
     };
-    let indices = resolve(mailbox, set, uid);
+    let items = &job.items;
     let needs_data = items.iter().any(Item::needs_data);
     let needs_meta = items.iter().any(|it| {
         matches!(
@@ -38,10 +102,14 @@ pub(super) fn fetch_msgs(s: &mut Session, set: &SeqSet, uid: bool, items: &[Item
     });
     let sets_seen = !mailbox.read_only && items.iter().any(Item::sets_seen);
     let has_flags = items.contains(&Item::Flags);
-    let folder: Arc<Path> = Arc::from(mailbox.dir.as_path());
-    // Most responses of a metadata FETCH are a few hundred bytes.
-    output.reserve(indices.len().saturating_mul(if needs_meta { 384 } else { 64 }));
-    for i in indices {
+    while output.len() < CHUNK {
+        let Some(&i) = job.indices.get(job.next) else {
+            break;
+        };
+        job.next += 1;
+        if i >= mailbox.msgs.len() {
+            continue;
+        }
         let data = if needs_data {
             match mailbox.read(i) {
                 Ok(d) => Some(to_crlf(&d)),
@@ -52,7 +120,7 @@ pub(super) fn fetch_msgs(s: &mut Session, set: &SeqSet, uid: bool, items: &[Item
             None
         };
         let meta = if needs_meta {
-            meta_of(&ctx.imap_cache, &folder, mailbox, i, data.as_deref())
+            meta_of(&ctx.imap_cache, &job.folder, mailbox, i, data.as_deref())
         } else {
             None
         };
@@ -203,6 +271,54 @@ fn render(out: &mut Vec<u8>, item: &Item, m: &Msg, meta: Option<&Meta>, data: Op
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
+
+    fn drain(s: &mut Session) -> (Vec<usize>, String) {
+        let (mut chunks, mut all) = (Vec::new(), Vec::new());
+        while let Some(o) = s.poll_output() {
+            chunks.push(o.len());
+            all.extend_from_slice(&o);
+        }
+        (chunks, String::from_utf8_lossy(&all).into_owned())
+    }
+
+    #[test]
+    fn large_fetch_is_chunked_and_pipelined_commands_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let inbox = dir.path().join("alice");
+        crate::mailstore::ensure_maildir(&inbox).unwrap();
+        let n = 3000;
+        for i in 0..n {
+            let body = format!(
+                "From: a{i}@example.org\nSubject: message {i} {}\n\nbody\n",
+                "x".repeat(100)
+            );
+            std::fs::write(inbox.join("cur").join(format!("{i:05}.t:2,S")), body).unwrap();
+        }
+        let ctx = crate::pop3::tests::context(dir.path());
+        let cache = ctx.imap_cache.clone();
+        for round in 0..2 {
+            let now = Instant::now();
+            let mut s = Session::new(ctx.clone(), "127.0.0.1".into(), now);
+            drain(&mut s);
+            s.handle_input(now, b"a LOGIN alice pw\r\nb SELECT INBOX\r\n");
+            drain(&mut s);
+            s.handle_input(
+                now,
+                b"c FETCH 1:* (UID RFC822.SIZE ENVELOPE BODYSTRUCTURE)\r\nd NOOP\r\n",
+            );
+            let (chunks, text) = drain(&mut s);
+            assert!(chunks.len() > 2, "{chunks:?}");
+            assert!(chunks.iter().all(|&c| c < CHUNK + 4096), "{chunks:?}");
+            assert_eq!(text.matches(" FETCH (UID ").count(), n, "round {round}");
+            let ok = text.find("c OK FETCH completed\r\n").unwrap();
+            let noop = text.find("d OK").unwrap();
+            assert!(ok < noop && text.ends_with("d OK NOOP completed\r\n"));
+            assert!(text.contains(&format!("* {n} FETCH (UID {n} RFC822.SIZE ")));
+            // The second session finds every analysis in the shared cache.
+            assert_eq!(cache.len(), n);
+        }
+    }
 
     #[test]
     fn numbers() {

@@ -85,6 +85,11 @@ pub struct Session {
     deadline: Instant,
     idle_poll: Option<Instant>,
     errors: u32,
+    /// A FETCH whose responses are still being written, a chunk per
+    /// [`Session::poll_output`]; later commands wait for it.
+    fetch: Option<fetch_reply::FetchJob>,
+    /// The time of the latest input, for the commands a FETCH held up.
+    last_input: Instant,
 }
 
 impl Session {
@@ -104,6 +109,8 @@ impl Session {
             deadline,
             idle_poll: None,
             errors: 0,
+            fetch: None,
+            last_input: now,
         };
         let caps = s.capabilities();
         s.untagged(&format!(
@@ -119,8 +126,9 @@ impl Session {
             return;
         }
         self.deadline = now + self.ctx.idle_timeout;
+        self.last_input = now;
         self.input.extend_from_slice(data);
-        while !self.is_closed() {
+        while !self.is_closed() && self.fetch.is_none() {
             if !matches!(self.waiting, Waiting::Command) {
                 let Some(nl) = memchr::memchr(b'\n', &self.input) else {
                     if self.input.len() > MAX_LINE {
@@ -160,8 +168,14 @@ impl Session {
         self.state = State::Logout;
     }
 
-    /// Bytes to write, if any.
+    /// Bytes to write, if any. A large FETCH is written a chunk per call
+    /// (its next messages are read and rendered here), so the output stays
+    /// bounded whatever the mailbox size.
     pub fn poll_output(&mut self) -> Option<Vec<u8>> {
+        if self.output.is_empty() && fetch_reply::resume(self) {
+            // The commands pipelined behind the FETCH.
+            self.handle_input(self.last_input, &[]);
+        }
         (!self.output.is_empty()).then(|| std::mem::take(&mut self.output))
     }
 
