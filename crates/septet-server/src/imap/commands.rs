@@ -211,7 +211,7 @@ fn selected(
             let max_uid = mailbox.msgs.last().map_or(0, |m| m.uid);
             match mailbox.expunge(|u| set.as_ref().is_none_or(|st| st.contains(u, max_uid))) {
                 Ok(gone) => {
-                            for n in gone {
+                    for n in gone {
                         s.untagged(&format!("{n} EXPUNGE"));
                     }
                     s.tagged(tag, "OK EXPUNGE completed");
