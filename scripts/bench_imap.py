@@ -24,7 +24,8 @@ times, in ns) and its peak RSS (VmHWM) are reported.
 Prints one JSON object: messages (FETCH responses), bodystructures (FETCH
 responses holding a BODYSTRUCTURE), size_sum (the RFC822.SIZE total),
 seconds, bytes (of the FETCH response), cpu_seconds (server, or null),
-rss_kib (server peak, or null), first_byte_seconds (until the response's
+rss_kib (server peak, or null), rss_now_kib (its RSS right after the
+FETCH), first_byte_seconds (until the response's
 first byte arrived), client_cpu_seconds (this client's own CPU time in the
 timed window).
 """
@@ -125,13 +126,14 @@ def cpu_ns(pid):
     return total
 
 
-def peak_rss_kib(pid):
+def rss_kib(pid, field="VmHWM:"):
+    """A memory figure of `pid`: VmHWM (peak RSS) or VmRSS (now)."""
     if pid is None:
         return None
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except FileNotFoundError:
         return None
@@ -269,7 +271,8 @@ def main():
     own = time.process_time() - own0
     first = (c.first or t0) - t0
     cpu1 = cpu_ns(pid)
-    rss = peak_rss_kib(pid)
+    rss = rss_kib(pid)
+    rss_now = rss_kib(pid, "VmRSS:")
 
     last = resp[resp.rfind(b"\r\n", 0, len(resp) - 2) + 2 :]
     if not last.startswith(b"F OK"):
@@ -294,6 +297,7 @@ def main():
                 "client_cpu_seconds": own,
                 "cpu_seconds": None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) / 1e9,
                 "rss_kib": rss,
+                "rss_now_kib": rss_now,
             }
         )
     )
