@@ -54,7 +54,8 @@ pub(super) fn start(
     items: Vec<Item>,
 ) {
     let State::Selected { mailbox, .. } = &s.state else {
-        return;
+        // Only reached in the selected state; answer anyway.
+        return s.tagged(tag, &format!("OK {name} completed"));
     };
     s.fetch = Some(FetchJob {
         tag: tag.to_owned(),
