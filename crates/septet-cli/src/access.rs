@@ -5,8 +5,9 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use septet_server::access::{AccessContext, CacheLimits};
+use septet_server::access::AccessContext;
 use septet_server::access_driver::{self, Protocol};
+use septet_server::imap::cache::MetaCache;
 use septet_server::users::{self, Authenticator, LimiterConfig, Users};
 
 use crate::Failure;
@@ -26,19 +27,16 @@ pub struct ServeArgs {
     /// The host name in greetings.
     #[arg(long, default_value = "localhost")]
     hostname: String,
+    /// IMAP: the memory bound of the message analysis cache (BODYSTRUCTURE,
+    /// ENVELOPE, RFC822.SIZE) shared by all sessions, in MiB; 0 disables it.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    cache_mib: usize,
     /// TLS certificate chain (PEM); with --tls-key.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
     /// TLS private key (PEM); with --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// IMAP: messages in each session's ENVELOPE/BODYSTRUCTURE cache
-    /// [default: 20000].
-    #[arg(long, value_name = "N")]
-    cache_entries: Option<usize>,
-    /// IMAP: bytes in each session's cache [default: 16777216 (16 MiB)].
-    #[arg(long, value_name = "BYTES")]
-    cache_bytes: Option<usize>,
 }
 
 /// Arguments of `septet passwd`.
@@ -69,19 +67,40 @@ pub fn serve(protocol: Protocol, args: ServeArgs) -> Result<(), Failure> {
         )));
     }
     let auth = Authenticator::new(users, LimiterConfig::default());
+    fixed_mmap_threshold();
     let mut ctx = AccessContext::new(args.maildir_root, Arc::new(auth));
     ctx.hostname = args.hostname;
-    let default = CacheLimits::default();
-    ctx.imap_cache = CacheLimits {
-        entries: args.cache_entries.unwrap_or(default.entries),
-        bytes: args.cache_bytes.unwrap_or(default.bytes),
-    };
+    ctx.imap_cache = MetaCache::new(args.cache_mib.saturating_mul(1 << 20));
     if let Some(config) = tls {
         // STLS / STARTTLS offered; plaintext logins only from loopback.
         ctx = ctx.with_tls(config);
     }
     access_driver::run(protocol, &args.listen, ctx)
         .map_err(|e| Failure::Error(format!("listening on {}: {e}", args.listen)))
+}
+
+/// Keeps glibc's malloc from holding freed memory: after the first large
+/// block is freed (argon2's 19 MiB at the first LOGIN), glibc raises its
+/// mmap threshold to that size and its trim threshold to twice it, so
+/// every later large buffer (a FETCH's output, another LOGIN's argon2)
+/// comes from an arena and stays in the process, per arena, after it is
+/// freed. A fixed threshold keeps large blocks in mmap, returned on free,
+/// so the server's RSS follows its caches rather than its history.
+fn fixed_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+        }
+        /// glibc's `M_MMAP_THRESHOLD` (malloc.h).
+        const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
+        // SAFETY: mallopt is glibc's, takes two ints and only changes the
+        // allocator's tuning; it is called before the server's threads
+        // start, as glibc recommends.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+        }
+    }
 }
 
 /// Sets a user's password from standard input.

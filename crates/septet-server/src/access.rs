@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::imap::cache::MetaCache;
 use crate::mailstore::LockTable;
 use crate::users::Authenticator;
 
@@ -25,35 +26,15 @@ pub struct AccessContext {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Idle time before a session is closed.
     pub idle_timeout: Duration,
-    /// Bounds of each IMAP session's ENVELOPE/BODYSTRUCTURE cache.
-    pub imap_cache: CacheLimits,
-}
-
-/// Bounds of an IMAP session's cache of message analyses
-/// ([`crate::imap::cache::MetaCache`]): with them, a session's memory
-/// does not grow with the mailbox.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CacheLimits {
-    /// Messages at most (default 20,000).
-    pub entries: usize,
-    /// Bytes at most, counting the ENVELOPE, BODYSTRUCTURE and BODY texts
-    /// plus a fixed overhead per entry (default 16 MiB).
-    pub bytes: usize,
-}
-
-impl Default for CacheLimits {
-    fn default() -> CacheLimits {
-        CacheLimits {
-            entries: 20_000,
-            bytes: 16 << 20,
-        }
-    }
+    /// The IMAP sessions' shared, byte-bounded cache of message analyses
+    /// (BODYSTRUCTURE, ENVELOPE, RFC822.SIZE).
+    pub imap_cache: MetaCache,
 }
 
 impl AccessContext {
     /// A context with the default host name (`localhost`), no TLS, a
     /// 30-minute idle timeout (RFC 3501 5.4; above RFC 1939's 10 minutes)
-    /// and the default [`CacheLimits`].
+    /// and a 64 MiB IMAP analysis cache.
     pub fn new(maildir_root: PathBuf, auth: Arc<Authenticator>) -> AccessContext {
         AccessContext {
             maildir_root,
@@ -63,7 +44,7 @@ impl AccessContext {
             tls_available: false,
             tls: None,
             idle_timeout: Duration::from_secs(30 * 60),
-            imap_cache: CacheLimits::default(),
+            imap_cache: MetaCache::default(),
         }
     }
 

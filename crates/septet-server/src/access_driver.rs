@@ -133,7 +133,9 @@ async fn connection<S: AccessSession>(
     let mut session = S::start(ctx, peer.ip().to_string(), Instant::now());
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        while let Some(out) = session.poll_output() {
+        // Output may be produced on demand (an IMAP FETCH reads messages
+        // a chunk at a time): a blocking call too.
+        while let Some(out) = blocking(|| session.poll_output()) {
             stream.write_all(&out).await?;
         }
         stream.flush().await?;

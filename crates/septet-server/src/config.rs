@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::access::CacheLimits;
 use crate::cidr::Cidr;
 use crate::queue::Scheduler;
 use crate::smtp::server::SessionConfig;
@@ -80,10 +79,9 @@ pub struct AccessConfig {
     pub tls_cert: Option<PathBuf>,
     /// TLS private key (PEM); the relay's `tls_key` if not given.
     pub tls_key: Option<PathBuf>,
-    /// `[imap]` only: messages in each session's analysis cache.
-    pub cache_entries: Option<usize>,
-    /// `[imap]` only: bytes in each session's analysis cache.
-    pub cache_bytes: Option<usize>,
+    /// `[imap]` only: MiB of the analysis cache (BODYSTRUCTURE, ENVELOPE,
+    /// RFC822.SIZE) all IMAP sessions share; 0 disables it (default 64).
+    pub cache_mib: Option<usize>,
 }
 
 fn pick<T>(flag: Option<T>, file: Option<T>) -> Option<T> {
@@ -259,19 +257,17 @@ impl AccessConfig {
             (Some(c), Some(k)) => Some((c, k)),
             _ => return Err(format!("[{name}] tls_cert and tls_key go together")),
         };
-        if name != "imap" && (self.cache_entries.is_some() || self.cache_bytes.is_some()) {
-            return Err(format!(
-                "[{name}] cache_entries/cache_bytes are [imap] keys"
-            ));
+        if name != "imap" && self.cache_mib.is_some() {
+            return Err(format!("[{name}] cache_mib is an [imap] key"));
         }
-        let default = CacheLimits::default();
         Ok(AccessSettings {
             listen,
             tls,
-            cache: CacheLimits {
-                entries: self.cache_entries.unwrap_or(default.entries),
-                bytes: self.cache_bytes.unwrap_or(default.bytes),
-            },
+            cache_bytes: self
+                .cache_mib
+                .map_or(crate::imap::cache::DEFAULT_CACHE_BYTES, |m| {
+                    m.saturating_mul(1 << 20)
+                }),
         })
     }
 }
@@ -284,8 +280,8 @@ pub struct AccessSettings {
     /// (certificate chain, private key), PEM files: STLS / STARTTLS offered
     /// (the table's own, else the relay's).
     pub tls: Option<(PathBuf, PathBuf)>,
-    /// The IMAP cache bounds (defaults for POP3).
-    pub cache: CacheLimits,
+    /// Bytes of the IMAP analysis cache (the default for POP3, unused).
+    pub cache_bytes: usize,
 }
 
 /// The checked configuration.
@@ -356,7 +352,7 @@ mod tests {
         let imap = s.imap.expect("[imap] in the example");
         assert_eq!(pop3.listen, ["127.0.0.1:1110".parse().unwrap()]);
         assert_eq!(imap.listen, ["127.0.0.1:1143".parse().unwrap()]);
-        assert_eq!(imap.cache, CacheLimits::default());
+        assert_eq!(imap.cache_bytes, 64 << 20);
         assert!(s.users.is_some());
     }
 
@@ -364,18 +360,18 @@ mod tests {
     fn access_tables() {
         let base = "spool = \"/s\"\nmaildir_root = \"/m\"\nusers = \"/u\"\n";
         let ok = Config::from_toml(&format!(
-            "{base}[imap]\nlisten = [\"127.0.0.1:0\"]\ncache_entries = 5\ncache_bytes = 4096\n"
+            "{base}[imap]\nlisten = [\"127.0.0.1:0\"]\ncache_mib = 5\n"
         ))
         .unwrap()
         .resolve()
         .unwrap();
         let imap = ok.imap.unwrap();
-        assert_eq!((imap.cache.entries, imap.cache.bytes), (5, 4096));
+        assert_eq!(imap.cache_bytes, 5 << 20);
         assert!(ok.pop3.is_none());
         for bad in [
             "[pop3]\nlisten = []\n",
             "[pop3]\nlisten = [\"x\"]\n",
-            "[pop3]\nlisten = [\"127.0.0.1:0\"]\ncache_entries = 1\n",
+            "[pop3]\nlisten = [\"127.0.0.1:0\"]\ncache_mib = 1\n",
             "[imap]\nlisten = [\"127.0.0.1:0\"]\ntls_cert = \"/c\"\n",
             "[imap]\nlisten = [\"127.0.0.1:0\"]\nnonsense = 1\n",
         ] {

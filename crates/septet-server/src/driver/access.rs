@@ -50,7 +50,7 @@ pub(super) fn bind(
     for (protocol, table) in tables {
         let mut ctx = AccessContext::new(root.clone(), auth.clone());
         ctx.hostname = settings.session.hostname.clone();
-        ctx.imap_cache = table.cache;
+        ctx.imap_cache = crate::imap::cache::MetaCache::new(table.cache_bytes);
         if let Some((cert, key)) = &table.tls {
             // STLS / STARTTLS offered; plaintext logins only from loopback.
             let config = crate::tls::server_config(cert, key)

@@ -4,14 +4,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use super::fetch::{self, Item};
 use super::folders;
 use super::mailbox::{self, folder_dir, letter_of, Mailbox, Msg, FLAG_LETTERS};
 use super::parse::{Bad, Cursor, SeqSet};
 use super::search::{self, Candidate};
-use super::structure::Meta;
 use super::{Session, State, Waiting, IDLE_POLL};
 use crate::mailstore::{self, to_crlf};
 
@@ -141,7 +139,7 @@ pub(super) fn run(s: &mut Session, tag: &str, name: &str, c: &mut Cursor<'_>) ->
 }
 
 /// `dd-Mon-yyyy hh:mm:ss +0000` for Unix seconds.
-fn internal_date(secs: u64) -> String {
+pub(super) fn internal_date(secs: u64) -> String {
     let t = crate::time::rfc5322_date(secs);
     // "Mon, 07 Dec 2026 20:45:04 +0000"
     let p: Vec<&str> = t.split(' ').collect();
@@ -152,7 +150,7 @@ fn internal_date(secs: u64) -> String {
 }
 
 /// The indices a set names (sequence numbers or UIDs).
-fn resolve(mb: &Mailbox, set: &SeqSet, uid: bool) -> Vec<usize> {
+pub(super) fn resolve(mb: &Mailbox, set: &SeqSet, uid: bool) -> Vec<usize> {
     let max_seq = mb.msgs.len() as u32;
     let max_uid = mb.msgs.last().map_or(0, |m| m.uid);
     (0..mb.msgs.len())
@@ -186,7 +184,6 @@ fn selected(
             s.state = State::Authenticated {
                 dir: user_dir.to_owned(),
             };
-            s.cache.clear();
             s.tagged(tag, &format!("OK {verb} completed"));
         }
         "IDLE" => {
@@ -214,7 +211,6 @@ fn selected(
             let max_uid = mailbox.msgs.last().map_or(0, |m| m.uid);
             match mailbox.expunge(|u| set.as_ref().is_none_or(|st| st.contains(u, max_uid))) {
                 Ok(gone) => {
-                    s.cache.clear();
                     for n in gone {
                         s.untagged(&format!("{n} EXPUNGE"));
                     }
@@ -241,8 +237,7 @@ fn selected(
             if uid && !items.contains(&Item::Uid) {
                 items.insert(0, Item::Uid);
             }
-            fetch_msgs(s, &set, uid, &items);
-            s.tagged(tag, &format!("OK {name} completed"));
+            super::fetch_reply::start(s, tag, name, &set, uid, items);
         }
         "STORE" => {
             c.sp()?;
@@ -265,134 +260,6 @@ fn selected(
         _ => s.bad(tag, "unknown command"),
     }
     Ok(())
-}
-
-/// The analysis of message `i`, from the cache or one read and parse.
-fn meta(s: &mut Session, i: usize, data: Option<&[u8]>) -> Option<Arc<Meta>> {
-    let State::Selected { mailbox, .. } = &mut s.state else {
-        return None;
-    };
-    let uid = mailbox.msgs[i].uid;
-    if let Some(m) = s.cache.get(&uid) {
-        return Some(m.clone());
-    }
-    let m = Arc::new(match data {
-        Some(d) => Meta::of(d),
-        None => Meta::of(&to_crlf(&mailbox.read(i).ok()?)),
-    });
-    s.cache.insert(uid, m.clone(), s.ctx.imap_cache);
-    Some(m)
-}
-
-fn fetch_msgs(s: &mut Session, set: &SeqSet, uid: bool, items: &[Item]) {
-    let State::Selected { mailbox, .. } = &s.state else {
-        return;
-    };
-    let indices = resolve(mailbox, set, uid);
-    let needs_data = items.iter().any(Item::needs_data);
-    let sets_seen = !mailbox.read_only && items.iter().any(Item::sets_seen);
-    for i in indices {
-        let data = if needs_data {
-            let State::Selected { mailbox, .. } = &mut s.state else {
-                return;
-            };
-            match mailbox.read(i) {
-                Ok(d) => Some(to_crlf(&d)),
-                // Gone meanwhile: nothing to send for it (RFC 3501 allows NO; skip quietly).
-                Err(_) => continue,
-            }
-        } else {
-            None
-        };
-        let need_meta = items.iter().any(|it| {
-            matches!(
-                it,
-                Item::Size | Item::Envelope | Item::BodyStructure | Item::Body
-            )
-        });
-        let meta = if need_meta {
-            meta(s, i, data.as_deref())
-        } else {
-            None
-        };
-        let State::Selected { mailbox, .. } = &mut s.state else {
-            return;
-        };
-        let mut flags_changed = false;
-        if sets_seen && !mailbox.msgs[i].entry.flags.contains('S') {
-            let letters = format!("{}S", mailbox.msgs[i].entry.flags);
-            flags_changed = mailbox.set_flags(i, &letters).is_ok();
-        }
-        let m = mailbox.msgs[i].clone();
-        let mut out = format!("* {} FETCH (", i + 1).into_bytes();
-        let mut first = true;
-        let mut push_items = items.to_vec();
-        if flags_changed && !push_items.contains(&Item::Flags) {
-            push_items.push(Item::Flags);
-        }
-        for it in &push_items {
-            if !first {
-                out.push(b' ');
-            }
-            first = false;
-            render(&mut out, it, &m, meta.as_deref(), data.as_deref());
-        }
-        out.extend_from_slice(b")\r\n");
-        s.output.extend_from_slice(&out);
-    }
-}
-
-fn render(out: &mut Vec<u8>, item: &Item, m: &Msg, meta: Option<&Meta>, data: Option<&[u8]>) {
-    let data = data.unwrap_or(&[]);
-    let literal = |out: &mut Vec<u8>, bytes: &[u8]| {
-        out.extend_from_slice(format!("{{{}}}\r\n", bytes.len()).as_bytes());
-        out.extend_from_slice(bytes);
-    };
-    match item {
-        Item::Flags => out.extend_from_slice(format!("FLAGS ({})", flag_names(m)).as_bytes()),
-        Item::Uid => out.extend_from_slice(format!("UID {}", m.uid).as_bytes()),
-        Item::Size => {
-            out.extend_from_slice(format!("RFC822.SIZE {}", meta.map_or(0, |x| x.size)).as_bytes())
-        }
-        Item::InternalDate => out.extend_from_slice(
-            format!("INTERNALDATE \"{}\"", internal_date(m.entry.mtime)).as_bytes(),
-        ),
-        Item::Envelope => {
-            out.extend_from_slice(b"ENVELOPE ");
-            out.extend_from_slice(meta.map_or(&b"NIL"[..], |x| &x.envelope));
-        }
-        Item::BodyStructure => {
-            out.extend_from_slice(b"BODYSTRUCTURE ");
-            out.extend_from_slice(meta.map_or(&b"NIL"[..], |x| &x.bodystructure));
-        }
-        Item::Body => {
-            out.extend_from_slice(b"BODY ");
-            out.extend_from_slice(meta.map_or(&b"NIL"[..], |x| &x.body));
-        }
-        Item::Section(sec) => {
-            let bytes = fetch::section_bytes(data, sec);
-            let origin = sec
-                .partial
-                .map(|(o, _)| format!("<{o}>"))
-                .unwrap_or_default();
-            out.extend_from_slice(format!("BODY[{}]{origin} ", sec.spec).as_bytes());
-            literal(out, fetch::partial(&bytes, sec.partial));
-        }
-        Item::Rfc822 => {
-            out.extend_from_slice(b"RFC822 ");
-            literal(out, data);
-        }
-        Item::Rfc822Header | Item::Rfc822Text => {
-            let split = memchr::memmem::find(data, b"\r\n\r\n").map_or(data.len(), |i| i + 4);
-            if *item == Item::Rfc822Header {
-                out.extend_from_slice(b"RFC822.HEADER ");
-                literal(out, &data[..split]);
-            } else {
-                out.extend_from_slice(b"RFC822.TEXT ");
-                literal(out, &data[split..]);
-            }
-        }
-    }
 }
 
 fn search_msgs(s: &mut Session, key: &search::Key, uid: bool) -> Vec<u32> {
@@ -530,7 +397,6 @@ fn copy(
             mailbox.msgs.remove(i);
             expunged.push(i + 1);
         }
-        s.cache.clear();
     }
     let code = if src.is_empty() {
         String::new()

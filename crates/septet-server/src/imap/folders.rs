@@ -70,7 +70,6 @@ pub(super) fn select(s: &mut Session, tag: &str, cmd: &str, user_dir: &Path, nam
     s.state = State::Authenticated {
         dir: user_dir.to_owned(),
     };
-    s.cache.clear();
     let Some(dir) = folder_dir(user_dir, name).filter(|d| mailstore::is_maildir(d)) else {
         return s.tagged(tag, "NO [NONEXISTENT] no such mailbox");
     };

@@ -267,8 +267,15 @@ impl Mailbox {
         Ok(m.entry.path(&dir))
     }
 
-    /// Reads message `i`.
+    /// Reads message `i`: one open and read where the file is still
+    /// where the scan saw it (no `stat` first), found again by
+    /// [`Mailbox::path_of`] if another session renamed it.
     pub fn read(&mut self, i: usize) -> io::Result<Vec<u8>> {
+        let m = self.msgs.get(i).ok_or(io::ErrorKind::NotFound)?;
+        match fs::read(m.entry.path(&self.dir)) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            done => return done,
+        }
         let p = self.path_of(i)?;
         fs::read(p)
     }

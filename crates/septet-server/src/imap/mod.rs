@@ -25,6 +25,7 @@ pub mod address;
 pub mod cache;
 mod commands;
 pub mod fetch;
+mod fetch_reply;
 mod folders;
 pub mod mailbox;
 pub mod params;
@@ -90,12 +91,16 @@ pub struct Session {
     deadline: Instant,
     idle_poll: Option<Instant>,
     errors: u32,
-    cache: cache::MetaCache,
     /// The connection is in TLS.
     tls: bool,
     /// STARTTLS accepted: the plaintext bytes dropped after it, until the
     /// driver takes it.
     starttls: Option<usize>,
+    /// A FETCH whose responses are still being written, a chunk per
+    /// [`Session::poll_output`]; later commands wait for it.
+    fetch: Option<fetch_reply::FetchJob>,
+    /// The time of the latest input, for the commands a FETCH held up.
+    last_input: Instant,
 }
 
 impl Session {
@@ -115,9 +120,10 @@ impl Session {
             deadline,
             idle_poll: None,
             errors: 0,
-            cache: cache::MetaCache::default(),
             tls: false,
             starttls: None,
+            fetch: None,
+            last_input: now,
         };
         let caps = s.capabilities();
         s.untagged(&format!(
@@ -133,8 +139,9 @@ impl Session {
             return;
         }
         self.deadline = now + self.ctx.idle_timeout;
+        self.last_input = now;
         self.input.extend_from_slice(data);
-        while !self.is_closed() {
+        while !self.is_closed() && self.fetch.is_none() {
             if !matches!(self.waiting, Waiting::Command) {
                 let Some(nl) = memchr::memchr(b'\n', &self.input) else {
                     if self.input.len() > MAX_LINE {
@@ -208,8 +215,14 @@ impl Session {
         self.state = State::Logout;
     }
 
-    /// Bytes to write, if any.
+    /// Bytes to write, if any. A large FETCH is written a chunk per call
+    /// (its next messages are read and rendered here), so the output stays
+    /// bounded whatever the mailbox size.
     pub fn poll_output(&mut self) -> Option<Vec<u8>> {
+        if self.output.is_empty() && fetch_reply::resume(self) {
+            // The commands pipelined behind the FETCH.
+            self.handle_input(self.last_input, &[]);
+        }
         (!self.output.is_empty()).then(|| std::mem::take(&mut self.output))
     }
 
@@ -515,9 +528,6 @@ impl Session {
             let recent = mailbox.msgs.iter().filter(|m| m.recent).count();
             lines.push(format!("{} EXISTS", mailbox.msgs.len()));
             lines.push(format!("{recent} RECENT"));
-        }
-        if !changes.expunged.is_empty() {
-            self.cache.clear();
         }
         for l in lines {
             self.untagged(&l);

@@ -277,7 +277,7 @@ pub fn body_structure(out: &mut Vec<u8>, part: &Part<'_, '_>, extended: bool) {
 }
 
 /// What FETCH needs of a message without reading it again: computed from
-/// one parse, cached by the session.
+/// one parse, kept in the process-wide [`super::cache::MetaCache`].
 #[derive(Debug, Clone)]
 pub struct Meta {
     /// RFC822.SIZE: octets with CRLF line ends.
@@ -320,12 +320,21 @@ impl Meta {
                 .into_bytes();
             }
         }
+        // Kept for the cache's lifetime: no growth slack.
+        envelope_t.shrink_to_fit();
+        bs.shrink_to_fit();
+        body.shrink_to_fit();
         Meta {
             size: crlf.len() as u64,
             envelope: envelope_t,
             bodystructure: bs,
             body,
         }
+    }
+
+    /// The bytes its texts take on the heap (what the cache counts).
+    pub fn heap_bytes(&self) -> usize {
+        self.envelope.capacity() + self.bodystructure.capacity() + self.body.capacity()
     }
 }
 
