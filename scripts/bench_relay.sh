@@ -128,7 +128,7 @@ wait_port "$relay_port"
 # How many messages each relay has handed to the sink so far (its log).
 sent_septet() { grep -c ' delivered ' "$work/septet.log" || true; }
 sent_postfix() { grep -c 'status=sent' "$pf_dir/maillog" 2>/dev/null || true; }
-queue_empty_septet() { [[ -z $(find "$spool" -maxdepth 1 \( -name '*.env' -o -name '*.msg*' \) -print -quit) ]]; }
+queue_empty_septet() { [[ -z $(find "$spool" -maxdepth 1 \( -name '*.env' -o -name '*.msg' \) -print -quit) ]]; }
 queue_empty_postfix() {
     [[ -z $(find "$pf_dir/queue"/{maildrop,incoming,active,deferred,hold} -type f -print -quit 2>/dev/null) ]]
 }

@@ -8,13 +8,16 @@
 //! [`Spool::sync_staged`] then fsyncs the folder once for any number of
 //! staged batches, after which their 250s may go out ([`Spool::commit_batch`]
 //! does both). [`Spool::recover`] removes `.tmp` files and unpaired `.msg`
-//! files and returns every envelope.
+//! files and returns every envelope. The server's spool (the one that ran
+//! `recover`) reuses finished files instead of deleting them
+//! (`recycle.rs`): `<id>.msg.free`, `<id>.env.free`, deleted by recovery.
 
 mod files;
 mod pool;
+mod recycle;
 
-use std::fs::{self, File, OpenOptions};
-use std::io;
+use std::fs::{self, File};
+use std::io::{self, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
@@ -22,6 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::envelope::Envelope;
 pub use files::sync_dir;
+use recycle::{Kind, Recycler, FREE_SUFFIX};
 
 /// Threads fsyncing side by side (two files per message: 32 messages).
 const SYNC_THREADS: usize = 64;
@@ -42,6 +46,8 @@ pub struct Spool {
     counter: AtomicU32,
     /// Started by the first commit (`queue list` never needs it).
     pool: OnceLock<Option<pool::SyncPool>>,
+    /// Finished files kept for reuse.
+    recycler: Recycler,
 }
 
 /// Seconds since the Unix epoch.
@@ -59,6 +65,7 @@ impl Spool {
             dir: dir.to_owned(),
             counter: AtomicU32::new(0),
             pool: OnceLock::new(),
+            recycler: Recycler::default(),
         })
     }
 
@@ -91,18 +98,31 @@ impl Spool {
         self.dir.join(format!("{id}.env.tmp"))
     }
 
-    /// Creates `<id>.msg` for a message being received. It is not queued
-    /// until its envelope is committed: without one, recovery removes it.
+    /// A fresh name for a file kept for reuse.
+    fn free_path(&self, kind: Kind) -> PathBuf {
+        let ext = match kind {
+            Kind::Message => "msg",
+            Kind::Envelope => "env",
+        };
+        self.dir
+            .join(format!("{}.{ext}{FREE_SUFFIX}", self.new_id()))
+    }
+
+    /// Creates `<id>.msg` for a message being received (possibly a reused
+    /// file: write it from the start; the commit cuts off what is past the
+    /// end). It is not queued until its envelope is committed: without
+    /// one, recovery removes it.
     pub fn create(&self, id: &str) -> io::Result<File> {
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(self.message_path(id))
+        recycle::open_reusing(self.recycler.take(Kind::Message), &self.message_path(id))
     }
 
     /// Drops a message that was not committed.
     pub fn discard(&self, id: &str) {
-        let _ = fs::remove_file(self.message_path(id));
+        let _ = self.recycler.retire(
+            &self.message_path(id),
+            self.free_path(Kind::Message),
+            Kind::Message,
+        );
     }
 
     /// Commits messages: [`Spool::stage_batch`], then
@@ -123,10 +143,18 @@ impl Spool {
         let mut tasks: Vec<pool::Task<io::Result<()>>> = Vec::with_capacity(batch.len() * 2);
         for p in batch {
             let Pending { envelope, file } = p;
-            tasks.push(Box::new(move || file.sync_all()));
+            tasks.push(Box::new(move || {
+                // A reused file may be longer than this message.
+                let len = (&file).stream_position()?;
+                file.set_len(len)?;
+                file.sync_all()
+            }));
             let env_tmp = self.envelope_tmp_path(&envelope.id);
             let json = serde_json::to_vec(&envelope);
-            tasks.push(Box::new(move || files::write_synced(&env_tmp, &json?)));
+            let free = self.recycler.take(Kind::Envelope);
+            tasks.push(Box::new(move || {
+                recycle::write_synced_reusing(free, &env_tmp, &json?)
+            }));
             ids.push(envelope.id);
         }
         let mut synced = self.run(tasks).into_iter();
@@ -200,13 +228,17 @@ impl Spool {
     /// fsynced: after a crash the message may come back and be delivered
     /// twice, which is allowed; it is never lost.
     pub fn remove(&self, id: &str) -> io::Result<()> {
-        fs::remove_file(self.envelope_path(id))?;
-        let _ = fs::remove_file(self.message_path(id));
+        let env = self.free_path(Kind::Envelope);
+        self.recycler
+            .retire(&self.envelope_path(id), env, Kind::Envelope)?;
+        let msg = self.free_path(Kind::Message);
+        let _ = self.recycler.retire(&self.message_path(id), msg, Kind::Message);
         Ok(())
     }
 
-    /// After a restart: removes `.tmp` files and messages without an
-    /// envelope; returns every queued envelope, oldest id first. An
+    /// After a restart: removes `.tmp` and `.free` files and messages
+    /// without an envelope, and lets this spool keep files for reuse from
+    /// now on; returns every queued envelope, oldest id first. An
     /// envelope that does not parse is kept on disk and reported in the
     /// second list.
     pub fn recover(&self) -> io::Result<(Vec<Envelope>, Vec<String>)> {
@@ -215,7 +247,7 @@ impl Spool {
         for entry in fs::read_dir(&self.dir)? {
             let name = entry?.file_name();
             let Some(name) = name.to_str() else { continue };
-            if name.ends_with(".tmp") {
+            if name.ends_with(".tmp") || name.ends_with(FREE_SUFFIX) {
                 let _ = fs::remove_file(self.dir.join(name));
             } else if let Some(id) = name.strip_suffix(".msg") {
                 if !self.envelope_path(id).exists() {
@@ -233,6 +265,8 @@ impl Spool {
             }
         }
         envelopes.sort_by(|a, b| a.id.cmp(&b.id));
+        // This spool owns the folder now: it may keep files for reuse.
+        self.recycler.enable();
         Ok((envelopes, broken))
     }
 
