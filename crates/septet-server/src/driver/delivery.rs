@@ -53,11 +53,18 @@ pub(crate) async fn run(
         }
         // Everything that arrived is taken in before the next `due`, which
         // walks the whole queue: once per wakeup, not once per message.
-        let finished = |id: String, after: Option<Envelope>, entries: &mut HashMap<_, _>, in_flight: &mut HashSet<String>| {
+        let finished = |id: String,
+                        after: Option<Envelope>,
+                        entries: &mut HashMap<_, _>,
+                        in_flight: &mut HashSet<String>| {
             in_flight.remove(&id);
             match after {
-                Some(env) => { entries.insert(id, env); }
-                None => { entries.remove(&id); }
+                Some(env) => {
+                    entries.insert(id, env);
+                }
+                None => {
+                    entries.remove(&id);
+                }
             }
         };
         tokio::select! {

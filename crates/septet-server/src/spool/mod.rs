@@ -185,7 +185,10 @@ impl Spool {
     /// their names are durable. Turns the `Ok`s into errors if it fails.
     pub fn sync_staged(&self, results: &mut [io::Result<()>]) {
         if results.iter().any(|r| r.is_ok()) {
-            if let Err(e) = sync_dir(&self.dir) {
+            let retired = self.recycler.before_sync();
+            let synced = sync_dir(&self.dir);
+            self.recycler.after_sync(retired, synced.is_ok());
+            if let Err(e) = synced {
                 for r in results.iter_mut().filter(|r| r.is_ok()) {
                     *r = Err(io::Error::new(e.kind(), e.to_string()));
                 }
@@ -196,13 +199,15 @@ impl Spool {
     /// Runs fsync tasks on the pool, or here one by one if its threads
     /// could not be started.
     fn run(&self, tasks: Vec<pool::Task<io::Result<()>>>) -> Vec<Option<io::Result<()>>> {
-        let pool = self.pool.get_or_init(|| match pool::SyncPool::new(SYNC_THREADS) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                tracing::warn!(error = %e, "no fsync threads: committing one file at a time");
-                None
-            }
-        });
+        let pool = self
+            .pool
+            .get_or_init(|| match pool::SyncPool::new(SYNC_THREADS) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no fsync threads: committing one file at a time");
+                    None
+                }
+            });
         match pool {
             Some(p) => p.run(tasks),
             None => tasks.into_iter().map(|t| Some(t())).collect(),
@@ -232,7 +237,9 @@ impl Spool {
         self.recycler
             .retire(&self.envelope_path(id), env, Kind::Envelope)?;
         let msg = self.free_path(Kind::Message);
-        let _ = self.recycler.retire(&self.message_path(id), msg, Kind::Message);
+        let _ = self
+            .recycler
+            .retire(&self.message_path(id), msg, Kind::Message);
         Ok(())
     }
 

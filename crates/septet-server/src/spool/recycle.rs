@@ -26,8 +26,28 @@ pub(crate) const FREE_SUFFIX: &str = ".free";
 #[derive(Debug, Default)]
 pub(crate) struct Recycler {
     enabled: AtomicBool,
-    messages: Mutex<Vec<PathBuf>>,
-    envelopes: Mutex<Vec<PathBuf>>,
+    messages: Mutex<Lists>,
+    envelopes: Mutex<Lists>,
+}
+
+/// A retired file is reused only once a folder fsync has made its new
+/// name durable. Otherwise a crash could bring back the old name (say a
+/// delivered message's `.env` and `.msg`) over bytes already rewritten
+/// for another message, and recovery would send those to the old
+/// recipients.
+#[derive(Debug, Default)]
+struct Lists {
+    /// Renamed, the rename not fsynced yet.
+    retired: Vec<PathBuf>,
+    /// Safe to reuse.
+    ready: Vec<PathBuf>,
+}
+
+/// Retired files taken by [`Recycler::before_sync`].
+#[derive(Debug, Default)]
+pub(crate) struct Retired {
+    messages: Vec<PathBuf>,
+    envelopes: Vec<PathBuf>,
 }
 
 /// Which list a file belongs to.
@@ -49,27 +69,53 @@ impl Recycler {
         self.enabled.store(true, Ordering::Relaxed);
     }
 
-    fn list(&self, kind: Kind) -> &Mutex<Vec<PathBuf>> {
+    fn lists(&self, kind: Kind) -> &Mutex<Lists> {
         match kind {
             Kind::Message => &self.messages,
             Kind::Envelope => &self.envelopes,
         }
     }
 
-    /// A free file, taken off its list.
+    /// A free file safe to reuse, taken off its list.
     pub(crate) fn take(&self, kind: Kind) -> Option<PathBuf> {
-        lock(self.list(kind)).pop()
+        lock(self.lists(kind)).ready.pop()
     }
 
     /// Takes `path` out of the queue: renamed to `free` (a fresh name in
     /// the same folder ending in [`FREE_SUFFIX`]) and kept, or deleted.
     pub(crate) fn retire(&self, path: &Path, free: PathBuf, kind: Kind) -> io::Result<()> {
-        let keep = self.enabled.load(Ordering::Relaxed) && lock(self.list(kind)).len() < MAX_FREE;
+        let keep = self.enabled.load(Ordering::Relaxed) && {
+            let l = lock(self.lists(kind));
+            l.retired.len() + l.ready.len() < MAX_FREE
+        };
         if keep && fs::rename(path, &free).is_ok() {
-            lock(self.list(kind)).push(free);
+            lock(self.lists(kind)).retired.push(free);
             return Ok(());
         }
         fs::remove_file(path)
+    }
+
+    /// Call right before a folder fsync: the files retired so far.
+    pub(crate) fn before_sync(&self) -> Retired {
+        Retired {
+            messages: std::mem::take(&mut lock(&self.messages).retired),
+            envelopes: std::mem::take(&mut lock(&self.envelopes).retired),
+        }
+    }
+
+    /// Call after that fsync: if it succeeded, `retired` may be reused.
+    pub(crate) fn after_sync(&self, retired: Retired, synced: bool) {
+        for (kind, files) in [
+            (Kind::Message, retired.messages),
+            (Kind::Envelope, retired.envelopes),
+        ] {
+            let mut l = lock(self.lists(kind));
+            if synced {
+                l.ready.extend(files);
+            } else {
+                l.retired.extend(files);
+            }
+        }
     }
 }
 
