@@ -71,6 +71,7 @@ impl Server {
             .iter()
             .map(|l| l.local_addr())
             .collect::<io::Result<Vec<_>>>()?;
+        let spool_at_exit = spool.clone();
         let shared = Arc::new(Shared {
             settings,
             spool,
@@ -104,6 +105,7 @@ impl Server {
                     }
                 });
                 runtime.shutdown_timeout(Duration::from_secs(1));
+                spool_at_exit.clear_free();
             })?;
         Ok(Server {
             addrs,

@@ -222,6 +222,12 @@ impl Spool {
         sync_dir(&self.dir)
     }
 
+    /// Deletes the files kept for reuse and keeps none from now on: for
+    /// a clean stop.
+    pub fn clear_free(&self) {
+        self.recycler.clear();
+    }
+
     /// Loads one envelope.
     pub fn load(&self, id: &str) -> io::Result<Envelope> {
         let data = fs::read(self.envelope_path(id))?;

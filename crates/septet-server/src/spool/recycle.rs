@@ -95,6 +95,19 @@ impl Recycler {
         fs::remove_file(path)
     }
 
+    /// Deletes every kept file and keeps none from now on (a clean stop
+    /// leaves only queued messages in the folder).
+    pub(crate) fn clear(&self) {
+        self.enabled.store(false, Ordering::Relaxed);
+        for kind in [Kind::Message, Kind::Envelope] {
+            let mut guard = lock(self.lists(kind));
+            let l = &mut *guard;
+            for path in l.retired.drain(..).chain(l.ready.drain(..)) {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
+
     /// Call right before a folder fsync: the files retired so far.
     pub(crate) fn before_sync(&self) -> Retired {
         Retired {
