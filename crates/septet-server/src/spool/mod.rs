@@ -10,7 +10,7 @@
 //! does both). [`Spool::recover`] removes `.tmp` files and unpaired `.msg`
 //! files and returns every envelope. The server's spool (the one that ran
 //! `recover`) reuses finished files instead of deleting them
-//! (`recycle.rs`): `<id>.msg.free`, `<id>.env.free`, deleted by recovery.
+//! (`recycle.rs`), kept in `free/`, which recovery deletes.
 
 mod files;
 mod pool;
@@ -25,7 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::envelope::Envelope;
 pub use files::sync_dir;
-use recycle::{Kind, Recycler, FREE_SUFFIX};
+use recycle::{Kind, Recycler, FREE_DIR};
 
 /// Threads fsyncing side by side (two files per message: 32 messages).
 const SYNC_THREADS: usize = 64;
@@ -105,7 +105,8 @@ impl Spool {
             Kind::Envelope => "env",
         };
         self.dir
-            .join(format!("{}.{ext}{FREE_SUFFIX}", self.new_id()))
+            .join(FREE_DIR)
+            .join(format!("{}.{ext}", self.new_id()))
     }
 
     /// Creates `<id>.msg` for a message being received (possibly a reused
@@ -184,14 +185,32 @@ impl Spool {
     /// staged before it (any number of [`Spool::stage_batch`] calls), so
     /// their names are durable. Turns the `Ok`s into errors if it fails.
     pub fn sync_staged(&self, results: &mut [io::Result<()>]) {
-        if results.iter().any(|r| r.is_ok()) {
-            let retired = self.recycler.before_sync();
-            let synced = sync_dir(&self.dir);
-            self.recycler.after_sync(retired, synced.is_ok());
-            if let Err(e) = synced {
-                for r in results.iter_mut().filter(|r| r.is_ok()) {
-                    *r = Err(io::Error::new(e.kind(), e.to_string()));
-                }
+        if !results.iter().any(|r| r.is_ok()) {
+            return;
+        }
+        let retired = self.recycler.before_sync();
+        let (synced, free_synced) = if retired.is_empty() {
+            (sync_dir(&self.dir), true)
+        } else {
+            // `free/` too, side by side: without it a crash could leave a
+            // moved file with no name at all (harmless, but leaked).
+            let (dir, free) = (self.dir.clone(), self.dir.join(FREE_DIR));
+            let tasks: Vec<pool::Task<io::Result<()>>> = vec![
+                Box::new(move || sync_dir(&dir)),
+                Box::new(move || sync_dir(&free)),
+            ];
+            let mut done = self.run(tasks).into_iter();
+            let synced = done
+                .next()
+                .flatten()
+                .unwrap_or_else(|| Err(io::Error::other("fsync thread failed")));
+            (synced, matches!(done.next(), Some(Some(Ok(())))))
+        };
+        self.recycler
+            .after_sync(retired, synced.is_ok() && free_synced);
+        if let Err(e) = synced {
+            for r in results.iter_mut().filter(|r| r.is_ok()) {
+                *r = Err(io::Error::new(e.kind(), e.to_string()));
             }
         }
     }
@@ -226,6 +245,7 @@ impl Spool {
     /// a clean stop.
     pub fn clear_free(&self) {
         self.recycler.clear();
+        let _ = fs::remove_dir(self.dir.join(FREE_DIR));
     }
 
     /// Loads one envelope.
@@ -249,7 +269,7 @@ impl Spool {
         Ok(())
     }
 
-    /// After a restart: removes `.tmp` and `.free` files and messages
+    /// After a restart: removes `.tmp` files, `free/` and messages
     /// without an envelope, and lets this spool keep files for reuse from
     /// now on; returns every queued envelope, oldest id first. An
     /// envelope that does not parse is kept on disk and reported in the
@@ -260,7 +280,7 @@ impl Spool {
         for entry in fs::read_dir(&self.dir)? {
             let name = entry?.file_name();
             let Some(name) = name.to_str() else { continue };
-            if name.ends_with(".tmp") || name.ends_with(FREE_SUFFIX) {
+            if name.ends_with(".tmp") {
                 let _ = fs::remove_file(self.dir.join(name));
             } else if let Some(id) = name.strip_suffix(".msg") {
                 if !self.envelope_path(id).exists() {
@@ -279,6 +299,7 @@ impl Spool {
         }
         envelopes.sort_by(|a, b| a.id.cmp(&b.id));
         // This spool owns the folder now: it may keep files for reuse.
+        let _ = fs::remove_dir_all(self.dir.join(FREE_DIR));
         self.recycler.enable();
         Ok((envelopes, broken))
     }

@@ -3,11 +3,11 @@
 //! recently deleted inode, and deleting one on a filesystem mounted with
 //! `discard` waits for the disk to trim its blocks: with a message in and
 //! out every few milliseconds, those two were half of the relay's CPU in
-//! profiles. A finished file is renamed to `<fresh id>.msg.free` or
-//! `.env.free` and renamed back into service for a later message; its old
-//! bytes are overwritten and cut off (`set_len`) before it is fsynced, and
-//! only a committed `.env` makes a `.msg` count, so stale bytes are never
-//! read. Recovery deletes every `.free` file.
+//! profiles. A finished file is moved to the spool's `free/` folder (as
+//! `<fresh id>.msg` or `.env`) and moved back into service for a later
+//! message; its old bytes are overwritten and cut off (`set_len`) before
+//! it is fsynced, and only a committed `.env` makes a `.msg` count, so
+//! stale bytes are never read. Recovery and a clean stop empty `free/`.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -18,8 +18,8 @@ use std::sync::Mutex;
 /// Free files kept per kind at most; more are deleted.
 const MAX_FREE: usize = 512;
 
-/// The suffix of a file kept for reuse.
-pub(crate) const FREE_SUFFIX: &str = ".free";
+/// The subfolder of the spool holding the files kept for reuse.
+pub(crate) const FREE_DIR: &str = "free";
 
 /// Free files, kept by the spool that recovered the folder (the server):
 /// another process (`septet queue delete`) deletes as before.
@@ -63,6 +63,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+impl Retired {
+    /// Nothing was retired.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.messages.is_empty() && self.envelopes.is_empty()
+    }
+}
+
 impl Recycler {
     /// From now on, retired files are kept for reuse.
     pub(crate) fn enable(&self) {
@@ -82,15 +89,28 @@ impl Recycler {
     }
 
     /// Takes `path` out of the queue: renamed to `free` (a fresh name in
-    /// the same folder ending in [`FREE_SUFFIX`]) and kept, or deleted.
+    /// [`FREE_DIR`]) and kept, or deleted.
     pub(crate) fn retire(&self, path: &Path, free: PathBuf, kind: Kind) -> io::Result<()> {
         let keep = self.enabled.load(Ordering::Relaxed) && {
             let l = lock(self.lists(kind));
             l.retired.len() + l.ready.len() < MAX_FREE
         };
-        if keep && fs::rename(path, &free).is_ok() {
-            lock(self.lists(kind)).retired.push(free);
-            return Ok(());
+        if keep {
+            let mut moved = fs::rename(path, &free);
+            if moved
+                .as_ref()
+                .is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+            {
+                // `free/` is made on first use (after recovery removed it).
+                if let Some(folder) = free.parent() {
+                    let _ = fs::create_dir(folder);
+                }
+                moved = fs::rename(path, &free);
+            }
+            if moved.is_ok() {
+                lock(self.lists(kind)).retired.push(free);
+                return Ok(());
+            }
         }
         fs::remove_file(path)
     }

@@ -112,15 +112,28 @@ fn reused_files_hold_only_the_new_message() {
         n.sort();
         n
     };
-    // Kept in reserve: only the discarded `early` (the message file
-    // reused was `big`'s or `early`'s, the envelope `big`'s).
-    let names_now = names();
-    assert_eq!(names_now.len(), 3, "{names_now:?}");
-    assert!(names_now[0].ends_with(".msg.free"), "{names_now:?}");
+    // Kept in reserve in `free/`: only one message file (the one reused
+    // was `big`'s or the discarded `early`'s; the envelope was `big`'s).
+    assert_eq!(
+        names(),
+        [
+            format!("{small}.env"),
+            format!("{small}.msg"),
+            "free".into()
+        ]
+    );
+    assert_eq!(fs::read_dir(dir.join("free")).unwrap().count(), 1);
     // A restart deletes what was kept.
     let (envs, broken) = Spool::open(&dir).unwrap().recover().unwrap();
     assert_eq!(envs, vec![envelope(&small)]);
     assert!(broken.is_empty());
+    assert_eq!(names(), [format!("{small}.env"), format!("{small}.msg")]);
+    // A clean stop deletes what is kept.
+    let gone = spool.new_id();
+    spool.create(&gone).unwrap();
+    spool.discard(&gone);
+    assert_eq!(fs::read_dir(dir.join("free")).unwrap().count(), 1);
+    spool.clear_free();
     assert_eq!(names(), [format!("{small}.env"), format!("{small}.msg")]);
     let _ = fs::remove_dir_all(&dir);
 }
