@@ -51,19 +51,35 @@ pub(crate) async fn run(
                 let _ = done.send((id, after));
             });
         }
-        tokio::select! {
-            Some(env) = queued.recv() => { entries.insert(env.id.clone(), env); }
-            Some((id, after)) = done_rx.recv() => {
-                in_flight.remove(&id);
-                match after {
-                    Some(env) => { entries.insert(id, env); }
-                    None => { entries.remove(&id); }
+        // Everything that arrived is taken in before the next `due`, which
+        // walks the whole queue: once per wakeup, not once per message.
+        let finished = |id: String,
+                        after: Option<Envelope>,
+                        entries: &mut HashMap<_, _>,
+                        in_flight: &mut HashSet<String>| {
+            in_flight.remove(&id);
+            match after {
+                Some(env) => {
+                    entries.insert(id, env);
+                }
+                None => {
+                    entries.remove(&id);
                 }
             }
+        };
+        tokio::select! {
+            Some(env) = queued.recv() => { entries.insert(env.id.clone(), env); }
+            Some((id, after)) = done_rx.recv() => finished(id, after, &mut entries, &mut in_flight),
             // Attempts are scheduled in whole seconds; the tick also
             // notices the flush file.
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = shutdown.changed() => return,
+        }
+        while let Ok(env) = queued.try_recv() {
+            entries.insert(env.id.clone(), env);
+        }
+        while let Ok((id, after)) = done_rx.try_recv() {
+            finished(id, after, &mut entries, &mut in_flight);
         }
     }
 }
@@ -147,8 +163,18 @@ async fn attempt(shared: &Arc<Shared>, env: Envelope) -> Option<Envelope> {
                 tracing::error!(queue_id = %env.id, error = %e, "could not queue the DSN");
                 return Some(env);
             }
-            if let Err(e) = shared.spool.remove(&env.id) {
-                tracing::error!(queue_id = %env.id, error = %e, "could not remove the message");
+            // Off the runtime: an unlink frees the file's blocks, and on a
+            // filesystem mounted with `discard` that waits for the disk.
+            let (s, id) = (shared.clone(), env.id.clone());
+            let removed = tokio::task::spawn_blocking(move || s.spool.remove(&id)).await;
+            match removed {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(queue_id = %env.id, error = %e, "could not remove the message")
+                }
+                Err(e) => {
+                    tracing::error!(queue_id = %env.id, error = %e, "could not remove the message")
+                }
             }
             None
         }
@@ -186,6 +212,10 @@ fn deliver_local(shared: &Shared, env: &Envelope, rcpts: &[usize]) -> Vec<(usize
 
 /// Queues a DSN for the failed recipients (none for `<>`).
 fn bounce(shared: &Shared, env: &Envelope) -> io::Result<()> {
+    // The common case, everything delivered: no need to read the header.
+    if env.sender.is_empty() || env.recipients.iter().all(|r| r.state != RcptState::Failed) {
+        return Ok(());
+    }
     let header = dsn::original_header(&shared.spool.message_path(&env.id)).unwrap_or_default();
     let host = &shared.settings.session.hostname;
     let Some(report) = dsn::build(env, host, &header, unix_now()) else {

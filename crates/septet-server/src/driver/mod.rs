@@ -102,6 +102,7 @@ impl Server {
         let access = access::bind(&runtime, &settings)?;
         let pop3_addrs = access::addrs(&access, Protocol::Pop3)?;
         let imap_addrs = access::addrs(&access, Protocol::Imap)?;
+        let spool_at_exit = spool.clone();
         let shared = Arc::new(Shared {
             settings,
             spool,
@@ -146,6 +147,7 @@ impl Server {
                     }
                 });
                 runtime.shutdown_timeout(Duration::from_secs(1));
+                spool_at_exit.clear_free();
             })?;
         Ok(Server {
             addrs,

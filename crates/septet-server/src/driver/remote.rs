@@ -111,6 +111,7 @@ async fn worker(shared: Arc<Shared>, dest: String, jobs: Jobs) {
             tls: shared.tls_client.clone(),
             dest: dest.clone(),
             tls_failed: false,
+            chunk: Vec::new(),
         };
         let mut job = Some(job);
         while let Some(j) = job.take() {
@@ -146,6 +147,9 @@ struct Conn {
     dest: String,
     /// The STARTTLS handshake failed on this connection.
     tls_failed: bool,
+    /// The body read buffer, kept for the connection's next message
+    /// (zeroing 256 KiB per message showed in profiles).
+    chunk: Vec<u8>,
 }
 
 impl Conn {
@@ -267,7 +271,19 @@ impl Conn {
 
     async fn stream_body(&mut self, path: &std::path::Path, prefix: &[u8]) -> std::io::Result<()> {
         let mut file = std::fs::File::open(path)?;
-        let mut chunk = vec![0u8; CHUNK];
+        let mut chunk = std::mem::take(&mut self.chunk);
+        chunk.resize(CHUNK, 0);
+        let result = self.stream_chunks(&mut file, &mut chunk, prefix).await;
+        self.chunk = chunk;
+        result
+    }
+
+    async fn stream_chunks(
+        &mut self,
+        file: &mut std::fs::File,
+        chunk: &mut [u8],
+        prefix: &[u8],
+    ) -> std::io::Result<()> {
         chunk[..prefix.len()].copy_from_slice(prefix);
         let mut filled = prefix.len();
         loop {

@@ -1,33 +1,41 @@
 //! The spool: one folder holding `<id>.msg` (the message as received,
 //! CRLF) and `<id>.env` (its [`Envelope`], JSON) per queued message.
 //!
-//! Durability: a message is written to `<id>.msg.tmp`, its envelope to
-//! `<id>.env.tmp`; [`Spool::commit_batch`] fsyncs the files, renames the
-//! message, then the envelope (the commit point: a `.msg` without its
-//! `.env` was never acknowledged), and fsyncs the folder once for the whole
-//! batch, after which the 250s may go out. [`Spool::recover`] removes
-//! `.tmp` files and unpaired `.msg` files and returns every envelope.
+//! Durability: a message is written straight to `<id>.msg`, its envelope
+//! to `<id>.env.tmp`; [`Spool::stage_batch`] fsyncs both files of every
+//! message at once (one thread each) and renames the envelope into place,
+//! the commit point: a `.msg` without its `.env` was never acknowledged.
+//! [`Spool::sync_staged`] then fsyncs the folder once for any number of
+//! staged batches, after which their 250s may go out ([`Spool::commit_batch`]
+//! does both). [`Spool::recover`] removes `.tmp` files and unpaired `.msg`
+//! files and returns every envelope. The server's spool (the one that ran
+//! `recover`) reuses finished files instead of deleting them
+//! (`recycle.rs`), kept in `free/`, which recovery deletes.
 
 mod files;
+mod pool;
+mod recycle;
 
-use std::fs::{self, File, OpenOptions};
-use std::io;
+use std::fs::{self, File};
+use std::io::{self, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::envelope::Envelope;
 pub use files::sync_dir;
+use recycle::{Kind, Recycler, FREE_DIR};
 
-/// Threads fsyncing one batch at most.
-const MAX_SYNC_THREADS: usize = 32;
+/// Threads fsyncing side by side (two files per message: 32 messages).
+const SYNC_THREADS: usize = 64;
 
 /// A message written but not committed yet.
 #[derive(Debug)]
 pub struct Pending {
     /// Its envelope.
     pub envelope: Envelope,
-    /// The open `<id>.msg.tmp`, all data written.
+    /// The open `<id>.msg`, all data written.
     pub file: File,
 }
 
@@ -36,6 +44,10 @@ pub struct Pending {
 pub struct Spool {
     dir: PathBuf,
     counter: AtomicU32,
+    /// Started by the first commit (`queue list` never needs it).
+    pool: OnceLock<Option<pool::SyncPool>>,
+    /// Finished files kept for reuse.
+    recycler: Recycler,
 }
 
 /// Seconds since the Unix epoch.
@@ -52,6 +64,8 @@ impl Spool {
         Ok(Spool {
             dir: dir.to_owned(),
             counter: AtomicU32::new(0),
+            pool: OnceLock::new(),
+            recycler: Recycler::default(),
         })
     }
 
@@ -80,96 +94,158 @@ impl Spool {
         self.dir.join(format!("{id}.env"))
     }
 
-    /// Creates `<id>.msg.tmp` for a message being received.
+    fn envelope_tmp_path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.env.tmp"))
+    }
+
+    /// A fresh name for a file kept for reuse.
+    fn free_path(&self, kind: Kind) -> PathBuf {
+        let ext = match kind {
+            Kind::Message => "msg",
+            Kind::Envelope => "env",
+        };
+        self.dir
+            .join(FREE_DIR)
+            .join(format!("{}.{ext}", self.new_id()))
+    }
+
+    /// Creates `<id>.msg` for a message being received (possibly a reused
+    /// file: write it from the start; the commit cuts off what is past the
+    /// end). It is not queued until its envelope is committed: without
+    /// one, recovery removes it.
     pub fn create(&self, id: &str) -> io::Result<File> {
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(self.dir.join(format!("{id}.msg.tmp")))
+        recycle::open_reusing(self.recycler.take(Kind::Message), &self.message_path(id))
     }
 
     /// Drops a message that was not committed.
     pub fn discard(&self, id: &str) {
-        let _ = fs::remove_file(self.dir.join(format!("{id}.msg.tmp")));
+        let _ = self.recycler.retire(
+            &self.message_path(id),
+            self.free_path(Kind::Message),
+            Kind::Message,
+        );
     }
 
-    /// Commits messages: every file fsynced, renamed, and one folder fsync
-    /// for all. Returns one result per message, in order; the folder fsync
-    /// failing fails them all.
+    /// Commits messages: [`Spool::stage_batch`], then
+    /// [`Spool::sync_staged`]. Returns one result per message, in order.
     pub fn commit_batch(&self, batch: Vec<Pending>) -> Vec<io::Result<()>> {
-        // The files are fsynced from several threads at once: the
-        // filesystem's journal then commits them together, instead of one
-        // journal commit per file, one after the other.
-        let lanes = batch.len().clamp(1, MAX_SYNC_THREADS);
-        let mut lanes_in: Vec<Vec<(usize, Pending)>> = (0..lanes).map(|_| Vec::new()).collect();
-        let n = batch.len();
-        for (i, p) in batch.into_iter().enumerate() {
-            lanes_in[i % lanes].push((i, p));
-        }
-        let mut results: Vec<io::Result<()>> = (0..n).map(|_| Ok(())).collect();
-        let staged: Vec<Vec<(usize, io::Result<()>)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = lanes_in
-                .into_iter()
-                .map(|lane| {
-                    scope.spawn(move || {
-                        lane.into_iter()
-                            .map(|(i, p)| (i, self.stage(p)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        let mut seen = vec![false; n];
-        for (i, r) in staged.into_iter().flatten() {
-            seen[i] = true;
-            results[i] = r;
-        }
-        for (i, r) in results.iter_mut().enumerate() {
-            if !seen[i] {
-                *r = Err(io::Error::other("commit thread failed"));
-            }
-        }
-        if results.iter().any(|r| r.is_ok()) {
-            if let Err(e) = sync_dir(&self.dir) {
-                for r in results.iter_mut().filter(|r| r.is_ok()) {
-                    *r = Err(io::Error::new(e.kind(), e.to_string()));
-                }
-            }
-        }
+        let mut results = self.stage_batch(batch);
+        self.sync_staged(&mut results);
         results
     }
 
-    /// fsync and rename one message and its envelope.
-    fn stage(&self, p: Pending) -> io::Result<()> {
-        let id = p.envelope.id.clone();
-        let result = (|| {
-            p.file.sync_all()?;
-            drop(p.file);
-            let env_tmp = self.dir.join(format!("{id}.env.tmp"));
-            files::write_synced(&env_tmp, &serde_json::to_vec(&p.envelope)?)?;
-            fs::rename(
-                self.dir.join(format!("{id}.msg.tmp")),
-                self.message_path(&id),
-            )?;
-            fs::rename(&env_tmp, self.envelope_path(&id))
-        })();
-        if result.is_err() {
-            self.discard(&id);
-            let _ = fs::remove_file(self.dir.join(format!("{id}.env.tmp")));
+    /// The first half of a commit: every message file and envelope
+    /// fsynced (all at once, from the pool's threads), then each envelope
+    /// renamed into place. Not durable until [`Spool::sync_staged`] has
+    /// fsynced the folder: no 250 before that. A message that fails is
+    /// removed. Returns one result per message, in order.
+    pub fn stage_batch(&self, batch: Vec<Pending>) -> Vec<io::Result<()>> {
+        let mut ids = Vec::with_capacity(batch.len());
+        let mut tasks: Vec<pool::Task<io::Result<()>>> = Vec::with_capacity(batch.len() * 2);
+        for p in batch {
+            let Pending { envelope, file } = p;
+            tasks.push(Box::new(move || {
+                // A reused file may be longer than this message.
+                let len = (&file).stream_position()?;
+                file.set_len(len)?;
+                file.sync_all()
+            }));
+            let env_tmp = self.envelope_tmp_path(&envelope.id);
+            let json = serde_json::to_vec(&envelope);
+            let free = self.recycler.take(Kind::Envelope);
+            tasks.push(Box::new(move || {
+                recycle::write_synced_reusing(free, &env_tmp, &json?)
+            }));
+            ids.push(envelope.id);
         }
-        result
+        let mut synced = self.run(tasks).into_iter();
+        let mut result_of = move || {
+            synced
+                .next()
+                .flatten()
+                .unwrap_or_else(|| Err(io::Error::other("fsync thread failed")))
+        };
+        ids.into_iter()
+            .map(|id| {
+                let (msg, env) = (result_of(), result_of());
+                // The message is fsynced before its envelope appears.
+                let result = msg.and(env).and_then(|()| {
+                    fs::rename(self.envelope_tmp_path(&id), self.envelope_path(&id))
+                });
+                if result.is_err() {
+                    self.discard(&id);
+                    let _ = fs::remove_file(self.envelope_tmp_path(&id));
+                }
+                result
+            })
+            .collect()
+    }
+
+    /// The second half of a commit: one folder fsync for every message
+    /// staged before it (any number of [`Spool::stage_batch`] calls), so
+    /// their names are durable. Turns the `Ok`s into errors if it fails.
+    pub fn sync_staged(&self, results: &mut [io::Result<()>]) {
+        if !results.iter().any(|r| r.is_ok()) {
+            return;
+        }
+        let retired = self.recycler.before_sync();
+        let (synced, free_synced) = if retired.is_empty() {
+            (sync_dir(&self.dir), true)
+        } else {
+            // `free/` too, side by side: without it a crash could leave a
+            // moved file with no name at all (harmless, but leaked).
+            let (dir, free) = (self.dir.clone(), self.dir.join(FREE_DIR));
+            let tasks: Vec<pool::Task<io::Result<()>>> = vec![
+                Box::new(move || sync_dir(&dir)),
+                Box::new(move || sync_dir(&free)),
+            ];
+            let mut done = self.run(tasks).into_iter();
+            let synced = done
+                .next()
+                .flatten()
+                .unwrap_or_else(|| Err(io::Error::other("fsync thread failed")));
+            (synced, matches!(done.next(), Some(Some(Ok(())))))
+        };
+        self.recycler
+            .after_sync(retired, synced.is_ok() && free_synced);
+        if let Err(e) = synced {
+            for r in results.iter_mut().filter(|r| r.is_ok()) {
+                *r = Err(io::Error::new(e.kind(), e.to_string()));
+            }
+        }
+    }
+
+    /// Runs fsync tasks on the pool, or here one by one if its threads
+    /// could not be started.
+    fn run(&self, tasks: Vec<pool::Task<io::Result<()>>>) -> Vec<Option<io::Result<()>>> {
+        let pool = self
+            .pool
+            .get_or_init(|| match pool::SyncPool::new(SYNC_THREADS) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no fsync threads: committing one file at a time");
+                    None
+                }
+            });
+        match pool {
+            Some(p) => p.run(tasks),
+            None => tasks.into_iter().map(|t| Some(t())).collect(),
+        }
     }
 
     /// Rewrites an envelope (after a delivery attempt) atomically.
     pub fn save(&self, envelope: &Envelope) -> io::Result<()> {
-        let tmp = self.dir.join(format!("{}.env.tmp", envelope.id));
+        let tmp = self.envelope_tmp_path(&envelope.id);
         files::write_synced(&tmp, &serde_json::to_vec(envelope)?)?;
         fs::rename(&tmp, self.envelope_path(&envelope.id))?;
         sync_dir(&self.dir)
+    }
+
+    /// Deletes the files kept for reuse and keeps none from now on: for
+    /// a clean stop.
+    pub fn clear_free(&self) {
+        self.recycler.clear();
+        let _ = fs::remove_dir(self.dir.join(FREE_DIR));
     }
 
     /// Loads one envelope.
@@ -183,13 +259,19 @@ impl Spool {
     /// fsynced: after a crash the message may come back and be delivered
     /// twice, which is allowed; it is never lost.
     pub fn remove(&self, id: &str) -> io::Result<()> {
-        fs::remove_file(self.envelope_path(id))?;
-        let _ = fs::remove_file(self.message_path(id));
+        let env = self.free_path(Kind::Envelope);
+        self.recycler
+            .retire(&self.envelope_path(id), env, Kind::Envelope)?;
+        let msg = self.free_path(Kind::Message);
+        let _ = self
+            .recycler
+            .retire(&self.message_path(id), msg, Kind::Message);
         Ok(())
     }
 
-    /// After a restart: removes `.tmp` files and messages without an
-    /// envelope; returns every queued envelope, oldest id first. An
+    /// After a restart: removes `.tmp` files, `free/` and messages
+    /// without an envelope, and lets this spool keep files for reuse from
+    /// now on; returns every queued envelope, oldest id first. An
     /// envelope that does not parse is kept on disk and reported in the
     /// second list.
     pub fn recover(&self) -> io::Result<(Vec<Envelope>, Vec<String>)> {
@@ -216,6 +298,9 @@ impl Spool {
             }
         }
         envelopes.sort_by(|a, b| a.id.cmp(&b.id));
+        // This spool owns the folder now: it may keep files for reuse.
+        let _ = fs::remove_dir_all(self.dir.join(FREE_DIR));
+        self.recycler.enable();
         Ok((envelopes, broken))
     }
 
