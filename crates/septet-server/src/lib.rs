@@ -17,6 +17,7 @@ pub mod dsn;
 pub mod envelope;
 pub mod imap;
 pub mod local;
+pub mod mx;
 pub mod mailstore;
 pub mod pop3;
 pub mod queue;

@@ -7,6 +7,7 @@ mod committer;
 mod connection;
 pub mod delivery;
 mod remote;
+mod resolve;
 
 use std::io;
 use std::net::SocketAddr;
@@ -30,6 +31,8 @@ pub(crate) struct Shared {
     pub queued: mpsc::UnboundedSender<Envelope>,
     pub counts: Mutex<connection::Counts>,
     pub destinations: remote::Destinations,
+    /// For MX lookups (none with a relayhost, or when it could not start).
+    pub resolver: Option<resolve::Resolver>,
 }
 
 impl Shared {
@@ -71,6 +74,15 @@ impl Server {
             .iter()
             .map(|l| l.local_addr())
             .collect::<io::Result<Vec<_>>>()?;
+        let resolver = match &settings.relayhost {
+            Some(_) => None,
+            None => {
+                let _rt = runtime.enter();
+                resolve::Resolver::new(settings.dns_server)
+                    .map_err(|e| tracing::error!(error = %e, "no DNS resolver: remote mail will be deferred"))
+                    .ok()
+            }
+        };
         let shared = Arc::new(Shared {
             settings,
             spool,
@@ -78,6 +90,7 @@ impl Server {
             queued: queued_tx,
             counts: Mutex::default(),
             destinations: remote::Destinations::default(),
+            resolver,
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let thread = std::thread::Builder::new()
