@@ -187,9 +187,7 @@ pub fn addresses(
             "550 5.1.2 domain {domain} has no MX and no address"
         )),
         // A broken MX host name is often fixed within the retry period.
-        None => RcptResult::Temporary(format!(
-            "451 4.4.4 no MX host of {domain} has an address"
-        )),
+        None => RcptResult::Temporary(format!("451 4.4.4 no MX host of {domain} has an address")),
     })
 }
 
@@ -230,7 +228,10 @@ mod tests {
             ]),
             &[],
         );
-        assert_eq!(hosts(r), ["b.example.test", "a.example.test", "c.example.test"]);
+        assert_eq!(
+            hosts(r),
+            ["b.example.test", "a.example.test", "c.example.test"]
+        );
     }
 
     #[test]
@@ -249,32 +250,56 @@ mod tests {
     #[test]
     fn null_mx_is_permanent_5_1_10() {
         let f = fail(route("n.test", MxLookup::Found(vec![mx(0, ".")]), &[]));
-        assert!(matches!(&f, RcptResult::Permanent(s) if s.starts_with("556 5.1.10")), "{f:?}");
+        assert!(
+            matches!(&f, RcptResult::Permanent(s) if s.starts_with("556 5.1.10")),
+            "{f:?}"
+        );
         let f = fail(route("n.test", MxLookup::Found(vec![mx(0, "")]), &[]));
         assert!(matches!(f, RcptResult::Permanent(_)));
         // A root exchange beside real hosts is skipped, not a null MX.
-        let r = route("n.test", MxLookup::Found(vec![mx(0, "."), mx(5, "m.test")]), &[]);
+        let r = route(
+            "n.test",
+            MxLookup::Found(vec![mx(0, "."), mx(5, "m.test")]),
+            &[],
+        );
         assert_eq!(hosts(r), ["m.test"]);
     }
 
     #[test]
     fn nxdomain_permanent_servfail_temporary() {
         let f = fail(route("gone.test", MxLookup::NxDomain, &[]));
-        assert!(matches!(&f, RcptResult::Permanent(s) if s.contains("5.1.2")), "{f:?}");
+        assert!(
+            matches!(&f, RcptResult::Permanent(s) if s.contains("5.1.2")),
+            "{f:?}"
+        );
         let f = fail(route("d.test", MxLookup::Failed("SERVFAIL".into()), &[]));
-        assert!(matches!(&f, RcptResult::Temporary(s) if s.starts_with("451 4.4.3")), "{f:?}");
+        assert!(
+            matches!(&f, RcptResult::Temporary(s) if s.starts_with("451 4.4.3")),
+            "{f:?}"
+        );
     }
 
     #[test]
     fn own_name_cuts_the_list() {
         let me = ["MX2.d.test".to_string()];
-        let records = vec![mx(10, "mx1.d.test"), mx(20, "mx2.d.test"), mx(30, "mx3.d.test")];
+        let records = vec![
+            mx(10, "mx1.d.test"),
+            mx(20, "mx2.d.test"),
+            mx(30, "mx3.d.test"),
+        ];
         assert_eq!(
             hosts(route("d.test", MxLookup::Found(records), &me)),
             ["mx1.d.test"]
         );
-        let f = fail(route("d.test", MxLookup::Found(vec![mx(5, "mx2.d.test")]), &me));
-        assert!(matches!(&f, RcptResult::Permanent(s) if s.contains("5.4.6")), "{f:?}");
+        let f = fail(route(
+            "d.test",
+            MxLookup::Found(vec![mx(5, "mx2.d.test")]),
+            &me,
+        ));
+        assert!(
+            matches!(&f, RcptResult::Permanent(s) if s.contains("5.4.6")),
+            "{f:?}"
+        );
     }
 
     #[test]

@@ -103,7 +103,10 @@ fn null_mx_and_nxdomain_bounce_with_a_dsn() {
     let out = python("dsn.py", &[dsn[0].to_str().unwrap()]);
     assert!(out.starts_with("5.1.10 rfc822; nobody@null.test"), "{out}");
     let text = String::from_utf8(std::fs::read(&dsn[0]).unwrap()).unwrap();
-    assert!(text.contains("Subject: to a null mx"), "original header attached");
+    assert!(
+        text.contains("Subject: to a null mx"),
+        "original header attached"
+    );
 
     send(&dir, port(&server), "x@nowhere.test", "to nowhere");
     let dsn = maildir(&dir, "a", 2);
@@ -112,7 +115,8 @@ fn null_mx_and_nxdomain_bounce_with_a_dsn() {
         .map(|p| python("dsn.py", &[p.to_str().unwrap()]))
         .collect();
     assert!(
-        outs.iter().any(|o| o.starts_with("5.1.2 rfc822; x@nowhere.test")),
+        outs.iter()
+            .any(|o| o.starts_with("5.1.2 rfc822; x@nowhere.test")),
         "{outs:?}"
     );
     drop(server);

@@ -17,7 +17,11 @@ use common::*;
 
 fn send(dir: &Path, port: u16) {
     let file = dir.join("sent.eml");
-    std::fs::write(&file, "From: a@local.test\r\nSubject: stall\r\n\r\nhello\r\n").unwrap();
+    std::fs::write(
+        &file,
+        "From: a@local.test\r\nSubject: stall\r\n\r\nhello\r\n",
+    )
+    .unwrap();
     python(
         "client.py",
         &[
@@ -93,8 +97,7 @@ fn check_deferred(dir: &Path, count: &AtomicUsize) {
     .expect("the timeout is recorded as a temporary failure");
     assert!(why.contains("timeout"), "{why}");
     // Retried on the schedule (1s), still not delivered.
-    wait_for(20, || (count.load(Ordering::SeqCst) >= 2).then_some(()))
-        .expect("a second attempt");
+    wait_for(20, || (count.load(Ordering::SeqCst) >= 2).then_some(())).expect("a second attempt");
     assert!(!files(&spool).is_empty(), "the message is still queued");
     assert!(files(&dir.join("mail/a/new")).is_empty(), "no DSN");
 }

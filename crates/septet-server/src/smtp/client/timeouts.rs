@@ -147,7 +147,11 @@ mod tests {
     fn greeting_times_out_after_five_minutes() {
         let t0 = Instant::now();
         let mut c = Client::new("relay.test");
-        assert_eq!(c.poll_timeout(), None, "the clock starts with handle_timeout");
+        assert_eq!(
+            c.poll_timeout(),
+            None,
+            "the clock starts with handle_timeout"
+        );
         c.handle_timeout(t0);
         assert_eq!(c.poll_timeout(), Some(t0 + secs(300)));
         c.handle_timeout(t0 + secs(299));
@@ -195,7 +199,10 @@ mod tests {
         c.handle_timeout(now);
         assert_eq!(c.poll_timeout(), Some(now + t.data_init), "DATA");
         c.handle_input(b"354 go\r\n");
-        assert_eq!(events(&mut c), [Event::SendBody(super::super::Transfer::Data)]);
+        assert_eq!(
+            events(&mut c),
+            [Event::SendBody(super::super::Transfer::Data)]
+        );
         c.handle_timeout(now);
         assert_eq!(c.poll_timeout(), Some(now + t.data_block), "body block");
         // A new block restarts the clock.
