@@ -55,6 +55,9 @@ pub struct Args {
     /// The largest message accepted, in bytes.
     #[arg(long, value_name = "BYTES")]
     max_message_size: Option<u64>,
+    /// The name server for MX lookups (default: the system's resolv.conf).
+    #[arg(long, value_name = "ADDR:PORT")]
+    dns_server: Option<String>,
 }
 
 /// Starts the relay and serves until SIGTERM/SIGINT.
@@ -91,6 +94,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         retry_interval: args.retry_interval,
         max_lifetime: args.max_lifetime,
         max_message_size: args.max_message_size,
+        dns_server: args.dns_server,
         ..Config::default()
     };
     let settings = file

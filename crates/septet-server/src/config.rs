@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::cidr::Cidr;
 use crate::queue::Scheduler;
+use crate::smtp::client::Timeouts;
 use crate::smtp::server::SessionConfig;
 use crate::time::parse_duration;
 
@@ -61,6 +62,14 @@ pub struct Config {
     pub data_timeout: Option<String>,
     /// Connections per destination (default 4).
     pub max_connections_per_destination: Option<usize>,
+    /// `--dns-server ADDR:PORT`: the name server for MX lookups (default:
+    /// the system's resolv.conf).
+    pub dns_server: Option<String>,
+    /// The port MX hosts are dialled on (default 25; tests redirect it).
+    pub smtp_port: Option<u16>,
+    /// Caps every SMTP client timeout (greeting, MAIL, RCPT, DATA...),
+    /// whose defaults are RFC 5321 §4.5.3.2's (5m, 5m, 5m, 2m, 3m, 10m).
+    pub client_timeout: Option<String>,
     /// `[pop3]`: serve POP3 from this process too (config file only).
     pub pop3: Option<AccessConfig>,
     /// `[imap]`: serve IMAP from this process too (config file only).
@@ -134,6 +143,9 @@ impl Config {
             ),
             pop3: pick(flags.pop3, self.pop3),
             imap: pick(flags.imap, self.imap),
+            dns_server: pick(flags.dns_server, self.dns_server),
+            smtp_port: pick(flags.smtp_port, self.smtp_port),
+            client_timeout: pick(flags.client_timeout, self.client_timeout),
         }
     }
 
@@ -201,6 +213,17 @@ impl Config {
             auth: self.users.is_some() && tls.is_some(),
             ..SessionConfig::default()
         };
+        let dns_server = match &self.dns_server {
+            Some(a) => Some(
+                a.parse::<SocketAddr>()
+                    .map_err(|_| format!("bad --dns-server {a:?}: expected IP:PORT"))?,
+            ),
+            None => None,
+        };
+        let mut client_timeouts = Timeouts::default();
+        if let Some(cap) = &self.client_timeout {
+            client_timeouts = client_timeouts.capped(parse_duration(cap)?);
+        }
         Ok(Settings {
             listen,
             submission,
@@ -223,6 +246,9 @@ impl Config {
             session,
             pop3,
             imap,
+            dns_server,
+            smtp_port: self.smtp_port.unwrap_or(25),
+            client_timeouts,
         })
     }
 }
@@ -319,6 +345,12 @@ pub struct Settings {
     pub pop3: Option<AccessSettings>,
     /// IMAP in this process (over `maildir_root`).
     pub imap: Option<AccessSettings>,
+    /// The name server for MX lookups (`None`: the system's).
+    pub dns_server: Option<SocketAddr>,
+    /// The port MX hosts are dialled on.
+    pub smtp_port: u16,
+    /// The SMTP client's reply and data timeouts.
+    pub client_timeouts: Timeouts,
 }
 
 #[cfg(test)]
@@ -340,6 +372,27 @@ mod tests {
         assert_eq!(s.session.local_domains, ["a.test"]);
         assert!(Config::from_toml("nonsense = 1").is_err());
         assert!(Config::default().resolve().is_err(), "spool is required");
+        assert_eq!(s.smtp_port, 25);
+        assert_eq!(s.dns_server, None);
+        assert_eq!(s.client_timeouts, Timeouts::default());
+    }
+
+    #[test]
+    fn dns_server_port_and_client_timeout() {
+        let file = Config::from_toml(
+            "spool = \"/tmp/s\"\ndns_server = \"127.0.0.1:5353\"\nsmtp_port = 2526\nclient_timeout = \"2s\"\n",
+        )
+        .unwrap();
+        let s = file.clone().resolve().unwrap();
+        assert_eq!(s.dns_server, Some("127.0.0.1:5353".parse().unwrap()));
+        assert_eq!(s.smtp_port, 2526);
+        assert_eq!(s.client_timeouts.greeting, Duration::from_secs(2));
+        assert_eq!(s.client_timeouts.data_term, Duration::from_secs(2));
+        let bad = Config {
+            dns_server: Some("localhost".into()),
+            ..file
+        };
+        assert!(bad.resolve().is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod filelock;
 pub mod imap;
 pub mod local;
 pub mod mailstore;
+pub mod mx;
 pub mod pop3;
 pub mod queue;
 pub mod smtp;

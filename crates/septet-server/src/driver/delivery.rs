@@ -103,10 +103,9 @@ async fn attempt(shared: &Arc<Shared>, env: Envelope) -> Option<Envelope> {
         if settings.session.local_domains.contains(&domain) {
             local_rcpts.push(i);
         } else {
-            let dest = settings
-                .relayhost
-                .clone()
-                .unwrap_or_else(|| format!("{domain}:25"));
+            // The smarthost, or the domain itself, whose MX hosts the
+            // destination's workers look up on each connection.
+            let dest = settings.relayhost.clone().unwrap_or(domain);
             remote.entry(dest).or_default().push(i);
         }
     }

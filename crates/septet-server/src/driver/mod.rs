@@ -8,6 +8,7 @@ mod committer;
 mod connection;
 pub mod delivery;
 mod remote;
+mod resolve;
 
 use std::io;
 use std::net::SocketAddr;
@@ -38,6 +39,8 @@ pub(crate) struct Shared {
     pub tls_client: Option<crate::tls::TlsConnector>,
     /// AUTH on submission (with `--users`).
     pub auth: Option<Arc<crate::users::Authenticator>>,
+    /// For MX lookups (none with a relayhost, or when it could not start).
+    pub resolver: Option<resolve::Resolver>,
 }
 
 impl Shared {
@@ -103,6 +106,15 @@ impl Server {
         let pop3_addrs = access::addrs(&access, Protocol::Pop3)?;
         let imap_addrs = access::addrs(&access, Protocol::Imap)?;
         let spool_at_exit = spool.clone();
+        let resolver = match &settings.relayhost {
+            Some(_) => None,
+            None => {
+                let _rt = runtime.enter();
+                resolve::Resolver::new(settings.dns_server)
+                    .map_err(|e| tracing::error!(error = %e, "no DNS resolver: remote mail will be deferred"))
+                    .ok()
+            }
+        };
         let shared = Arc::new(Shared {
             settings,
             spool,
@@ -113,6 +125,7 @@ impl Server {
             tls,
             tls_client,
             auth,
+            resolver,
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let thread = std::thread::Builder::new()

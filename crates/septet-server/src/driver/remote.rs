@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -19,9 +20,11 @@ use crate::smtp::client::{Client, Event, MessageSpec};
 use crate::tls::{MaybeTls, TlsConnector};
 use crate::trace;
 
-/// How long to wait for a reply (RFC 5321 4.5.3.2 allows up to 10 minutes
-/// after the end of data; 5 is what most clients use).
-const REPLY_TIMEOUT: Duration = Duration::from_secs(300);
+/// The longest wait when the client has no timer running (it always has
+/// one while it expects something; this only guards against a stuck state).
+const REPLY_TIMEOUT: Duration = Duration::from_secs(600);
+/// How long a TCP connect may take before the next address is tried.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long an idle connection waits for another job before QUIT.
 const IDLE_KEEP: Duration = Duration::from_millis(500);
 /// Body bytes per read (and per BDAT chunk).
@@ -81,41 +84,88 @@ async fn next_job(jobs: &Jobs, wait: Option<Duration>) -> Option<RemoteJob> {
     }
 }
 
+/// The addresses to dial for `dest`: the relayhost (HOST:PORT) as given,
+/// or the MX hosts of the domain `dest` on `smtp_port`.
+async fn targets(shared: &Shared, dest: &str) -> Result<Vec<SocketAddr>, RcptResult> {
+    let settings = &shared.settings;
+    if settings.relayhost.is_some() {
+        return match tokio::net::lookup_host(dest).await {
+            Ok(addrs) => Ok(addrs.collect()),
+            Err(e) => Err(RcptResult::Temporary(format!(
+                "451 4.4.3 cannot resolve the relayhost {dest}: {e}"
+            ))),
+        };
+    }
+    let Some(resolver) = &shared.resolver else {
+        return Err(RcptResult::Temporary(
+            "451 4.3.5 no DNS resolver (see the log at startup)".into(),
+        ));
+    };
+    let me = [settings.session.hostname.clone()];
+    let ips = resolver.targets(dest, &me).await?;
+    Ok(ips
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, settings.smtp_port))
+        .collect())
+}
+
+/// Connects to the first next hop that greets and answers EHLO, trying
+/// the MX hosts (and their addresses) in order (RFC 5321 §5.1).
+async fn open(shared: &Shared, dest: &str) -> Result<Conn, RcptResult> {
+    let settings = &shared.settings;
+    let timeouts = settings.client_timeouts;
+    let connect_timeout = CONNECT_TIMEOUT.min(timeouts.greeting);
+    let mut last = format!("no address for {dest}");
+    for addr in targets(shared, dest).await? {
+        match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                let mut client = Client::new(&settings.session.hostname).with_timeouts(timeouts);
+                let tls_broken =
+                    super::connection::lock(&shared.destinations.tls_failed).contains(dest);
+                if shared.tls_client.is_some() && !tls_broken {
+                    client.enable_starttls();
+                }
+                let mut conn = Conn {
+                    stream: MaybeTls::Plain(stream),
+                    client,
+                    buf: vec![0; 16 << 10],
+                    closed: None,
+                    tls: shared.tls_client.clone(),
+                    dest: dest.to_owned(),
+                    tls_failed: false,
+                    chunk: Vec::new(),
+                };
+                if conn.until_ready().await {
+                    return Ok(conn);
+                }
+                conn.note_tls_failure(shared);
+                last = format!("{addr}: {}", conn.closed_reason());
+            }
+            Ok(Err(e)) => last = format!("connect to {addr} failed: {e}"),
+            Err(_) => last = format!("connect to {addr} timed out"),
+        }
+        tracing::info!(%dest, why = %last, "next hop unusable");
+    }
+    Err(RcptResult::Temporary(format!("451 4.4.1 {last}")))
+}
+
 async fn worker(shared: Arc<Shared>, dest: String, jobs: Jobs) {
     while let Some(job) = next_job(&jobs, None).await {
-        let stream = match tokio::time::timeout(REPLY_TIMEOUT, TcpStream::connect(&dest)).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                let why = format!("connect to {dest} failed: {e}");
-                tracing::info!(queue_id = %job.envelope.id, %why, "deferred");
-                let results = fail_all(&job, &why);
+        let mut conn = match open(&shared, &dest).await {
+            Ok(c) => c,
+            Err(r) => {
+                tracing::info!(queue_id = %job.envelope.id, %dest, why = ?r, "no next hop");
+                let results = job.rcpts.iter().map(|&i| (i, r.clone())).collect();
                 let _ = job.done.send(results);
                 continue;
             }
-            Err(_) => {
-                let results = fail_all(&job, &format!("connect to {dest} timed out"));
-                let _ = job.done.send(results);
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let mut client = Client::new(&shared.settings.session.hostname);
-        let tls_broken = super::connection::lock(&shared.destinations.tls_failed).contains(&dest);
-        if shared.tls_client.is_some() && !tls_broken {
-            client.enable_starttls();
-        }
-        let mut conn = Conn {
-            stream: MaybeTls::Plain(stream),
-            client,
-            buf: vec![0; 16 << 10],
-            tls: shared.tls_client.clone(),
-            dest: dest.clone(),
-            tls_failed: false,
-            chunk: Vec::new(),
         };
         let mut job = Some(job);
+        // `open` already waited for the first Ready.
+        let mut first = true;
         while let Some(j) = job.take() {
-            let ready = conn.until_ready().await;
+            let ready = std::mem::take(&mut first) || conn.until_ready().await;
             if !ready {
                 let results = fail_all(&j, &conn.closed_reason());
                 let _ = j.done.send(results);
@@ -132,9 +182,7 @@ async fn worker(shared: Arc<Shared>, dest: String, jobs: Jobs) {
             conn.client.quit();
             let _ = conn.pump().await;
         }
-        if conn.tls_failed {
-            super::connection::lock(&shared.destinations.tls_failed).insert(dest.clone());
-        }
+        conn.note_tls_failure(&shared);
     }
 }
 
@@ -142,8 +190,10 @@ struct Conn {
     stream: MaybeTls,
     client: Client,
     buf: Vec<u8>,
+    /// Why the client closed, once it did.
+    closed: Option<String>,
     tls: Option<TlsConnector>,
-    /// HOST:PORT, for logs and SNI.
+    /// The destination (relayhost HOST:PORT or domain), for logs and SNI.
     dest: String,
     /// The STARTTLS handshake failed on this connection.
     tls_failed: bool,
@@ -152,38 +202,50 @@ struct Conn {
     chunk: Vec<u8>,
 }
 
+/// A tokio deadline for the client's current wait (or the fallback).
+fn deadline(client: &mut Client) -> tokio::time::Instant {
+    client.handle_timeout(Instant::now());
+    client
+        .poll_timeout()
+        .map_or_else(|| tokio::time::Instant::now() + REPLY_TIMEOUT, Into::into)
+}
+
 impl Conn {
     /// Writes pending output, then returns the next event, reading replies
     /// as needed.
     async fn pump(&mut self) -> Option<Event> {
         loop {
-            if let Some(out) = self.client.poll_output() {
-                let written = match self.stream.write_all(&out).await {
-                    Ok(()) => self.stream.flush().await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = written {
-                    self.client.handle_close(&format!("write failed: {e}"));
-                }
-            }
+            self.write_out().await;
             match self.client.poll_event() {
                 Some(Event::StartTls) => {
                     self.start_tls().await;
                     continue;
                 }
-                Some(ev) => return Some(ev),
+                Some(ev) => {
+                    if let Event::Closed(why) = &ev {
+                        self.closed = why.clone();
+                    }
+                    return Some(ev);
+                }
                 None => {}
             }
             if self.client.is_closed() {
                 return None;
             }
-            match tokio::time::timeout(REPLY_TIMEOUT, self.stream.read(&mut self.buf)).await {
+            let until = deadline(&mut self.client);
+            if self.client.is_closed() {
+                continue;
+            }
+            match tokio::time::timeout_at(until, self.stream.read(&mut self.buf)).await {
                 Ok(Ok(0)) => self
                     .client
                     .handle_close("connection closed by the next hop"),
                 Ok(Ok(n)) => self.client.handle_input(&self.buf[..n]),
                 Ok(Err(e)) => self.client.handle_close(&format!("read failed: {e}")),
-                Err(_) => self.client.handle_close("timeout waiting for a reply"),
+                Err(_) => {
+                    self.client.handle_timeout(Instant::now());
+                    self.client.handle_close("timeout waiting for a reply");
+                }
             }
         }
     }
@@ -201,7 +263,8 @@ impl Conn {
             .rsplit_once(':')
             .map_or(self.dest.as_str(), |(h, _)| h)
             .to_owned();
-        match tokio::time::timeout(REPLY_TIMEOUT, self.stream.connect(&connector, &host)).await {
+        let until = deadline(&mut self.client);
+        match tokio::time::timeout_at(until, self.stream.connect(&connector, &host)).await {
             Ok(Ok(())) => {
                 let summary = self.stream.tls_summary().unwrap_or_default();
                 tracing::info!(dest = %self.dest, tls = %summary, "STARTTLS to the next hop: TLS established");
@@ -217,6 +280,14 @@ impl Conn {
         }
     }
 
+    /// Remembers a failed handshake so the destination's next connections
+    /// stay in plaintext.
+    fn note_tls_failure(&self, shared: &Shared) {
+        if self.tls_failed {
+            super::connection::lock(&shared.destinations.tls_failed).insert(self.dest.clone());
+        }
+    }
+
     /// Waits for [`Event::Ready`]; false if the connection closed.
     async fn until_ready(&mut self) -> bool {
         loop {
@@ -228,8 +299,32 @@ impl Conn {
         }
     }
 
+    /// Writes what the client has to send, within its timeout (a hop that
+    /// stops reading stalls the write: that is the data block timeout).
+    async fn write_out(&mut self) {
+        let Some(out) = self.client.poll_output() else {
+            return;
+        };
+        let until = deadline(&mut self.client);
+        let stream = &mut self.stream;
+        let written = async move {
+            stream.write_all(&out).await?;
+            stream.flush().await
+        };
+        match tokio::time::timeout_at(until, written).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => self.client.handle_close(&format!("write failed: {e}")),
+            Err(_) => {
+                self.client.handle_timeout(Instant::now());
+                self.client.handle_close("timeout sending to the next hop");
+            }
+        }
+    }
+
     fn closed_reason(&self) -> String {
-        "the next hop closed the connection".into()
+        self.closed
+            .clone()
+            .unwrap_or_else(|| "the next hop closed the connection".into())
     }
 
     async fn send_message(&mut self, shared: &Shared, job: &RemoteJob) -> Vec<(usize, RcptResult)> {
@@ -292,9 +387,7 @@ impl Conn {
             if n == 0 || filled == chunk.len() {
                 self.client.send_body(&chunk[..filled]);
                 filled = 0;
-                if let Some(out) = self.client.poll_output() {
-                    self.stream.write_all(&out).await?;
-                }
+                self.write_out().await;
                 if self.client.is_closed() || n == 0 {
                     break;
                 }

@@ -20,6 +20,7 @@
 mod plan;
 #[cfg(test)]
 mod tests;
+mod timeouts;
 
 use std::collections::VecDeque;
 
@@ -27,6 +28,7 @@ use septet::downgrade;
 use septet::smtp::{DotStuffer, DowngradePipeline, Framing, Output};
 
 pub use plan::{plan, Capabilities, MessageSpec, Transfer};
+pub use timeouts::Timeouts;
 
 use super::reply::{Reply, ReplyParser};
 use crate::queue::RcptResult;
@@ -101,6 +103,11 @@ pub struct Client {
     want_tls: bool,
     /// The connection is in TLS.
     tls: bool,
+    timeouts: Timeouts,
+    /// Bumped on every reply, command and body block: a wait's clock
+    /// restarts when it changes.
+    progress: u64,
+    timer: Option<timeouts::Timer>,
 }
 
 fn result_of(reply: &Reply) -> RcptResult {
@@ -127,6 +134,9 @@ impl Client {
             closed: false,
             want_tls: false,
             tls: false,
+            timeouts: Timeouts::default(),
+            progress: 0,
+            timer: None,
         }
     }
 
@@ -242,6 +252,7 @@ impl Client {
         let Some(job) = self.job.as_mut().filter(|j| j.in_body) else {
             return;
         };
+        self.progress += 1;
         let result = match job.encoder.as_mut() {
             Some(Encoder::Stuff(s)) => {
                 s.feed(chunk, &mut self.out);
@@ -271,6 +282,7 @@ impl Client {
         };
         job.in_body = false;
         job.ended = true;
+        self.progress += 1;
         let result = match job.encoder.take() {
             Some(Encoder::Stuff(s)) => {
                 s.finish(&mut self.out);
@@ -297,6 +309,7 @@ impl Client {
     }
 
     fn send(&mut self, command: String, expect: Expect) {
+        self.progress += 1;
         if self.caps.pipelining || (self.expect.is_empty() && self.queued.is_empty()) {
             self.out.extend_from_slice(command.as_bytes());
             self.out.extend_from_slice(b"\r\n");
@@ -335,6 +348,7 @@ impl Client {
     }
 
     fn reply(&mut self, reply: Reply) {
+        self.progress += 1;
         let Some(expect) = self.expect.pop_front() else {
             return self.fail(format!("unexpected reply: {}", reply.summary()));
         };
