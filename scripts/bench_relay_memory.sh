@@ -89,7 +89,7 @@ start_relay() {
 wait_spool_empty() {
     local spool=$1 limit=$2
     for _ in $(seq $((limit * 10))); do
-        [[ -z $(ls -A "$spool" 2>/dev/null | grep -v '^flush$' || true) ]] && return 0
+        [[ -z $(ls -A "$spool" 2>/dev/null | grep -v -e '^flush$' -e '^free$' || true) ]] && return 0
         sleep 0.1
     done
     echo "the spool $spool did not empty in ${limit}s" >&2
