@@ -39,6 +39,8 @@ concurrency=${SEPTET_BENCH_CONCURRENCY:-20}
 rounds=${SEPTET_BENCH_ROUNDS:-1}
 timeout=${SEPTET_BENCH_TIMEOUT:-900}
 work=${SEPTET_BENCH_DIR:-$(mktemp -d /tmp/septet-bench-relay.XXXXXX)}
+# Postfix's daemons run as the postfix user and must reach its queue inside.
+chmod 755 "$work"
 with_postfix=0
 case ${1:-} in
 --postfix) with_postfix=1 ;;

@@ -18,6 +18,13 @@ start)
     listen=${3:?LISTEN_PORT}
     sink=${4:?SINK_PORT}
     mkdir -p "$dir/etc" "$dir/queue" "$dir/data"
+    # The daemons run as the postfix user: every folder above DIR must let it through.
+    up=$dir
+    while [ "$up" != / ]; do
+        [ $(( 8#$(stat -c %a "$up") & 1 )) = 1 ] ||
+            { echo "postfix_relay.sh: $up is not searchable by other users (chmod o+x it)" >&2; exit 1; }
+        up=$(dirname "$up")
+    done
     [ -e /etc/postfix/main.cf ] || { mkdir -p /etc/postfix && : > /etc/postfix/main.cf; }
     grep -q "^alternate_config_directories" /etc/postfix/main.cf ||
         echo "alternate_config_directories = $dir/etc" >> /etc/postfix/main.cf
