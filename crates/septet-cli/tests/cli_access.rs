@@ -1,9 +1,12 @@
 //! `septet passwd`, `septet pop3` and `septet imap` as processes.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+use common::server::{free_addr, spawn_listening, Killed};
 
 const SEPTET: &str = env!("CARGO_BIN_EXE_septet");
 
@@ -65,43 +68,14 @@ fn passwd_appends_and_replaces() {
     assert_eq!(empty.status.code(), Some(1));
 }
 
-/// Kills the server when the test ends, passed or not.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(protocol: &str, root: &std::path::Path, users: &std::path::Path) -> (Server, TcpStream) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(SEPTET)
-        .args([protocol, "--listen", &addr, "--maildir-root"])
+fn start(protocol: &str, root: &std::path::Path, users: &std::path::Path) -> (Killed, TcpStream) {
+    let addr = free_addr();
+    let mut cmd = Command::new(SEPTET);
+    cmd.args([protocol, "--listen", &addr, "--maildir-root"])
         .arg(root)
         .arg("--users")
-        .arg(users)
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let start = Instant::now();
-    loop {
-        if let Ok(s) = TcpStream::connect(&addr) {
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            return (server, s);
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        .arg(users);
+    spawn_listening(&mut cmd, &addr)
 }
 
 #[test]

@@ -1,11 +1,15 @@
 //! The TLS flags of `septet relay`, `septet pop3` and `septet imap` as
 //! processes: STARTTLS / STLS offered with a certificate, a bad file named.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+
+use common::server::{free_addr, spawn_listening, Killed};
+use common::tls::certificate;
 
 const SEPTET: &str = env!("CARGO_BIN_EXE_septet");
 
@@ -16,59 +20,16 @@ fn temp_dir(name: &str) -> PathBuf {
     p
 }
 
-fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
-        .args(["-subj", "/CN=localhost", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("the openssl CLI must be installed");
-    assert!(status.success());
-    (cert, key)
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts `septet ARGS --listen ADDR` and connects to it.
 fn start(args: &[&str], extra: &[&Path]) -> (Killed, BufReader<TcpStream>, TcpStream) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(SEPTET)
-        .args(args)
+    let addr = free_addr();
+    let mut cmd = Command::new(SEPTET);
+    cmd.args(args)
         .args(extra)
         .args(["--listen", &addr])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let child = Killed(child);
-    let t0 = Instant::now();
-    loop {
-        if let Ok(s) = TcpStream::connect(&addr) {
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            return (child, BufReader::new(s.try_clone().unwrap()), s);
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        .stderr(Stdio::null());
+    let (child, s) = spawn_listening(&mut cmd, &addr);
+    (child, BufReader::new(s.try_clone().unwrap()), s)
 }
 
 fn read_until(r: &mut BufReader<TcpStream>, end: impl Fn(&str) -> bool) -> String {

@@ -4,11 +4,15 @@
 //! never give a UID twice nor lose one. Needs python3 (smtplib, poplib,
 //! imaplib from the standard library).
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::server::{free_addr, spawn_listening, Killed};
 
 const SEPTET: &str = env!("CARGO_BIN_EXE_septet");
 
@@ -27,16 +31,6 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Kills the process when the test ends, passed or not.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -154,7 +148,7 @@ fn one_relay_process_serves_smtp_pop3_and_imap() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut relay = Proc(child);
+    let mut relay = Killed(child);
     let mut port = |prefix: &str| -> String {
         let line = lines.next().unwrap().unwrap();
         let addr = line
@@ -219,28 +213,17 @@ m.logout()
 }
 
 /// Starts `septet <protocol>` on a free port; returns it once it answers.
-fn start(protocol: &str, root: &Path, users: &Path) -> (Proc, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(SEPTET)
-        .args([protocol, "--listen", &addr, "--maildir-root"])
+fn start(protocol: &str, root: &Path, users: &Path) -> (Killed, u16) {
+    let addr = free_addr();
+    let mut cmd = Command::new(SEPTET);
+    cmd.args([protocol, "--listen", &addr, "--maildir-root"])
         .arg(root)
         .arg("--users")
         .arg(users)
         .env("SEPTET_LOG", "warn")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let proc = Proc(child);
-    let start = Instant::now();
-    while TcpStream::connect(&addr).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "no {protocol}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        .stderr(Stdio::null());
+    let (proc, _) = spawn_listening(&mut cmd, &addr);
+    let port = addr.rsplit(':').next().unwrap().parse().unwrap();
     (proc, port)
 }
 

@@ -86,7 +86,19 @@ fn stalls_after_data(s: TcpStream) {
     }
 }
 
-fn check_deferred(dir: &Path, count: &AtomicUsize) {
+/// Sends one message through a relay whose smarthost `serve`s its
+/// connections, with 1 s client timeouts and retries: the timeout must be
+/// recorded as a temporary failure and the message retried, never lost or
+/// bounced.
+fn assert_deferred_by(name: &str, serve: fn(TcpStream)) {
+    let dir = temp_dir(name);
+    let (hop_port, count) = hop(serve);
+    let server = relay(&dir, |c| {
+        c.relayhost = Some(format!("127.0.0.1:{hop_port}"));
+        c.client_timeout = Some("1s".into());
+        c.retry_interval = Some("1s".into());
+    });
+    send(&dir, port(&server));
     let spool = dir.join("spool");
     let why = wait_for(20, || {
         files(&spool)
@@ -100,32 +112,15 @@ fn check_deferred(dir: &Path, count: &AtomicUsize) {
     wait_for(20, || (count.load(Ordering::SeqCst) >= 2).then_some(())).expect("a second attempt");
     assert!(!files(&spool).is_empty(), "the message is still queued");
     assert!(files(&dir.join("mail/a/new")).is_empty(), "no DSN");
+    drop(server);
 }
 
 #[test]
 fn a_silent_hop_times_out_and_the_message_is_retried() {
-    let dir = temp_dir("silent");
-    let (hop_port, count) = hop(silent);
-    let server = relay(&dir, |c| {
-        c.relayhost = Some(format!("127.0.0.1:{hop_port}"));
-        c.client_timeout = Some("1s".into());
-        c.retry_interval = Some("1s".into());
-    });
-    send(&dir, port(&server));
-    check_deferred(&dir, &count);
-    drop(server);
+    assert_deferred_by("silent", silent);
 }
 
 #[test]
 fn no_reply_after_the_end_of_data_is_not_a_delivery() {
-    let dir = temp_dir("stalldata");
-    let (hop_port, count) = hop(stalls_after_data);
-    let server = relay(&dir, |c| {
-        c.relayhost = Some(format!("127.0.0.1:{hop_port}"));
-        c.client_timeout = Some("1s".into());
-        c.retry_interval = Some("1s".into());
-    });
-    send(&dir, port(&server));
-    check_deferred(&dir, &count);
-    drop(server);
+    assert_deferred_by("stalldata", stalls_after_data);
 }

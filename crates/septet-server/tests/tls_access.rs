@@ -3,10 +3,12 @@
 //! fetch, `curl --ssl-reqd`, and the plaintext-injection check for IMAP.
 
 mod access_util;
+#[path = "common/tls.rs"]
+mod tls;
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 
 use access_util::{have, python, run};
@@ -20,18 +22,7 @@ const MESSAGE: &str =
 /// A server with TLS for `alice` / `secret`, one message in her INBOX.
 fn tls_server(protocol: Protocol) -> (u16, tempfile::TempDir) {
     let root = tempfile::tempdir().unwrap();
-    let (cert, key) = (root.path().join("cert.pem"), root.path().join("key.pem"));
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
-        .args(["-subj", "/CN=localhost", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("the openssl CLI must be installed");
-    assert!(status.success());
+    let (cert, key) = tls::certificate(root.path());
     let inbox = root.path().join("alice");
     for d in ["cur", "new", "tmp"] {
         std::fs::create_dir_all(inbox.join(d)).unwrap();

@@ -6,34 +6,17 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use common::*;
 use septet_server::Server;
-
-/// A self-signed certificate and key made by the openssl CLI.
-fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
-        .args(["-subj", "/CN=localhost", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("the openssl CLI must be installed");
-    assert!(status.success());
-    (cert, key)
-}
 
 /// A relay with TLS, a submission listener and `alice` / `secret` in its
 /// users file; mail for other domains goes to `relayhost`. Only
 /// 127.0.0.2/32 may relay without AUTH, so loopback clients need it.
 fn tls_relay(dir: &Path, relayhost: Option<String>) -> Server {
-    let (cert, key) = certificate(dir);
+    let (cert, key) = tls::certificate(dir);
     let users = dir.join("users");
     septet_server::users::set_password(&users, "alice", b"secret").unwrap();
     relay(dir, |c| {
@@ -137,7 +120,7 @@ fn swaks_tls_auth_plain() {
 #[test]
 fn relay_to_relay_over_starttls() {
     let dir_b = temp_dir("tls-hop-b");
-    let (cert, key) = certificate(&dir_b);
+    let (cert, key) = tls::certificate(&dir_b);
     let b = relay(&dir_b, |c| {
         c.local_domain = vec!["b.test".into()];
         c.tls_cert = Some(cert);

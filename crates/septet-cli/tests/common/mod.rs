@@ -4,3 +4,6 @@
 pub mod cli;
 #[path = "../../../septet/tests/common/python.rs"]
 pub mod python;
+pub mod server;
+#[path = "../../../septet-server/tests/common/tls.rs"]
+pub mod tls;

@@ -1,26 +1,10 @@
-use std::path::Path;
-use std::process::Command;
-
 use super::*;
 
-/// A self-signed certificate and key from the openssl CLI (no rcgen
-/// dev-dependency to build).
-pub(crate) fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
-        .args(["-subj", "/CN=localhost", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(status.success());
-    (cert, key)
-}
+// The certificate helper the integration tests use (no rcgen dev-dependency
+// to build).
+#[path = "../../tests/common/tls.rs"]
+mod cert;
+pub(crate) use cert::certificate as self_signed;
 
 #[test]
 fn loads_a_pem_pair() {

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use septet_server::{Config, Server};
 
+pub mod tls;
+
 /// A fresh folder under the system temp dir (not the target dir: smtp-sink
 /// runs as `nobody` when the tests run as root, and must reach its dump
 /// folder, which a checkout under /root would not allow).

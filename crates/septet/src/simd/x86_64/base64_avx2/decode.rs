@@ -342,8 +342,7 @@ fn decode_with<const MIN: bool>(input: &[u8], out: &mut [u8], l: &Luts<MIN>) -> 
     let src = input.as_ptr();
     let dst = out.as_mut_ptr();
     let (mut i, mut o) = (0, 0);
-    // SAFETY: AVX2 is enabled here.
-    if let Some(skew) = unsafe { align_loads(input, out, &l) } {
+    if let Some(skew) = align_loads(input, out, &l) {
         (i, o) = (skew, skew / 4 * 3);
     }
     let mut saved = None;
@@ -406,16 +405,9 @@ const ALIGN_MIN: usize = 4096;
 /// rewrite the rest of its bytes with the same values. `None` when the
 /// input is short, cannot be aligned on a quad, is aligned already, or its
 /// first block is not all alphabet characters.
-///
-/// # Safety
-/// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn align_loads<const MIN: bool>(
-    input: &[u8],
-    out: &mut [u8],
-    l: &Luts<MIN>,
-) -> Option<usize> {
+fn align_loads<const MIN: bool>(input: &[u8], out: &mut [u8], l: &Luts<MIN>) -> Option<usize> {
     let skew = input.as_ptr().align_offset(IN);
     if skew == 0 || !skew.is_multiple_of(4) || input.len() < ALIGN_MIN || out.len() < OUT {
         return None;
